@@ -1,0 +1,56 @@
+# The two commands of the README: `make run` (the embedded platform) and `make test` (the whole
+# suite against PostgreSQL and Redis). Everything they need is installed by the targets below.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+HASH   := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+RUNTIME_STAMP := $(VENV)/.runtime-$(HASH)
+DEV_STAMP     := $(VENV)/.dev-$(HASH)
+
+.PHONY: run test install install-dev lint typecheck migrations-check pytest messages clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 and python3.11-venv (Debian/Ubuntu), or run 'make PYTHON=/path/to/python3.11 ...'."; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { echo "Creating the virtual environment failed: install python3.11-venv."; exit 1; }
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+
+$(RUNTIME_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@ $(RUNTIME_STAMP)
+
+install: $(RUNTIME_STAMP)
+install-dev: $(DEV_STAMP)
+
+## Run the platform on this machine: SQLite, in-memory channel layer, file broker.
+run: install
+	bin/run-embedded
+
+## Run every check CI runs, against the real PostgreSQL and Redis.
+test: install-dev
+	bin/install-system-packages
+	bin/ensure-services
+	$(MAKE) --no-print-directory lint typecheck migrations-check pytest
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck:
+	$(VENV)/bin/mypy .
+
+migrations-check:
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## Recompile the translations after editing locale/*/LC_MESSAGES/django.po.
+messages:
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import lockout
+from accounts.access import role_required, users_managed_by
+from accounts.forms import StaffSignInForm
+from accounts.models import User
+from accounts.roles import Role
+from audit.services import record
+from core import ratelimit
+from core.http import client_ip
+
+
+def staff_sign_in(request: HttpRequest) -> HttpResponse:
+    form = StaffSignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.hit("login-ip", client_ip(request), limit=settings.LOGIN_RATE_PER_MINUTE):
+            form.add_error(
+                None, _("Too many sign-in attempts from this address. Wait a minute and try again.")
+            )
+            status = 429
+        else:
+            username = form.cleaned_data["username"]
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is not None:
+                login(request, user)
+                record("account.signed_in", actor=user, target=user, request=request)
+                return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
+            if User.objects.filter(username=username, locked_at__isnull=False).exists():
+                form.add_error(
+                    None,
+                    _(
+                        "This account is locked after too many failed sign-ins. "
+                        "Ask your exam-site administrator or technical support to unlock it."
+                    ),
+                )
+            else:
+                form.add_error(None, _("Wrong username or password."))
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render(request, "accounts/staff_sign_in.html", {"form": form}, status=status)
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.GET.get("next") or request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return target
+    return None
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("home")
+
+
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def locked_accounts(request: HttpRequest) -> HttpResponse:
+    users = (
+        users_managed_by(request.user).filter(locked_at__isnull=False).select_related("candidate")
+    )
+    return render(request, "accounts/locked_accounts.html", {"users": users.order_by("-locked_at")})
+
+
+@require_POST
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def unlock_account(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = get_object_or_404(users_managed_by(request.user), pk=user_id)
+    if lockout.unlock(target, by=request.user, request=request):  # type: ignore[arg-type]
+        messages.success(request, _("Account %(name)s is unlocked.") % {"name": _label(target)})
+    else:
+        messages.info(request, _("Account %(name)s was not locked.") % {"name": _label(target)})
+    return redirect("accounts:locked")
+
+
+def _label(user: User) -> str:
+    candidate = getattr(user, "candidate", None)
+    return candidate.name if candidate is not None else user.display_name

@@ -1,0 +1,1 @@
+"""Settings: ``base`` is true everywhere; ``dev``, ``test`` and ``prod`` pick the backends."""

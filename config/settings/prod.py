@@ -1,0 +1,50 @@
+"""Production: every backend comes from the environment, and nothing insecure is defaulted."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_database, env_int, env_list, env_str
+from config.settings.base import *  # noqa: F403
+from config.settings.base import redis_cache, redis_channel_layer
+
+DEBUG = False
+SECRET_KEY = env_str("SECRET_KEY")
+if len(SECRET_KEY) < 40:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 40 characters long.")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this platform answers to.")
+
+DATABASES = {"default": env_database("DATABASE_URL")}
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+REDIS_URL = env_str("REDIS_URL")
+CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, "proctor")}
+CACHES = redis_cache(REDIS_URL, "proctor")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+
+WHITENOISE_USE_FINDERS = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if env_str("STORAGE_BACKEND", "filesystem") == "s3":
+    # django-storages is installed only where S3-compatible storage is used.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
+    }
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True

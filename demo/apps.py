@@ -1,0 +1,8 @@
+"""Demo data for the embedded default."""
+
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "demo"
+    verbose_name = "Demo"

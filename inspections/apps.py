@@ -1,0 +1,8 @@
+"""Exam-security checklists, inspections and rectification (R-INSP)."""
+
+from django.apps import AppConfig
+
+
+class InspectionsConfig(AppConfig):
+    name = "inspections"
+    verbose_name = "Inspections"

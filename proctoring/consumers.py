@@ -1,0 +1,82 @@
+"""WebSocket consumers of the proctor console."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from centres.models import Room
+from proctoring import events
+
+# Close codes in the 4000 range are the application's own (RFC 6455).
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_MANY = 4429
+MAX_MESSAGES_PER_10S = 20
+
+
+class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
+    """Live state of one exam room for the staff who may watch it.
+
+    On connect the room's snapshot is read from the database and sent first; ``attempt.changed``
+    events follow. Clients send only ``{"type": "ping"}`` or ``{"type": "snapshot"}``.
+    """
+
+    room_id: int
+    group: str | None = None
+
+    async def connect(self) -> None:
+        self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        self._window_start, self._window_count = time.monotonic(), 0
+        if not await self._may_watch():
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.group = events.room_group(self.room_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self._send_snapshot()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self._within_rate():
+            await self.close(code=CLOSE_TOO_MANY)
+            return
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            await self.send_json({"type": "error", "code": "bad_json"})
+            return
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind == "snapshot":
+            await self._send_snapshot()
+        else:
+            await self.send_json({"type": "error", "code": "unknown_type"})
+
+    async def attempt_changed(self, event: events.AttemptChanged) -> None:
+        await self.send_json({"type": "attempt.changed", "attempt": event["attempt"]})
+
+    def _within_rate(self) -> bool:
+        now = time.monotonic()
+        if now - self._window_start > 10:
+            self._window_start, self._window_count = now, 0
+        self._window_count += 1
+        return self._window_count <= MAX_MESSAGES_PER_10S
+
+    async def _send_snapshot(self) -> None:
+        attempts = await database_sync_to_async(events.room_snapshot)(self.room_id)
+        await self.send_json({"type": "room.snapshot", "attempts": attempts})
+
+    @database_sync_to_async
+    def _may_watch(self) -> bool:
+        user: Any = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return False
+        return Room.objects.visible_to(user).filter(pk=self.room_id).exists()

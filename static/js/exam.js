@@ -1,0 +1,192 @@
+// The exam page: draws the paper from the API, keeps every answer in localStorage at once and
+// sends it to the server shortly after; an answer counts as saved only when the server has
+// committed it. Offline, the candidate keeps answering and unsent answers go out on reconnect.
+(function () {
+  "use strict";
+  const root = document.getElementById("exam");
+  const paper = document.getElementById("paper");
+  const statusLine = document.getElementById("save-status");
+  const clock = document.getElementById("time-left");
+  const submitButton = document.getElementById("submit");
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const text = (key) => document.querySelector(`#texts [data-key="${key}"]`).textContent;
+  const stateUrl = root.dataset.attemptUrl;
+  const storeKey = `proctor:attempt:${root.dataset.attemptId}`;
+  const SAVE_DELAY_MS = 800;
+  const RETRY_MS = 3000;
+
+  // answers[questionId] = {response, seq, synced}
+  let local = JSON.parse(localStorage.getItem(storeKey) || "{}");
+  let deadline = null; // performance.now() value at which time runs out
+  let flushTimer = null;
+  let flushing = false;
+  let finished = false;
+
+  const persist = () => localStorage.setItem(storeKey, JSON.stringify(local));
+
+  async function api(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (typeof data.remaining_seconds === "number") setRemaining(data.remaining_seconds);
+    return { status: response.status, data };
+  }
+
+  function setRemaining(seconds) {
+    deadline = performance.now() + seconds * 1000;
+  }
+
+  function tick() {
+    if (deadline === null) return;
+    const left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
+    const h = String(Math.floor(left / 3600)).padStart(2, "0");
+    const m = String(Math.floor((left % 3600) / 60)).padStart(2, "0");
+    const s = String(left % 60).padStart(2, "0");
+    clock.textContent = `${h}:${m}:${s}`;
+    if (left === 0 && !finished) submit(false);
+  }
+
+  function render(state) {
+    paper.textContent = "";
+    for (const q of state.questions) {
+      const fieldset = document.createElement("fieldset");
+      fieldset.className = "question";
+      fieldset.dataset.questionId = q.id;
+      const legend = document.createElement("legend");
+      legend.textContent = `${q.position}. ${q.text}`;
+      fieldset.appendChild(legend);
+      const chosen = local[q.id] ? local[q.id].response : null;
+      for (const option of q.options) {
+        const label = document.createElement("label");
+        label.className = "option";
+        const input = document.createElement("input");
+        input.type = "radio";
+        input.name = `q${q.id}`;
+        input.value = option.key;
+        input.checked = chosen === option.key;
+        input.addEventListener("change", () => answer(q.id, option.key));
+        label.append(input, ` ${option.key}. ${option.text}`);
+        fieldset.appendChild(label);
+      }
+      paper.appendChild(fieldset);
+    }
+    paper.setAttribute("aria-busy", "false");
+    submitButton.disabled = false;
+  }
+
+  function answer(questionId, response) {
+    const previous = local[questionId];
+    local[questionId] = { response, seq: (previous ? previous.seq : 0) + 1, synced: false };
+    persist();
+    statusLine.textContent = text("saving");
+    clearTimeout(flushTimer);
+    flushTimer = setTimeout(flush, SAVE_DELAY_MS);
+  }
+
+  async function flush() {
+    if (flushing || finished) return;
+    flushing = true;
+    let offline = false;
+    try {
+      for (const [questionId, entry] of Object.entries(local)) {
+        if (entry.synced) continue;
+        const sentSeq = entry.seq;
+        let reply;
+        try {
+          reply = await api("PUT", `${stateUrl}/answers/${questionId}`, { response: entry.response, seq: sentSeq });
+        } catch (err) {
+          offline = true;
+          break;
+        }
+        const current = local[questionId];
+        if (reply.status === 200) {
+          if (current.seq === sentSeq) current.synced = true;
+        } else if (reply.data.code === "stale") {
+          // A newer save exists (another tab): take a sequence number above it and send again.
+          current.seq = Math.max(current.seq, (reply.data.current_seq || 0) + 1);
+        } else if (reply.data.code === "finished" || reply.data.code === "time_over") {
+          finished = true;
+          location.reload();
+          return;
+        } else if (reply.status >= 400 && reply.status < 500) {
+          current.synced = true; // refused for good; say so rather than retry forever
+          statusLine.textContent = `${text("refused")} ${reply.data.message || reply.status}`;
+          persist();
+          continue;
+        } else {
+          offline = true;
+          break;
+        }
+        persist();
+      }
+    } finally {
+      flushing = false;
+    }
+    const pending = Object.values(local).some((entry) => !entry.synced);
+    if (offline) statusLine.textContent = text("offline");
+    else if (!pending) statusLine.textContent = text("saved");
+    if (pending) {
+      clearTimeout(flushTimer);
+      flushTimer = setTimeout(flush, offline ? RETRY_MS : 0);
+    }
+  }
+
+  async function submit(ask) {
+    if (finished) return;
+    if (ask) {
+      const open = [...paper.querySelectorAll("fieldset.question")]
+        .filter((fs) => !fs.querySelector("input:checked")).length;
+      const question = open ? `${text("confirm")}\n${text("unanswered")} ${open}` : text("confirm");
+      if (!window.confirm(question)) return;
+    }
+    submitButton.disabled = true;
+    await flush();
+    try {
+      const reply = await api("POST", `${stateUrl}/submit`);
+      if (reply.status === 200) {
+        finished = true;
+        localStorage.removeItem(storeKey);
+        location.assign(reply.data.result_url);
+        return;
+      }
+    } catch (err) { /* fall through */ }
+    statusLine.textContent = text("submit_failed");
+    submitButton.disabled = false;
+  }
+
+  async function load() {
+    let reply;
+    try {
+      reply = await api("GET", stateUrl);
+    } catch (err) {
+      statusLine.textContent = text("offline");
+      setTimeout(load, RETRY_MS);
+      return;
+    }
+    if (reply.status !== 200) { location.reload(); return; }
+    const state = reply.data;
+    if (state.status !== "answering") { location.reload(); return; }
+    // The server's answer wins unless this browser holds a newer, unsent one.
+    for (const [questionId, saved] of Object.entries(state.answers)) {
+      const mine = local[questionId];
+      if (!mine || mine.synced || mine.seq <= saved.seq) {
+        local[questionId] = { response: saved.response, seq: saved.seq, synced: true };
+      }
+    }
+    persist();
+    render(state);
+    flush();
+  }
+
+  submitButton.addEventListener("click", () => submit(true));
+  window.addEventListener("online", flush);
+  for (const event of ["copy", "cut", "paste", "contextmenu"]) {
+    document.addEventListener(event, (e) => e.preventDefault());
+  }
+  setInterval(tick, 500);
+  load();
+})();
