@@ -1,8 +1,9 @@
 """The audit log: who changed what, when, from where (R-ROLE-6)."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "audit"
-    verbose_name = "Audit"
+    verbose_name = _("Audit")

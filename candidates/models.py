@@ -13,10 +13,13 @@ class Candidate(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="candidate"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.CASCADE,
+        related_name="candidate",
     )
     id_number = models.CharField(_("ID number"), max_length=18, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("full name"), max_length=100)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     site = models.ForeignKey(
         "centres.Site", verbose_name=_("exam site"), on_delete=models.PROTECT, related_name="+"

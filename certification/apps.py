@@ -1,8 +1,9 @@
 """Exam plans, scheduling, scores and certificates (R-CERT)."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CertificationConfig(AppConfig):
     name = "certification"
-    verbose_name = "Certification"
+    verbose_name = _("Certification")

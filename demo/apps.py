@@ -1,8 +1,9 @@
 """Demo data for the embedded default."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DemoConfig(AppConfig):
     name = "demo"
-    verbose_name = "Demo"
+    verbose_name = _("Demo")

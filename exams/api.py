@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from exams import services
 from exams.models import Attempt, Question
@@ -119,17 +119,19 @@ def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload
     except services.AnswerRefused as refused:
         status = 422 if refused.code in {"invalid_response", "not_on_paper"} else 409
         attempt.refresh_from_db(fields=["deadline"])
-        return status, {
+        refusal = {
             "code": refused.code,
             "message": refused.message,
             "current_seq": refused.current_seq,
             "remaining_seconds": attempt.remaining_seconds(),
         }
-    return 200, {
+        return Status(status, refusal)
+    saved = {
         "question_id": question_id,
         "seq": answer.seq,
         "remaining_seconds": attempt.remaining_seconds(),
     }
+    return Status(200, saved)
 
 
 @router.post("/attempts/{attempt_id}/submit", response=SubmittedOut)

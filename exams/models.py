@@ -58,7 +58,9 @@ class Question(models.Model):
     class Kind(models.TextChoices):
         SINGLE = "single", _("Single choice")
 
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="questions")
+    exam = models.ForeignKey(
+        Exam, verbose_name=_("exam"), on_delete=models.CASCADE, related_name="questions"
+    )
     position = models.PositiveSmallIntegerField(_("position"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SINGLE)
     text = models.TextField(_("text"))
@@ -84,11 +86,21 @@ class Question(models.Model):
 class Registration(models.Model):
     """A candidate's place in an exam, in a room watched by that room's proctors."""
 
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="registrations")
-    candidate = models.ForeignKey(
-        "candidates.Candidate", on_delete=models.CASCADE, related_name="registrations"
+    exam = models.ForeignKey(
+        Exam, verbose_name=_("exam"), on_delete=models.CASCADE, related_name="registrations"
     )
-    room = models.ForeignKey("centres.Room", on_delete=models.PROTECT, related_name="registrations")
+    candidate = models.ForeignKey(
+        "candidates.Candidate",
+        verbose_name=_("candidate"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    room = models.ForeignKey(
+        "centres.Room",
+        verbose_name=_("exam room"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
 
     class Meta:
         constraints = [
@@ -123,7 +135,10 @@ class Attempt(models.Model):
     """One sitting of a registered candidate. The server's ``deadline`` rules (R-EXAM-5)."""
 
     registration = models.ForeignKey(
-        Registration, on_delete=models.CASCADE, related_name="attempts"
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="attempts",
     )
     number = models.PositiveSmallIntegerField(_("attempt number"), default=1)
     status = models.CharField(
@@ -160,9 +175,13 @@ class Answer(models.Model):
     """The candidate's latest answer to one question. ``seq`` rises with every save from the
     client, so a stale or replayed save can never overwrite a newer one (R-EXAM-9)."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
-    response = models.JSONField(_("response"))
+    attempt = models.ForeignKey(
+        Attempt, verbose_name=_("attempt"), on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="+"
+    )
+    response = models.JSONField(_("response"), null=True)  # null: the candidate cleared it
     seq = models.PositiveIntegerField(_("sequence number"))
     saved_at = models.DateTimeField(_("saved at"), auto_now=True)
 

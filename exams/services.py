@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import record
 from exams import statuses
@@ -101,10 +102,10 @@ def validate_response(question: Question, response: Any) -> Any:
     if question.kind == Question.Kind.SINGLE:
         if not isinstance(response, str) or response not in question.option_keys():
             raise AnswerRefused(
-                "invalid_response", "The answer is not one of this question's options."
+                "invalid_response", _("The answer is not one of this question's options.")
             )
         return response
-    raise AnswerRefused("invalid_response", "This kind of question cannot be answered here.")
+    raise AnswerRefused("invalid_response", _("This kind of question cannot be answered here."))
 
 
 def save_answer(
@@ -120,14 +121,14 @@ def save_answer(
         now = now or timezone.now()
         if attempt.status != AttemptStatus.ANSWERING:
             raise AnswerRefused(
-                "finished", "This attempt has been submitted; answers can no longer change."
+                "finished", _("This attempt has been submitted; answers can no longer change.")
             )
         if now > attempt.deadline + grace:
-            raise AnswerRefused("time_over", "Time is up; answers can no longer change.")
+            raise AnswerRefused("time_over", _("Time is up; answers can no longer change."))
         try:
             question = Question.objects.get(pk=question_id, exam_id=attempt.registration.exam_id)
         except Question.DoesNotExist:
-            raise AnswerRefused("not_on_paper", "This question is not on your paper.") from None
+            raise AnswerRefused("not_on_paper", _("This question is not on your paper.")) from None
         response = validate_response(question, response)
         updated = Answer.objects.filter(attempt=attempt, question=question, seq__lt=seq).update(
             response=response, seq=seq, saved_at=now
@@ -137,7 +138,7 @@ def save_answer(
             if current is not None:
                 raise AnswerRefused(
                     "stale",
-                    "A newer answer to this question is already saved.",
+                    _("A newer answer to this question is already saved."),
                     current_seq=current.seq,
                 )
             Answer.objects.create(attempt=attempt, question=question, response=response, seq=seq)

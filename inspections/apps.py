@@ -1,8 +1,9 @@
 """Exam-security checklists, inspections and rectification (R-INSP)."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InspectionsConfig(AppConfig):
     name = "inspections"
-    verbose_name = "Inspections"
+    verbose_name = _("Inspections")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_database, env_int, env_list, env_str
 from config.settings.base import *  # noqa: F403
-from config.settings.base import redis_cache, redis_channel_layer
+from config.settings.base import VAR_DIR, redis_cache, redis_channel_layer
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
@@ -26,6 +28,7 @@ CACHES = redis_cache(REDIS_URL, "proctor")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 
 WHITENOISE_USE_FINDERS = False
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))  # filled by collectstatic
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

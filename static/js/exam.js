@@ -114,7 +114,7 @@
           return;
         } else if (reply.status >= 400 && reply.status < 500) {
           current.synced = true; // refused for good; say so rather than retry forever
-          statusLine.textContent = `${text("refused")} ${reply.data.message || reply.status}`;
+          statusLine.textContent = `${text("refused")} ${reply.data.message || text("invalid")}`;
           persist();
           continue;
         } else {

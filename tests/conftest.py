@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from exams import services
+from exams.models import Attempt, Registration
+from tests import personas as personas_module
+from tests.personas import Personas
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_redis() -> Iterator[None]:
+    """The suite owns its Redis database: start from empty (no stale tasks, limits or groups)."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield
+    client.flushdb()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_connections(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """Threads of async tests (and live servers) may keep database connections open; end them
+    before pytest-django drops the test database, which it cannot do while they exist."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Rate-limit counters of one test must not throttle the next. Only those keys go: a
+    flush would also drop the Celery queue bindings of a worker that is running."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter(match="*:rl:*", count=1000):
+        client.delete(key)
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    return personas_module.build()
+
+
+@pytest.fixture
+def carol_attempt(personas: Personas) -> Attempt:
+    registration = Registration.objects.get(exam=personas.formal, candidate=personas.carol)
+    return services.start_or_resume(registration)
+
+
+def candidate_client(personas: Personas, who: str = "carol", passcode: str | None = None) -> Client:
+    """A browser session signed in the way a candidate signs in: ID number and passcode."""
+    client = Client()
+    person = getattr(personas, who)
+    response = client.post(
+        "/exam/sign-in/",
+        {"id_number": person.id_number, "passcode": passcode or personas_module.FORMAL_PASSCODE},
+    )
+    assert response.status_code == 302, response.content.decode()
+    return client
+
+
+@pytest.fixture
+def carol_client(personas: Personas) -> Client:
+    return candidate_client(personas, "carol")

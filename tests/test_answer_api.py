@@ -1,0 +1,205 @@
+"""Saving answers through the exam API: committed before acknowledged, never overwritten by a
+stale save, refused after the deadline plus grace (R-EXAM-9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from exams.models import Answer, Attempt, Question
+from tests.conftest import candidate_client
+from tests.personas import Personas
+
+
+def url(attempt: Attempt, question: Question | int | None = None) -> str:
+    base = f"/api/exam/attempts/{attempt.pk}"
+    if question is None:
+        return base
+    return f"{base}/answers/{getattr(question, 'pk', question)}"
+
+
+def put(client: Client, path: str, body: object):
+    return client.put(path, json.dumps(body), content_type="application/json")
+
+
+def first_question(attempt: Attempt) -> Question:
+    return Question.objects.filter(exam=attempt.registration.exam).order_by("position").first()
+
+
+def test_the_state_lists_questions_without_the_correct_answers(
+    carol_client: Client, carol_attempt: Attempt
+) -> None:
+    response = carol_client.get(url(carol_attempt))
+    assert response.status_code == 200
+    state = response.json()
+    assert [q["position"] for q in state["questions"]] == [1, 2, 3]
+    assert "answer" not in state["questions"][0]
+    assert 0 < state["remaining_seconds"] <= 90 * 60
+
+
+def test_a_save_is_stored_and_acknowledged(carol_client: Client, carol_attempt: Attempt) -> None:
+    question = first_question(carol_attempt)
+    response = put(carol_client, url(carol_attempt, question), {"response": "B", "seq": 1})
+    assert response.status_code == 200
+    assert response.json()["seq"] == 1
+    answer = Answer.objects.get(attempt=carol_attempt, question=question)
+    assert (answer.response, answer.seq) == ("B", 1)
+    assert carol_client.get(url(carol_attempt)).json()["answers"][str(question.pk)] == {
+        "response": "B",
+        "seq": 1,
+    }
+
+
+def test_a_newer_save_replaces_the_answer(carol_client: Client, carol_attempt: Attempt) -> None:
+    question = first_question(carol_attempt)
+    put(carol_client, url(carol_attempt, question), {"response": "B", "seq": 1})
+    put(carol_client, url(carol_attempt, question), {"response": "C", "seq": 2})
+    put(carol_client, url(carol_attempt, question), {"response": None, "seq": 3})
+    answer = Answer.objects.get(attempt=carol_attempt, question=question)
+    assert (answer.response, answer.seq) == (None, 3)
+
+
+@pytest.mark.parametrize("stale_seq", [1, 2])
+def test_a_stale_or_replayed_save_is_refused(
+    carol_client: Client, carol_attempt: Attempt, stale_seq: int
+) -> None:
+    question = first_question(carol_attempt)
+    put(carol_client, url(carol_attempt, question), {"response": "C", "seq": 2})
+    response = put(carol_client, url(carol_attempt, question), {"response": "A", "seq": stale_seq})
+    assert response.status_code == 409
+    assert response.json()["code"] == "stale"
+    assert response.json()["current_seq"] == 2
+    assert Answer.objects.get(attempt=carol_attempt, question=question).response == "C"
+
+
+def test_an_option_that_does_not_exist_is_refused(
+    carol_client: Client, carol_attempt: Attempt
+) -> None:
+    response = put(
+        carol_client, url(carol_attempt, first_question(carol_attempt)), {"response": "Z", "seq": 1}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_response"
+    assert not Answer.objects.exists()
+
+
+def test_a_question_not_on_the_paper_is_refused(
+    personas: Personas, carol_client: Client, carol_attempt: Attempt
+) -> None:
+    trial_question = Question.objects.filter(exam=personas.trial).first()
+    response = put(carol_client, url(carol_attempt, trial_question), {"response": "A", "seq": 1})
+    assert response.status_code == 422
+    assert response.json()["code"] == "not_on_paper"
+    assert not Answer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"response": "A"},
+        {"seq": 1},
+        {"response": "A", "seq": 0},
+        {"response": "A", "seq": "one"},
+        {"response": ["A", "B"], "seq": 1},
+        {"response": "A" * 5000, "seq": 1},
+        [],
+        "not an object",
+    ],
+)
+def test_malformed_payloads_get_a_clear_error_and_change_nothing(
+    carol_client: Client, carol_attempt: Attempt, body: object
+) -> None:
+    response = put(carol_client, url(carol_attempt, first_question(carol_attempt)), body)
+    assert response.status_code == 422
+    assert "detail" in response.json()
+    assert not Answer.objects.exists()
+
+
+def test_broken_json_is_refused(carol_client: Client, carol_attempt: Attempt) -> None:
+    response = carol_client.put(
+        url(carol_attempt, first_question(carol_attempt)),
+        "{not json",
+        content_type="application/json",
+    )
+    assert response.status_code in (400, 422)
+    assert not Answer.objects.exists()
+
+
+def test_another_candidate_cannot_read_or_write_my_attempt(
+    personas: Personas, carol_attempt: Attempt
+) -> None:
+    dave = candidate_client(personas, "dave")
+    question = first_question(carol_attempt)
+    assert dave.get(url(carol_attempt)).status_code == 404
+    assert put(dave, url(carol_attempt, question), {"response": "A", "seq": 1}).status_code == 404
+    assert dave.post(f"{url(carol_attempt)}/submit").status_code == 404
+    assert not Answer.objects.exists()
+    carol_attempt.refresh_from_db()
+    assert carol_attempt.status == "answering"
+
+
+def test_staff_and_anonymous_visitors_cannot_use_the_candidate_api(
+    personas: Personas, carol_attempt: Attempt
+) -> None:
+    assert Client().get(url(carol_attempt)).status_code == 401
+    proctor = Client()
+    proctor.force_login(personas.paula)
+    assert proctor.get(url(carol_attempt)).status_code == 404
+
+
+def test_saves_need_the_csrf_token(personas: Personas, carol_attempt: Attempt) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas.carol.user, backend="accounts.backends.CandidateSessionBackend")
+    response = put(
+        client, url(carol_attempt, first_question(carol_attempt)), {"response": "B", "seq": 1}
+    )
+    assert response.status_code == 403
+    assert not Answer.objects.exists()
+
+
+def test_a_save_inside_the_grace_period_counts(
+    carol_client: Client, carol_attempt: Attempt, settings
+) -> None:
+    settings.EXAM_SAVE_GRACE_SECONDS = 30
+    Attempt.objects.filter(pk=carol_attempt.pk).update(
+        deadline=timezone.now() - dt.timedelta(seconds=10)
+    )
+    response = put(
+        carol_client, url(carol_attempt, first_question(carol_attempt)), {"response": "B", "seq": 1}
+    )
+    assert response.status_code == 200
+    assert response.json()["remaining_seconds"] == 0
+
+
+def test_a_save_after_the_deadline_and_grace_is_refused(
+    carol_client: Client, carol_attempt: Attempt, settings
+) -> None:
+    settings.EXAM_SAVE_GRACE_SECONDS = 30
+    Attempt.objects.filter(pk=carol_attempt.pk).update(
+        deadline=timezone.now() - dt.timedelta(seconds=31)
+    )
+    response = put(
+        carol_client, url(carol_attempt, first_question(carol_attempt)), {"response": "B", "seq": 1}
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "time_over"
+    assert not Answer.objects.exists()
+
+
+def test_a_save_after_submission_is_refused(carol_client: Client, carol_attempt: Attempt) -> None:
+    assert carol_client.post(f"{url(carol_attempt)}/submit").status_code == 200
+    response = put(
+        carol_client, url(carol_attempt, first_question(carol_attempt)), {"response": "B", "seq": 1}
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "finished"
+    assert not Answer.objects.exists()
+
+
+def test_the_openapi_document_describes_the_exam_api(client: Client) -> None:
+    document = client.get("/api/openapi.json").json()
+    assert "/api/exam/attempts/{attempt_id}/answers/{question_id}" in document["paths"]
