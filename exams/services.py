@@ -189,6 +189,16 @@ def submit_expired(now: dt.datetime | None = None) -> int:
     return count
 
 
+def stuck_in_grading(now: dt.datetime | None = None) -> list[int]:
+    """Attempts submitted more than five minutes ago that no grading task has finished."""
+    now = now or timezone.now()
+    return list(
+        Attempt.objects.filter(
+            status=AttemptStatus.SUBMITTED, submitted_at__lt=now - dt.timedelta(minutes=5)
+        ).values_list("pk", flat=True)
+    )
+
+
 def grade(attempt_id: int) -> Attempt | None:
     """Score a submitted attempt's objective questions. Safe to run twice or on a vanished row."""
     attempt = Attempt.objects.select_related("registration").filter(pk=attempt_id).first()

@@ -18,6 +18,15 @@ def grade_attempt(attempt_id: int) -> None:
     services.grade(attempt_id)
 
 
+@shared_task(name="exams.regrade_stuck_attempts")
+def regrade_stuck_attempts() -> int:
+    """Queue grading again for papers submitted minutes ago and still not graded."""
+    attempt_ids = services.stuck_in_grading()
+    for attempt_id in attempt_ids:
+        grade_attempt.delay(attempt_id)
+    return len(attempt_ids)
+
+
 @shared_task(name="exams.submit_expired_attempts")
 def submit_expired_attempts() -> int:
     return services.submit_expired()

@@ -27,7 +27,7 @@ def put(client: Client, path: str, body: object):
 
 
 def first_question(attempt: Attempt) -> Question:
-    return Question.objects.filter(exam=attempt.registration.exam).order_by("position").first()
+    return Question.objects.filter(exam=attempt.registration.exam).order_by("position")[0]
 
 
 def test_the_state_lists_questions_without_the_correct_answers(

@@ -28,7 +28,9 @@ def session_cookie(user: Any) -> bytes:
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
-async def connect(room_id: int, user: Any | None, origin: bytes = b"http://127.0.0.1") -> WebsocketCommunicator:
+async def connect(
+    room_id: int, user: Any | None, origin: bytes = b"http://127.0.0.1"
+) -> WebsocketCommunicator:
     headers = [(b"origin", origin), (b"host", b"127.0.0.1")]
     if user is not None:
         headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
@@ -69,7 +71,9 @@ async def test_events_of_another_room_do_not_reach_the_proctor(personas: Persona
 
 
 @pytest.mark.parametrize("who", ["pete", "olga", "ingrid", None])
-async def test_staff_of_other_rooms_and_strangers_are_refused(personas: Personas, who: str | None) -> None:
+async def test_staff_of_other_rooms_and_strangers_are_refused(
+    personas: Personas, who: str | None
+) -> None:
     user = getattr(personas, who) if who else None
     socket = await connect(personas.room_a.pk, user)
     connected, code = await socket.connect()
@@ -97,7 +101,9 @@ async def test_a_foreign_origin_is_refused(personas: Personas) -> None:
     assert not connected
 
 
-async def test_malformed_and_unknown_messages_get_an_error_and_keep_the_connection(personas: Personas) -> None:
+async def test_malformed_and_unknown_messages_get_an_error_and_keep_the_connection(
+    personas: Personas,
+) -> None:
     socket = await connect(personas.room_a.pk, personas.paula)
     await socket.connect()
     await socket.receive_json_from(timeout=5)

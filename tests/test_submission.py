@@ -67,7 +67,7 @@ def test_fifty_concurrent_submits_make_one_submission(personas: Personas) -> Non
 def test_grading_scores_the_objective_questions(carol_attempt: Attempt) -> None:
     answer_all(carol_attempt, {1: "B", 2: "D", 3: "C"})  # right, wrong, right (points 1, 2, 3)
     services.submit(carol_attempt)
-    tasks.grade_attempt.apply(args=[carol_attempt.pk])
+    tasks.grade_attempt.apply(args=(carol_attempt.pk,))
     carol_attempt.refresh_from_db()
     assert carol_attempt.status == AttemptStatus.GRADED
     assert (carol_attempt.score, carol_attempt.max_score) == (4, 6)
@@ -85,7 +85,7 @@ def test_grading_twice_changes_nothing(carol_attempt: Attempt) -> None:
 
 
 def test_grading_a_vanished_attempt_does_nothing(db: None) -> None:
-    assert tasks.grade_attempt.apply(args=[987654]).successful()
+    assert tasks.grade_attempt.apply(args=(987654,)).successful()
 
 
 def test_grading_leaves_an_attempt_still_being_answered_alone(carol_attempt: Attempt) -> None:
@@ -146,3 +146,13 @@ def test_another_candidate_cannot_see_my_result(personas: Personas, carol_attemp
     services.submit(carol_attempt)
     dave = candidate_client(personas, "dave")
     assert dave.get(f"/exam/attempts/{carol_attempt.pk}/result/").status_code == 404
+
+
+def test_papers_left_ungraded_are_queued_again(carol_attempt: Attempt) -> None:
+    services.submit(carol_attempt, now=timezone.now() - dt.timedelta(minutes=6))
+    Attempt.objects.filter(pk=carol_attempt.pk).update(
+        submitted_at=timezone.now() - dt.timedelta(minutes=6)
+    )
+    assert services.stuck_in_grading() == [carol_attempt.pk]
+    services.grade(carol_attempt.pk)
+    assert services.stuck_in_grading() == []

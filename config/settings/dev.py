@@ -12,6 +12,7 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import VAR_DIR, redis_cache, redis_channel_layer
 
 DEBUG = env_bool("DEBUG", True)
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405  (demo data never reaches production)
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

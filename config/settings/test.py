@@ -7,6 +7,7 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import redis_cache, redis_channel_layer
 
 DEBUG = False
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
 SECRET_KEY = "test-only-key-0123456789abcdefghijklmnopqrstuvwxyz-not-secret"  # noqa: S105
 DATABASES = {"default": env_database("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/proctor")}
 # A Redis database of its own, so a test run never touches a developer's data.

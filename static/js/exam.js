@@ -23,6 +23,11 @@
   let finished = false;
 
   const persist = () => localStorage.setItem(storeKey, JSON.stringify(local));
+  // The status line says in words what data-state says to scripts and tests.
+  function say(state, message) {
+    statusLine.dataset.state = state;
+    statusLine.textContent = message === undefined ? text(state) : message;
+  }
 
   async function api(method, url, body) {
     const response = await fetch(url, {
@@ -82,7 +87,7 @@
     const previous = local[questionId];
     local[questionId] = { response, seq: (previous ? previous.seq : 0) + 1, synced: false };
     persist();
-    statusLine.textContent = text("saving");
+    say("saving");
     clearTimeout(flushTimer);
     flushTimer = setTimeout(flush, SAVE_DELAY_MS);
   }
@@ -114,7 +119,7 @@
           return;
         } else if (reply.status >= 400 && reply.status < 500) {
           current.synced = true; // refused for good; say so rather than retry forever
-          statusLine.textContent = `${text("refused")} ${reply.data.message || text("invalid")}`;
+          say("refused", `${text("refused")} ${reply.data.message || text("invalid")}`);
           persist();
           continue;
         } else {
@@ -127,8 +132,8 @@
       flushing = false;
     }
     const pending = Object.values(local).some((entry) => !entry.synced);
-    if (offline) statusLine.textContent = text("offline");
-    else if (!pending) statusLine.textContent = text("saved");
+    if (offline) say("offline");
+    else if (!pending) say("saved");
     if (pending) {
       clearTimeout(flushTimer);
       flushTimer = setTimeout(flush, offline ? RETRY_MS : 0);
@@ -154,7 +159,7 @@
         return;
       }
     } catch (err) { /* fall through */ }
-    statusLine.textContent = text("submit_failed");
+    say("submit_failed");
     submitButton.disabled = false;
   }
 
@@ -163,7 +168,7 @@
     try {
       reply = await api("GET", stateUrl);
     } catch (err) {
-      statusLine.textContent = text("offline");
+      say("offline");
       setTimeout(load, RETRY_MS);
       return;
     }

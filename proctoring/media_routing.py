@@ -1,0 +1,12 @@
+"""WebSocket routes of the media process (``config.media_asgi``), not of the web process.
+
+The WebRTC signalling consumers of live proctoring are routed here, so the server's aiortc peers
+(DTLS, RTP and the decoding of every received frame) live in the media process and stay off the
+web process's event loop: measured in WEBRTC-NOTES, aiortc inside the web process starved its
+loop and stretched ``setLocalDescription`` to 1–2 s with 8 browsers on 2 cores. Empty until the
+live-proctoring issue adds its consumers.
+"""
+
+from __future__ import annotations
+
+websocket_urlpatterns: list = []

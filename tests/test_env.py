@@ -1,0 +1,113 @@
+"""Settings read from the environment fail loudly on bad values (STYLE.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("yes", True), ("off", False), ("", False)]
+)
+def test_booleans_are_read(monkeypatch: pytest.MonkeyPatch, raw: str, expected: bool) -> None:
+    monkeypatch.setenv("FLAG", raw)
+    assert env.env_bool("FLAG", not expected) is expected
+
+
+def test_a_bad_boolean_stops_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLAG", "ture")
+    with pytest.raises(ImproperlyConfigured, match="FLAG"):
+        env.env_bool("FLAG", False)
+
+
+def test_a_bad_integer_stops_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COUNT", "five")
+    with pytest.raises(ImproperlyConfigured, match="COUNT"):
+        env.env_int("COUNT", 5)
+
+
+def test_a_missing_required_value_stops_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SECRET_THING", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="SECRET_THING"):
+        env.env_str("SECRET_THING")
+
+
+def test_secrets_can_come_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    monkeypatch.setenv("API_KEY_FILE", str(secret))
+    assert env.env_str("API_KEY") == "s3cret"
+
+
+def test_lists_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOSTS", "a.example, b.example,,")
+    assert env.env_list("HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_database_urls_are_parsed() -> None:
+    config = env.database_from_url("postgres://user:p%40ss@db.internal:6543/exams?sslmode=require")
+    assert config == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "exams",
+        "USER": "user",
+        "PASSWORD": "p@ss",
+        "HOST": "db.internal",
+        "PORT": "6543",
+        "OPTIONS": {"sslmode": "require"},
+    }
+    assert env.database_from_url("sqlite:///var/db.sqlite3")["NAME"] == "var/db.sqlite3"
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "postgres://host/"])
+def test_unsupported_database_urls_are_refused(url: str) -> None:
+    with pytest.raises(ImproperlyConfigured):
+        env.database_from_url(url)
+
+
+def run_prod_settings(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.prod"}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**base, **extra},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = run_prod_settings(
+        {"ALLOWED_HOSTS": "x", "DATABASE_URL": "postgres://h/d", "REDIS_URL": "redis://h"}
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key() -> None:
+    result = run_prod_settings(
+        {
+            "SECRET_KEY": "short",
+            "ALLOWED_HOSTS": "x",
+            "DATABASE_URL": "postgres://h/d",
+            "REDIS_URL": "redis://h",
+        }
+    )
+    assert result.returncode != 0
+    assert "40 characters" in result.stderr
+
+
+def test_production_starts_with_a_complete_environment() -> None:
+    result = run_prod_settings(
+        {
+            "SECRET_KEY": "k" * 50,
+            "ALLOWED_HOSTS": "exam.example",
+            "DATABASE_URL": "postgres://h/d",
+            "REDIS_URL": "redis://h:6379/0",
+        }
+    )
+    assert result.returncode == 0, result.stderr
