@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "proctoring",
     "certification",
     "inspections",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -147,7 +148,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # A grading task lost with a broker's data must not leave a paper ungraded for ever.
     "regrade-stuck-attempts": {"task": "exams.regrade_stuck_attempts", "schedule": 300.0},
     "clear-expired-sessions": {"task": "core.clear_expired_sessions", "schedule": 6 * 3600.0},
+    "send-due-notifications": {"task": "notifications.send_due", "schedule": 30.0},
+    "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 24 * 3600.0},
 }
+
+# Notifications (R-NOTE-1): gateways are classes in notifications.gateways or elsewhere.
+NOTIFICATION_SMS_GATEWAY = env_str("NOTIFICATION_SMS_GATEWAY", "notifications.gateways.FileGateway")
+NOTIFICATION_EMAIL_GATEWAY = env_str(
+    "NOTIFICATION_EMAIL_GATEWAY", "notifications.gateways.DjangoEmailGateway"
+)
+NOTIFICATION_OUTBOX = env_str("NOTIFICATION_OUTBOX", str(VAR_DIR / "outbox.jsonl"))
+NOTIFICATION_MAX_TRIES = env_int("NOTIFICATION_MAX_TRIES", 5)
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 180)
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 LOGGING = {
     "version": 1,

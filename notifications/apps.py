@@ -1,0 +1,9 @@
+"""SMS and e-mail notifications through a pluggable gateway, with a delivery log (R-NOTE-1)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = _("Notifications")
