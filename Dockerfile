@@ -15,24 +15,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 10001 proctor \
     && useradd --system --uid 10001 --gid proctor --home-dir /app --no-create-home proctor
 
+# Pango lays out PDFs (WeasyPrint); the CJK fonts render Chinese in them.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 
-# Named one by one: the checkout also holds .venv/, var/ and .git/, which must stay out.
-COPY pyproject.toml README.md LICENSE manage.py ./
-COPY config/ config/
-COPY core/ core/
-COPY accounts/ accounts/
-COPY audit/ audit/
-COPY centres/ centres/
-COPY candidates/ candidates/
-COPY exams/ exams/
-COPY proctoring/ proctoring/
-COPY certification/ certification/
-COPY inspections/ inspections/
-COPY demo/ demo/
-COPY templates/ templates/
-COPY static/ static/
-COPY locale/ locale/
+# What stays out (.venv/, var/, .git/, tests' artefacts) is listed in .dockerignore.
+COPY . .
 
 ARG EXTRAS=""
 RUN pip install ".${EXTRAS:+[$EXTRAS]}" \
