@@ -12,6 +12,10 @@ class Role(models.TextChoices):
     SITE_ADMIN = "site_admin", _("Exam-site administrator")
     ORG_ADMIN = "org_admin", _("Evaluation-organisation administrator")
     INSPECTOR = "inspector", _("Inspector")
+    # Staff of a university or district that answers exam-security checklists (R-INSP-2).
+    UNIT_STAFF = "unit_staff", _("Inspected-unit staff")
 
 
-STAFF_ROLES = frozenset({Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN, Role.INSPECTOR})
+STAFF_ROLES = frozenset(
+    {Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN, Role.INSPECTOR, Role.UNIT_STAFF}
+)

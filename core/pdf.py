@@ -12,7 +12,9 @@ from typing import Any
 from django.template.loader import render_to_string
 
 
-def render_pdf(template_name: str, context: dict[str, Any], *, base_url: str | None = None) -> bytes:
+def render_pdf(
+    template_name: str, context: dict[str, Any], *, base_url: str | None = None
+) -> bytes:
     """Render ``template_name`` with ``context`` to PDF bytes."""
     from weasyprint import HTML  # imported here: loading Pango is slow and only PDF work needs it
 
