@@ -27,6 +27,7 @@ COPY . .
 
 ARG EXTRAS=""
 RUN pip install ".${EXTRAS:+[$EXTRAS]}" \
+    && case "$EXTRAS" in *vision*) pip install --no-deps "face_recognition==1.3.0";; esac \
     && rm -rf build ./*.egg-info
 
 # Production settings refuse to load without these; the values below exist for this one command

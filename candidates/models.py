@@ -1,15 +1,52 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from candidates.statuses import Verification
+
+
+def photo_path(candidate: Candidate, filename: str) -> str:
+    # Named by primary key, never by ID number: storage listings must not leak identities.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"candidates/photos/{candidate.pk}.{extension}"
+
+
+class CandidateQuerySet(models.QuerySet["Candidate"]):
+    def visible_to(self, user: Any) -> CandidateQuerySet:
+        """Candidates a member of staff may manage: the evaluation organisation every one, a
+        site administrator those of their institution or registered at their site."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.has_role(Role.ORG_ADMIN):
+            return self.all()
+        if user.role == Role.SITE_ADMIN and user.site_id:
+            institution_id = user.site.institution_id
+            scope = Q(site_id=user.site_id)
+            if institution_id:
+                scope |= Q(institution_id=institution_id)
+            return self.filter(scope)
+        return self.none()
+
+    def search(self, text: str) -> CandidateQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__icontains=text) | Q(id_number__startswith=text.upper()) | Q(phone=text)
+        )
 
 
 class Candidate(models.Model):
     """A person who sits exams; signs in with ``id_number`` plus an exam passcode (R-EXAM-3).
 
-    .. pii: ``id_number``, ``name`` and ``phone`` identify a person; kept while the candidate
-       has exam records, removed with them.
+    .. pii: ``id_number``, ``name``, ``phone`` and ``photo`` identify a person; kept while the
+       candidate has exam records, removed with them (the photo file with the row).
     """
 
     user = models.OneToOneField(
@@ -21,9 +58,55 @@ class Candidate(models.Model):
     id_number = models.CharField(_("ID number"), max_length=18, unique=True)
     name = models.CharField(_("full name"), max_length=100)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    # Where the candidate sits exams; empty until a site registers them.
     site = models.ForeignKey(
-        "centres.Site", verbose_name=_("exam site"), on_delete=models.PROTECT, related_name="+"
+        "centres.Site",
+        verbose_name=_("exam site"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
+    institution = models.ForeignKey(
+        "certification.Institution",
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="candidates",
+    )
+    certificate = models.ForeignKey(
+        "certification.Certificate",
+        verbose_name=_("certificate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    major = models.ForeignKey(
+        "certification.Major",
+        verbose_name=_("major"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verification = models.CharField(
+        _("verification"),
+        max_length=16,
+        choices=Verification.choices,
+        default=Verification.PENDING,
+        db_index=True,
+    )
+    # Why batch verification sent the record to manual confirmation (codes, comma separated).
+    verification_note = models.CharField(_("verification note"), max_length=200, blank=True)
+    photo = models.FileField(_("ID photo"), upload_to=photo_path, blank=True)
+    # The photo rule the registered photo breaks ('' when it passed or was not checked yet).
+    photo_problem = models.CharField(_("photo problem"), max_length=32, blank=True)
+    # Faces the vision workers found in the photo; None until they looked.
+    photo_faces = models.PositiveSmallIntegerField(_("faces in photo"), null=True, blank=True)
+
+    objects = CandidateQuerySet.as_manager()
 
     class Meta:
         ordering = ["id_number"]

@@ -7,6 +7,22 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from centres.statuses import SiteStatus
+
+
+class SiteQuerySet(models.QuerySet["Site"]):
+    def visible_to(self, user: Any) -> SiteQuerySet:
+        """The evaluation organisation sees every site, a site administrator their own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.has_role(Role.ORG_ADMIN):
+            return self.all()
+        if user.role == Role.SITE_ADMIN and user.site_id:
+            return self.filter(pk=user.site_id)
+        return self.none()
+
+    def approved(self) -> SiteQuerySet:
+        return self.filter(status=SiteStatus.APPROVED)
 
 
 class Site(models.Model):
@@ -14,6 +30,24 @@ class Site(models.Model):
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # The pilot institution behind the site; its staff (site administrators) act for it.
+    institution = models.OneToOneField(
+        "certification.Institution",
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="site",
+    )
+    # Sites made before applications existed were approved by hand; new ones start as drafts.
+    status = models.CharField(
+        _("status"), max_length=10, choices=SiteStatus.choices, default=SiteStatus.APPROVED
+    )
+    # What the institution declares about its staff, equipment and premises (R-CERT-5).
+    application = models.TextField(_("application"), blank=True)
+    review_reason = models.TextField(_("reason of the review"), blank=True)
+
+    objects = SiteQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -71,3 +105,39 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site.code}/{self.code} {self.name}"
+
+
+class StaffMember(models.Model):
+    """A proctor or evaluator (考评人员) a site records (R-CERT-6), with or without an account.
+
+    .. pii: ``name``, ``phone`` and ``id_number`` identify a person; removed when the site
+       removes the record or the site is closed.
+    """
+
+    class Kind(models.TextChoices):
+        PROCTOR = "proctor", _("Proctor")
+        EVALUATOR = "evaluator", _("Evaluator")
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("exam site"), on_delete=models.CASCADE, related_name="staff_members"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("full name"), max_length=100)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["site__code", "kind", "name"]
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,6 +15,13 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("exam/", include("exams.urls")),
     path("proctor/", include("proctoring.urls")),
+    path("vision/", include("vision.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("questionbank/", include("questionbank.urls")),
+    path("candidates/", include("candidates.urls")),
+    path("sites/", include("centres.urls")),
+    path("cert/", include("certification.urls")),
+    path("support/", include("support.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -20,6 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated:
         if user.role == Role.CANDIDATE and not user.is_superuser:
             return redirect("exams:exam")
+        if user.role in (Role.INSPECTOR, Role.UNIT_STAFF) and not user.is_superuser:
+            return redirect("inspections:dashboard")
         if user.has_role(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN):
             return redirect("proctoring:console")
     return render(request, "home.html")

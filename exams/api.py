@@ -1,19 +1,27 @@
 """The exam client's JSON API (used by the exam page itself). Sessions authenticate; CSRF is
 checked on every unsafe request. A candidate reaches only their own attempts: any other ID is
-a 404, indistinguishable from one that does not exist."""
+a 404, indistinguishable from one that does not exist. An exam that requires Safe Exam Browser
+refuses requests without a valid SEB hash (403)."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import json
+from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
 
-from exams import services
-from exams.models import Attempt, Question
+from core import ratelimit
+from exams import seb, services
+from exams.models import Attempt, AttemptEvent
+from questionbank.models import Question
 
 router = Router(tags=["exam"])
 
@@ -28,7 +36,9 @@ class QuestionOut(Schema):
     position: int
     kind: str
     text: str
+    points: int
     options: list[OptionOut]
+    blanks: int = Field(description="number of blanks of a fill-in question, else 0")
 
 
 class SavedAnswerOut(Schema):
@@ -40,13 +50,15 @@ class AttemptOut(Schema):
     id: int
     status: str
     remaining_seconds: int
-    deadline: str
+    deadline: str | None
+    earliest_submission: str | None
+    leave_policy: str
     questions: list[QuestionOut]
     answers: dict[str, SavedAnswerOut]
 
 
 class AnswerIn(Schema):
-    response: str | None = Field(..., max_length=200)
+    response: Any = Field(..., description="the answer in its kind's shape; null clears it")
     seq: int = Field(..., ge=1, le=2_000_000_000)
 
 
@@ -68,50 +80,79 @@ class SubmittedOut(Schema):
     result_url: str
 
 
+class EventIn(Schema):
+    kind: Literal["hidden", "blur", "fullscreen_exit", "copy", "paste", "context_menu", "returned"]
+    client_at: dt.datetime | None = None
+
+
+class EventOut(Schema):
+    action: str
+    message: str
+    warnings: int
+    result_url: str | None = None
+
+
 def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
-    return get_object_or_404(
-        Attempt.objects.of_candidate(request.user).select_related("registration"), pk=attempt_id
+    attempt = get_object_or_404(
+        Attempt.objects.of_candidate(request.user).select_related("registration__exam"),
+        pk=attempt_id,
     )
+    if not seb.request_allowed(request, attempt.registration.exam):
+        raise HttpError(403, _("This exam must be taken in Safe Exam Browser."))
+    return attempt
 
 
 @router.get("/attempts/{attempt_id}", response=AttemptOut)
 def attempt_state(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
-    """Everything the exam page needs to (re)draw itself: questions, saved answers, time left."""
+    """Everything the exam page needs to (re)draw itself: the candidate's paper in their order,
+    saved answers, time left. Correct answers are never sent."""
     attempt = _own_attempt(request, attempt_id)
-    questions = Question.objects.filter(exam_id=attempt.registration.exam_id)
+    questions = Question.objects.in_bulk(attempt.question_ids())
+    paper = []
+    for position, item in enumerate(attempt.paper, start=1):
+        question = questions[int(item["question"])]
+        texts = {str(o["key"]): str(o["text"]) for o in question.options}
+        paper.append(
+            {
+                "id": question.pk,
+                "position": position,
+                "kind": question.kind,
+                "text": question.text,
+                "points": item["points"],
+                "options": [{"key": key, "text": texts[key]} for key in item["options"]],
+                "blanks": len(question.answer) if question.kind == Question.Kind.FILL_IN else 0,
+            }
+        )
     answers = {
         str(question_id): {"response": response, "seq": seq}
         for question_id, response, seq in attempt.answers.values_list(
             "question_id", "response", "seq"
         )
     }
+    earliest = services.earliest_submission(attempt)
     return {
         "id": attempt.pk,
         "status": attempt.status,
         "remaining_seconds": attempt.remaining_seconds(),
-        "deadline": attempt.deadline.isoformat(),
-        "questions": [
-            {
-                "id": q.pk,
-                "position": q.position,
-                "kind": q.kind,
-                "text": q.text,
-                "options": q.options,
-            }
-            for q in questions
-        ],
+        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        "earliest_submission": earliest.isoformat() if earliest else None,
+        "leave_policy": attempt.registration.exam.leave_policy,
+        "questions": paper,
         "answers": answers,
     }
 
 
 @router.put(
     "/attempts/{attempt_id}/answers/{question_id}",
-    response={200: AnswerSavedOut, 409: RefusedOut, 422: RefusedOut},
+    response={200: AnswerSavedOut, 409: RefusedOut, 413: RefusedOut, 422: RefusedOut},
 )
 def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload: AnswerIn) -> Any:
     """Save one answer. 200 means it is committed to the database; 409 means it was refused
-    (``stale``, ``finished``, ``time_over``) and the client should stop retrying it."""
+    (``stale``, ``finished``, ``time_over``) and the client should stop retrying it; 422 means
+    the answer itself is not acceptable (``invalid_response``, ``not_on_paper``)."""
     attempt = _own_attempt(request, attempt_id)
+    if len(json.dumps(payload.response, ensure_ascii=False)) > settings.EXAM_MAX_ANSWER_CHARS:
+        return Status(413, {"code": "too_large", "message": _("This answer is too long to save.")})
     try:
         answer, attempt = services.save_answer(
             attempt.pk, question_id, payload.response, payload.seq
@@ -134,9 +175,51 @@ def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload
     return Status(200, saved)
 
 
-@router.post("/attempts/{attempt_id}/submit", response=SubmittedOut)
-def submit(request: HttpRequest, attempt_id: int) -> dict[str, str]:
+@router.post("/attempts/{attempt_id}/submit", response={200: SubmittedOut, 409: RefusedOut})
+def submit(request: HttpRequest, attempt_id: int) -> Any:
     """Submit the attempt. Repeating it is harmless: the paper is submitted once."""
     attempt = _own_attempt(request, attempt_id)
-    attempt = services.submit(attempt, actor=request.user, request=request, now=timezone.now())
-    return {"status": attempt.status, "result_url": reverse("exams:result", args=[attempt.pk])}
+    try:
+        attempt = services.submit(attempt, actor=request.user, request=request, now=timezone.now())
+    except services.FlowRefused as refused:
+        return Status(
+            409,
+            {
+                "code": "too_early",
+                "message": refused.message,
+                "remaining_seconds": attempt.remaining_seconds(),
+            },
+        )
+    return Status(
+        200, {"status": attempt.status, "result_url": reverse("exams:result", args=[attempt.pk])}
+    )
+
+
+@router.post("/attempts/{attempt_id}/events", response={200: EventOut, 429: RefusedOut})
+def report_event(request: HttpRequest, attempt_id: int, payload: EventIn) -> Any:
+    """Report leaving the page, losing focus or fullscreen, or a blocked copy/paste (R-EXAM-6).
+    The exam's policy decides the answer: ``logged``, ``warned`` or ``consumed``."""
+    attempt = _own_attempt(request, attempt_id)
+    if not ratelimit.hit("exam-events", str(attempt.pk), limit=settings.EXAM_EVENTS_PER_MINUTE):
+        return Status(429, {"code": "too_many", "message": _("Too many events reported.")})
+    if payload.kind not in AttemptEvent.Kind.values:
+        raise Http404
+    action, attempt = services.record_event(attempt, payload.kind, client_at=payload.client_at)
+    message = {
+        "logged": "",
+        "warned": _(
+            "You left the exam page. This has been recorded; "
+            "leaving again may be treated as a violation."
+        ),
+        "consumed": _("You left the exam page, so this attempt has ended and counts as used."),
+    }[action]
+    result_url = reverse("exams:result", args=[attempt.pk]) if action == "consumed" else None
+    return Status(
+        200,
+        {
+            "action": action,
+            "message": message,
+            "warnings": attempt.warnings,
+            "result_url": result_url,
+        },
+    )

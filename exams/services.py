@@ -1,4 +1,4 @@
-"""Workflows of an exam attempt: start, save an answer, submit, time out, grade.
+"""Workflows of an exam attempt: sign-in to score.
 
 Each runs in one transaction and changes ``Attempt.status`` only through ``transition_to``.
 Answers are acknowledged only after they are committed to the database (DESIGN-BRIEF); live
@@ -8,20 +8,25 @@ events and grading are queued with ``transaction.on_commit`` so they never see u
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from exams import statuses
-from exams.models import Answer, Attempt, Question, Registration
+from core.http import client_ip
+from exams import papers, statuses
+from exams.models import Answer, Attempt, AttemptEvent, CommitmentSignature, Exam, Registration
 from exams.statuses import AttemptStatus
 from proctoring import events
+from questionbank import answers as answer_rules
+from questionbank.models import Question
 
 
 class AnswerRefused(Exception):
@@ -34,8 +39,12 @@ class AnswerRefused(Exception):
         self.current_seq = current_seq
 
 
-class NoAttemptLeft(Exception):
-    pass
+class FlowRefused(Exception):
+    """A step of the flow that cannot be taken now; ``message`` says why, for the candidate."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def transition_to(
@@ -76,36 +85,132 @@ def transition_to(
     return True
 
 
-def start_or_resume(registration: Registration, now: dt.datetime | None = None) -> Attempt:
-    """The candidate's current attempt, started now if they have none yet."""
-    now = now or timezone.now()
-    exam = registration.exam
-    existing = registration.attempts.order_by("-number").first()
-    if existing is not None:
-        return existing
-    deadline = min(now + exam.duration, exam.closes_at)
+# --- Sign-in and the steps before answering (R-EXAM-4) ---------------------------------------
+
+
+def current_attempt(registration: Registration) -> Attempt | None:
+    return registration.attempts.order_by("-number").first()
+
+
+def attempts_left(registration: Registration) -> int:
+    used = registration.attempts.exclude(status=AttemptStatus.DECLINED).count()
+    return max(0, registration.attempts_allowed - used)
+
+
+def open_attempt(registration: Registration, *, actor: Any = None) -> Attempt:
+    """The candidate's attempt in progress, or a new one when the last is finished and the exam
+    allows another (R-EXAM-5). Raises ``FlowRefused`` when no attempt is left."""
+    latest = current_attempt(registration)
+    if latest is not None and latest.status not in statuses.FINISHED:
+        return latest
+    if (
+        latest is not None
+        and latest.status != AttemptStatus.DECLINED
+        and not attempts_left(registration)
+    ):
+        raise FlowRefused(_("You have used every attempt of this exam."))
+    number = (registration.attempts.aggregate(n=Max("number"))["n"] or 0) + 1
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
-                registration=registration, number=1, started_at=now, deadline=deadline
+                registration=registration, number=number, seed=secrets.randbelow(2**31)
             )
-            record("attempt.started", actor=registration.candidate.user, target=attempt)
+            record("attempt.signed_in", actor=actor or registration.candidate.user, target=attempt)
             events.attempt_changed_on_commit(attempt.pk)
-    except IntegrityError:  # the same candidate started in two tabs at once
-        attempt = registration.attempts.get(number=1)
+    except IntegrityError:  # the same candidate signed in from two tabs at once
+        attempt = registration.attempts.get(number=number)
     return attempt
 
 
-def validate_response(question: Question, response: Any) -> Any:
-    if response is None:
-        return None  # the candidate cleared the answer
-    if question.kind == Question.Kind.SINGLE:
-        if not isinstance(response, str) or response not in question.option_keys():
-            raise AnswerRefused(
-                "invalid_response", _("The answer is not one of this question's options.")
+def confirm_information(attempt: Attempt, *, request: HttpRequest | None = None) -> None:
+    transition_to(
+        attempt, AttemptStatus.INFO_CONFIRMED, request=request, info_confirmed_at=timezone.now()
+    )
+
+
+def answer_commitment(
+    attempt: Attempt, *, accepted: bool, text: str, request: HttpRequest | None = None
+) -> None:
+    """Sign the commitment letter, keeping the text as signed; declining ends the attempt."""
+    with transaction.atomic():
+        if not accepted:
+            transition_to(attempt, AttemptStatus.DECLINED, request=request, reason="declined")
+            return
+        if transition_to(attempt, AttemptStatus.COMMITMENT_SIGNED, request=request):
+            CommitmentSignature.objects.create(
+                attempt=attempt, text=text, ip=(client_ip(request) or None) if request else None
             )
-        return response
-    raise AnswerRefused("invalid_response", _("This kind of question cannot be answered here."))
+    advance(attempt)
+
+
+def identity_verified(
+    attempt: Attempt, *, method: str, actor: Any = None, request: HttpRequest | None = None
+) -> None:
+    """Record that the candidate's identity was checked (``face`` or ``manual`` review)."""
+    transition_to(
+        attempt,
+        AttemptStatus.IDENTITY_VERIFIED,
+        actor=actor,
+        request=request,
+        reason=method,
+        identity_method=method,
+    )
+    advance(attempt)
+
+
+def second_view_connected(attempt: Attempt) -> None:
+    """Called when the phone's stream arrives (live proctoring)."""
+    transition_to(attempt, AttemptStatus.SECOND_VIEW_CONNECTED, reason="second_view")
+    advance(attempt)
+
+
+def required_steps(exam: Exam) -> list[str]:
+    steps: list[str] = [AttemptStatus.INFO_CONFIRMED, AttemptStatus.COMMITMENT_SIGNED]
+    if exam.requires_identity:
+        steps.append(AttemptStatus.IDENTITY_VERIFIED)
+    if exam.requires_second_view:
+        steps.append(AttemptStatus.SECOND_VIEW_CONNECTED)
+    steps += [AttemptStatus.WAITING, AttemptStatus.ANSWERING]
+    return steps
+
+
+def next_step(attempt: Attempt) -> str | None:
+    """The status the candidate works towards now, or None once answering or finished."""
+    if attempt.status not in statuses.STEPS or attempt.status == AttemptStatus.ANSWERING:
+        return None
+    position = statuses.STEPS.index(attempt.status)
+    for step in required_steps(attempt.registration.exam):
+        if statuses.STEPS.index(step) > position:
+            return step
+    return None
+
+
+def advance(attempt: Attempt, now: dt.datetime | None = None) -> None:
+    """Take the steps that need nothing from the candidate: into the waiting room once the
+    required checks are done, and from there into answering when the exam opens."""
+    now = now or timezone.now()
+    if next_step(attempt) == AttemptStatus.WAITING:
+        transition_to(attempt, AttemptStatus.WAITING)
+    if attempt.status == AttemptStatus.WAITING and now >= attempt.registration.exam.opens_at:
+        start_answering(attempt, now)
+
+
+def start_answering(attempt: Attempt, now: dt.datetime | None = None) -> None:
+    """Draw the candidate's paper and start their clock (never before the exam opens)."""
+    now = now or timezone.now()
+    exam = attempt.registration.exam
+    if now < exam.opens_at:
+        raise FlowRefused(_("The exam has not started yet."))
+    transition_to(
+        attempt,
+        AttemptStatus.ANSWERING,
+        paper=papers.draw(exam, attempt.seed),
+        started_at=now,
+        deadline=min(now + exam.duration, exam.closes_at),
+    )
+
+
+# --- Answering (R-EXAM-9) ---------------------------------------------------------------------
 
 
 def save_answer(
@@ -115,21 +220,20 @@ def save_answer(
     the save, so a submit or a time-out never interleaves with it."""
     grace = dt.timedelta(seconds=settings.EXAM_SAVE_GRACE_SECONDS)
     with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update().select_related("registration").get(pk=attempt_id)
-        )
+        attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
         now = now or timezone.now()
         if attempt.status != AttemptStatus.ANSWERING:
-            raise AnswerRefused(
-                "finished", _("This attempt has been submitted; answers can no longer change.")
-            )
+            raise AnswerRefused("finished", _("This attempt is not open for answers."))
+        assert attempt.deadline is not None
         if now > attempt.deadline + grace:
             raise AnswerRefused("time_over", _("Time is up; answers can no longer change."))
+        if question_id not in attempt.question_ids():
+            raise AnswerRefused("not_on_paper", _("This question is not on your paper."))
+        question = Question.objects.get(pk=question_id)
         try:
-            question = Question.objects.get(pk=question_id, exam_id=attempt.registration.exam_id)
-        except Question.DoesNotExist:
-            raise AnswerRefused("not_on_paper", _("This question is not on your paper.")) from None
-        response = validate_response(question, response)
+            response = answer_rules.clean_response(question, response)
+        except answer_rules.InvalidResponse as invalid:
+            raise AnswerRefused("invalid_response", invalid.message) from None
         updated = Answer.objects.filter(attempt=attempt, question=question, seq__lt=seq).update(
             response=response, seq=seq, saved_at=now
         )
@@ -146,6 +250,13 @@ def save_answer(
     return answer, attempt
 
 
+def earliest_submission(attempt: Attempt) -> dt.datetime | None:
+    minutes = attempt.registration.exam.min_answer_minutes
+    if not minutes or attempt.started_at is None:
+        return None
+    return attempt.started_at + dt.timedelta(minutes=minutes)
+
+
 def submit(
     attempt: Attempt,
     *,
@@ -157,11 +268,23 @@ def submit(
     """Submit ``attempt`` exactly once, however many times it is asked; grading follows as a task.
 
     The finish time is never later than the deadline: a paper submitted by the time-out job, or
-    by a candidate inside the grace period, finished when time ran out.
+    by a candidate inside the grace period, finished when time ran out. A candidate's own
+    submission before the exam's minimum answering time is refused (R-EXAM-2).
     """
     from exams import tasks  # tasks import this module
 
     now = now or timezone.now()
+    earliest = earliest_submission(attempt)
+    if (
+        reason == "candidate"
+        and earliest is not None
+        and now < earliest
+        and attempt.status == AttemptStatus.ANSWERING
+    ):
+        raise FlowRefused(
+            _("You can submit this paper from %(time)s.")
+            % {"time": timezone.localtime(earliest).strftime("%H:%M")}
+        )
     with transaction.atomic():
         moved = attempt.status == AttemptStatus.ANSWERING and transition_to(
             attempt,
@@ -169,7 +292,7 @@ def submit(
             actor=actor,
             request=request,
             reason=reason,
-            submitted_at=min(now, attempt.deadline),
+            submitted_at=min(now, attempt.deadline or now),
         )
         if moved:
             transaction.on_commit(partial(tasks.grade_attempt.delay, attempt.pk))
@@ -183,10 +306,36 @@ def submit_expired(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     grace = dt.timedelta(seconds=settings.EXAM_SAVE_GRACE_SECONDS)
     count = 0
-    for attempt in Attempt.objects.expired(now - grace).iterator():
+    for attempt in (
+        Attempt.objects.expired(now - grace).select_related("registration__exam").iterator()
+    ):
         submit(attempt, reason="time_over", now=now)
         count += attempt.status == AttemptStatus.SUBMITTED
     return count
+
+
+def record_event(
+    attempt: Attempt, kind: str, *, client_at: dt.datetime | None = None
+) -> tuple[str, Attempt]:
+    """Record what the exam page reported and apply the exam's policy (R-EXAM-6).
+
+    Returns the action taken: ``logged``, ``warned`` or ``consumed`` (the attempt ended and
+    counts as used, as the S3 manual rules for leaving the answering screen)."""
+    exam = attempt.registration.exam
+    action = "logged"
+    if kind in AttemptEvent.LEAVING and attempt.status == AttemptStatus.ANSWERING:
+        if exam.leave_policy == Exam.LeavePolicy.WARN:
+            action = "warned"
+        elif exam.leave_policy == Exam.LeavePolicy.CONSUME:
+            action = "consumed"
+    with transaction.atomic():
+        AttemptEvent.objects.create(attempt=attempt, kind=kind, client_at=client_at, action=action)
+        if action == "warned":
+            Attempt.objects.filter(pk=attempt.pk).update(warnings=attempt.warnings + 1)
+            attempt.warnings += 1
+        if action == "consumed":
+            attempt = submit(attempt, reason="left_page")
+    return action, attempt
 
 
 def stuck_in_grading(now: dt.datetime | None = None) -> list[int]:
@@ -199,24 +348,108 @@ def stuck_in_grading(now: dt.datetime | None = None) -> list[int]:
     )
 
 
+# --- Grading and marking (R-EXAM-8) -----------------------------------------------------------
+
+
 def grade(attempt_id: int) -> Attempt | None:
-    """Score a submitted attempt's objective questions. Safe to run twice or on a vanished row."""
-    attempt = Attempt.objects.select_related("registration").filter(pk=attempt_id).first()
+    """Score a submitted attempt's objective questions; papers with short answers go on to the
+    markers. Safe to run twice or on a vanished row."""
+    attempt = Attempt.objects.filter(pk=attempt_id).first()
     if attempt is None or attempt.status != AttemptStatus.SUBMITTED:
         return attempt
-    questions = list(Question.objects.filter(exam_id=attempt.registration.exam_id))
-    responses = dict(attempt.answers.values_list("question_id", "response"))
-    score = sum(
-        q.points
-        for q in questions
-        if responses.get(q.pk) is not None and responses[q.pk] == q.answer
+    questions = Question.objects.in_bulk(attempt.question_ids())
+    stored = {a.question_id: a for a in attempt.answers.all()}
+    needs_marking = False
+    with transaction.atomic():
+        for item in attempt.paper:
+            question = questions[int(item["question"])]
+            answer = stored.get(question.pk)
+            if not question.is_objective:
+                needs_marking = needs_marking or (
+                    answer is not None and answer.response is not None
+                )
+                if answer is not None and answer.response is None:
+                    Answer.objects.filter(pk=answer.pk).update(awarded=0)
+                continue
+            if answer is None:
+                continue
+            raw = answer_rules.score(question, answer.response) or 0
+            awarded = raw * int(item["points"]) // max(1, question.points)
+            Answer.objects.filter(pk=answer.pk).update(awarded=awarded)
+        if needs_marking:
+            transition_to(attempt, AttemptStatus.MARKING, reason="subjective")
+            return attempt
+        _finish_grading(attempt, reason="automatic")
+    return attempt
+
+
+def mark(
+    attempt: Attempt, marks: dict[int, int], *, marker: Any, request: HttpRequest | None = None
+) -> Attempt:
+    """A marker's points for the short answers of a paper being marked; completes grading."""
+    points = {int(item["question"]): int(item["points"]) for item in attempt.paper}
+    subjective = set(
+        Question.objects.filter(pk__in=points, kind=Question.Kind.SHORT_ANSWER).values_list(
+            "pk", flat=True
+        )
     )
+    answered = set(
+        attempt.answers.filter(question_id__in=subjective, response__isnull=False).values_list(
+            "question_id", flat=True
+        )
+    )
+    if set(marks) != answered:
+        raise FlowRefused(
+            _("Give points for every written answer of this paper, and for nothing else.")
+        )
+    for question_id, value in marks.items():
+        if not 0 <= value <= points[question_id]:
+            raise FlowRefused(_("Points must be between 0 and the question's points."))
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.status != AttemptStatus.MARKING:
+            raise FlowRefused(_("This paper is not waiting to be marked."))
+        for question_id, value in marks.items():
+            Answer.objects.filter(attempt=attempt, question_id=question_id).update(
+                awarded=value, marked_by=marker
+            )
+        record(
+            "attempt.marked",
+            actor=marker,
+            target=attempt,
+            request=request,
+            marks={str(k): v for k, v in marks.items()},
+        )
+        _finish_grading(attempt, reason="marked", actor=marker)
+    return attempt
+
+
+def _finish_grading(attempt: Attempt, *, reason: str, actor: Any = None) -> None:
+    awarded = attempt.answers.aggregate(total=Sum("awarded"))["total"] or 0
     transition_to(
         attempt,
         AttemptStatus.GRADED,
-        reason="automatic",
-        score=score,
-        max_score=sum(q.points for q in questions),
+        actor=actor,
+        reason=reason,
+        score=awarded,
+        max_score=sum(int(item["points"]) for item in attempt.paper),
         graded_at=timezone.now(),
     )
-    return attempt
+
+
+def best_attempt(registration: Registration) -> Attempt | None:
+    """The attempt whose score counts: the best graded one (S3: best score counts)."""
+    return (
+        registration.attempts.filter(status=AttemptStatus.GRADED)
+        .order_by("-score", "number")
+        .first()
+    )
+
+
+def score_visible(attempt: Attempt, now: dt.datetime | None = None) -> bool:
+    exam = attempt.registration.exam
+    if attempt.status != AttemptStatus.GRADED or exam.score_policy == Exam.ScorePolicy.HIDDEN:
+        return False
+    if exam.score_policy == Exam.ScorePolicy.AFTER_CLOSE:
+        return (now or timezone.now()) >= exam.closes_at
+    return True

@@ -1,10 +1,19 @@
 from django.urls import path
 
-from exams import views
+from exams import marking, views
 
 app_name = "exams"
 urlpatterns = [
     path("sign-in/", views.candidate_sign_in, name="sign-in"),
     path("", views.exam, name="exam"),
+    path("info/", views.info, name="info"),
+    path("commitment/", views.commitment, name="commitment"),
+    path("identity/", views.identity_step, name="identity"),
+    path("second-view/", views.second_view, name="second-view"),
+    path("waiting/", views.waiting, name="waiting"),
+    path("answer/", views.answer, name="answer"),
+    path("retake/", views.retake, name="retake"),
     path("attempts/<int:attempt_id>/result/", views.result, name="result"),
+    path("marking/", marking.queue, name="marking"),
+    path("marking/<int:attempt_id>/", marking.mark, name="mark"),
 ]

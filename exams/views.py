@@ -1,17 +1,45 @@
+"""The candidate's pages: sign-in, one page per step of the formal flow (R-EXAM-4), the
+answering page and the result. Every step page checks that it is the candidate's current step
+and otherwise sends them to the one that is: no going back, no skipping."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.access import role_required
 from accounts.roles import Role
-from exams import services, signin
+from exams import identity, seb, services, signin
 from exams.forms import CandidateSignInForm
 from exams.models import Attempt, Registration
-from exams.statuses import FINISHED
+from exams.statuses import FINISHED, AttemptStatus
+
+# The page of each status a candidate works towards (services.next_step).
+STEP_PAGES: dict[str, str] = {
+    AttemptStatus.INFO_CONFIRMED: "exams:info",
+    AttemptStatus.COMMITMENT_SIGNED: "exams:commitment",
+    AttemptStatus.IDENTITY_VERIFIED: "exams:identity",
+    AttemptStatus.SECOND_VIEW_CONNECTED: "exams:second-view",
+    AttemptStatus.WAITING: "exams:waiting",
+    AttemptStatus.ANSWERING: "exams:waiting",
+}
+
+DEFAULT_COMMITMENT = (
+    "本人承诺：遵守考试纪律，独立完成考试；不由他人代考，不使用任何违规设备或资料；"
+    "不传播试题及答案；考试全程开启摄像头与麦克风，接受监考与录像。如有违反，愿按"
+    "《国家教育考试违规处理办法》接受处理。"
+)
 
 
 def candidate_sign_in(request: HttpRequest) -> HttpResponse:
@@ -57,32 +85,127 @@ def _sign_in_message(result: signin.SignInResult) -> str:
             return _("Too many sign-in attempts. Wait a minute and try again.")
 
 
-@role_required(Role.CANDIDATE)
-def exam(request: HttpRequest) -> HttpResponse:
-    registration_id = request.session.get(signin.SESSION_REGISTRATION)
-    registration = get_object_or_404(
-        Registration.objects.select_related("exam", "candidate"),
-        pk=registration_id,
+def _registration(request: HttpRequest) -> Registration:
+    return get_object_or_404(
+        Registration.objects.select_related("exam", "candidate", "room__site"),
+        pk=request.session.get(signin.SESSION_REGISTRATION),
         candidate__user=request.user,
     )
-    now = timezone.now()
-    if now < registration.exam.opens_at:
-        return render(
-            request,
-            "exams/waiting.html",
-            {
-                "registration": registration,
-                "seconds": int((registration.exam.opens_at - now).total_seconds()),
-            },
-        )
-    attempt = services.start_or_resume(registration, now)
+
+
+def page_for(attempt: Attempt) -> str:
     if attempt.status in FINISHED:
-        return redirect("exams:result", attempt_id=attempt.pk)
+        return reverse("exams:result", args=[attempt.pk])
+    if attempt.status == AttemptStatus.ANSWERING:
+        return reverse("exams:answer")
+    step = services.next_step(attempt)
+    return reverse(STEP_PAGES[step]) if step else reverse("exams:answer")
+
+
+StepView = Callable[[HttpRequest, Attempt], HttpResponse]
+
+
+def flow_step(page: str) -> Callable[[StepView], Callable[[HttpRequest], HttpResponse]]:
+    """A page of the flow (its URL name), shown only while it is the candidate's current page."""
+
+    def decorator(view: StepView) -> Callable[[HttpRequest], HttpResponse]:
+        @role_required(Role.CANDIDATE)
+        @wraps(view)
+        def wrapped(request: HttpRequest) -> HttpResponse:
+            registration = _registration(request)
+            if not seb.request_allowed(request, registration.exam):
+                return render(request, "exams/seb_required.html", status=403)
+            attempt = services.current_attempt(registration)
+            if attempt is None:
+                return redirect("exams:exam")
+            services.advance(attempt)
+            current = page_for(attempt)
+            if current != reverse(page):
+                return redirect(current)
+            return view(request, attempt)
+
+        return wrapped
+
+    return decorator
+
+
+@role_required(Role.CANDIDATE)
+def exam(request: HttpRequest) -> HttpResponse:
+    """The way in: opens the candidate's attempt and sends them to its current step."""
+    registration = _registration(request)
+    if not seb.request_allowed(request, registration.exam):
+        return render(request, "exams/seb_required.html", status=403)
+    latest = services.current_attempt(registration)
+    if latest is None:
+        try:
+            latest = services.open_attempt(registration)
+        except services.FlowRefused as refused:
+            messages.error(request, refused.message)
+            return redirect("home")
+    services.advance(latest)
+    return redirect(page_for(latest))
+
+
+@flow_step("exams:info")
+def info(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    if request.method == "POST":
+        services.confirm_information(attempt, request=request)
+        return redirect(page_for(attempt))
+    return render(request, "exams/step_info.html", _context(attempt))
+
+
+@flow_step("exams:commitment")
+def commitment(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    text = attempt.registration.exam.commitment_text or DEFAULT_COMMITMENT
+    if request.method == "POST":
+        accepted = request.POST.get("decision") == "accept"
+        if not accepted and request.POST.get("decision") != "decline":
+            messages.error(request, _("Choose whether you sign the commitment letter."))
+            return redirect("exams:commitment")
+        services.answer_commitment(attempt, accepted=accepted, text=text, request=request)
+        if not accepted:
+            logout(request)
+            return render(request, "exams/declined.html")
+        return redirect(page_for(attempt))
+    return render(request, "exams/step_commitment.html", {**_context(attempt), "text": text})
+
+
+@flow_step("exams:identity")
+def identity_step(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    if request.method == "POST":
+        method = identity.passed(attempt)
+        if method:
+            services.identity_verified(attempt, method=method, request=request)
+            return redirect(page_for(attempt))
+        messages.error(
+            request,
+            _(
+                "Your identity has not been confirmed yet. "
+                "Take the face check, or ask for a manual review."
+            ),
+        )
+        return redirect("exams:identity")
     return render(
-        request,
-        "exams/exam.html",
-        {"attempt": attempt, "exam": registration.exam, "candidate": registration.candidate},
+        request, "exams/step_identity.html", {**_context(attempt), **identity.links(attempt)}
     )
+
+
+@flow_step("exams:second-view")
+def second_view(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    return render(request, "exams/step_second_view.html", _context(attempt))
+
+
+@flow_step("exams:waiting")
+def waiting(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    exam = attempt.registration.exam
+    seconds = max(0, int((exam.opens_at - timezone.now()).total_seconds()))
+    return render(request, "exams/step_waiting.html", {**_context(attempt), "seconds": seconds})
+
+
+@flow_step("exams:answer")
+def answer(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    earliest = services.earliest_submission(attempt)
+    return render(request, "exams/exam.html", {**_context(attempt), "earliest": earliest})
 
 
 @role_required(Role.CANDIDATE)
@@ -91,6 +214,42 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
         Attempt.objects.of_candidate(request.user).select_related("registration__exam"),
         pk=attempt_id,
     )
+    registration = attempt.registration
+    best = services.best_attempt(registration)
     return render(
-        request, "exams/result.html", {"attempt": attempt, "exam": attempt.registration.exam}
+        request,
+        "exams/result.html",
+        {
+            "attempt": attempt,
+            "exam": registration.exam,
+            "score_visible": services.score_visible(attempt),
+            "best": best if best and services.score_visible(best) else None,
+            "attempts_left": services.attempts_left(registration),
+            "can_retake": attempt.status in FINISHED
+            and services.attempts_left(registration) > 0
+            and registration.exam.closes_at > timezone.now(),
+        },
     )
+
+
+@require_POST
+@role_required(Role.CANDIDATE)
+def retake(request: HttpRequest) -> HttpResponse:
+    registration = _registration(request)
+    try:
+        attempt = services.open_attempt(registration)
+    except services.FlowRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("exams:exam")
+    return redirect(page_for(attempt))
+
+
+def _context(attempt: Attempt) -> dict[str, Any]:
+    registration = attempt.registration
+    return {
+        "attempt": attempt,
+        "exam": registration.exam,
+        "candidate": registration.candidate,
+        "registration": registration,
+        "steps": services.required_steps(registration.exam),
+    }

@@ -63,6 +63,10 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
     async def attempt_changed(self, event: events.AttemptChanged) -> None:
         await self.send_json({"type": "attempt.changed", "attempt": event["attempt"]})
 
+    async def alert_changed(self, event: events.AlertChanged) -> None:
+        # Raised by the vision workers (proctoring.alerts); the console draws them later.
+        await self.send_json({"type": "alert.changed", "alert": event["alert"]})
+
     def _within_rate(self) -> bool:
         now = time.monotonic()
         if now - self._window_start > 10:

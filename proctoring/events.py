@@ -41,7 +41,6 @@ def room_group(room_id: int) -> str:
 def _with_progress(queryset: QuerySet) -> QuerySet:
     return queryset.select_related("registration__candidate", "registration__exam").annotate(
         answered_count=Count("answers", filter=Q(answers__response__isnull=False), distinct=True),
-        question_count=Count("registration__exam__questions", distinct=True),
     )
 
 
@@ -53,7 +52,7 @@ def summarise(attempt) -> AttemptSummary:  # an Attempt from _with_progress
         "masked_id_number": candidate.masked_id_number,
         "status": attempt.status,
         "answered": attempt.answered_count,
-        "total": attempt.question_count,
+        "total": len(attempt.paper),
         "score": attempt.score,
         "max_score": attempt.max_score,
     }
@@ -83,3 +82,63 @@ def attempt_changed_on_commit(attempt_id: int) -> None:
     """Tell the attempt's room once the current transaction commits. A failure to publish is
     logged and never undoes or fails the change itself."""
     transaction.on_commit(lambda: publish_attempt_changed(attempt_id), robust=True)
+
+
+class AlertSummary(TypedDict):
+    id: int
+    attempt: int
+    kind: str
+    label: str
+    view: int
+    severity: int
+    status: str
+    confidence: float
+    count: int
+    opened_at: str
+    last_seen_at: str
+    closed_at: str | None
+    evidence_url: str | None
+
+
+class AlertChanged(TypedDict):
+    type: Literal["alert.changed"]
+    alert: AlertSummary
+
+
+def summarise_alert(alert) -> AlertSummary:  # a proctoring.models.Alert
+    return {
+        "id": alert.pk,
+        "attempt": alert.attempt_id,
+        "kind": alert.kind,
+        "label": str(alert.get_kind_display()),
+        "view": alert.view,
+        "severity": alert.severity,
+        "status": alert.status,
+        "confidence": round(alert.confidence, 3),
+        "count": alert.count,
+        "opened_at": alert.opened_at.isoformat(),
+        "last_seen_at": alert.last_seen_at.isoformat(),
+        "closed_at": alert.closed_at.isoformat() if alert.closed_at else None,
+        "evidence_url": None
+        if alert.evidence_id is None
+        else f"/vision/evidence/{alert.evidence_id}/",
+    }
+
+
+def publish_alert_changed(alert_id: int) -> None:
+    from proctoring.models import Alert
+
+    alert = Alert.objects.select_related("attempt__registration").filter(pk=alert_id).first()
+    if alert is None:
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message: AlertChanged = {"type": "alert.changed", "alert": summarise_alert(alert)}
+    async_to_sync(layer.group_send)(room_group(alert.attempt.registration.room_id), message)
+
+
+def alert_changed_on_commit(alert_id: int) -> None:
+    """Tell the alert's room once the current transaction commits (a new alert, one more
+    detection, or the alert closed). Like attempt events, a failure is only logged."""
+    transaction.on_commit(lambda: publish_alert_changed(alert_id), robust=True)

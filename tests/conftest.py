@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-from exams import services
 from exams.models import Attempt, Registration
 from tests import personas as personas_module
 from tests.personas import Personas
@@ -52,7 +51,7 @@ def personas(db: None) -> Personas:
 @pytest.fixture
 def carol_attempt(personas: Personas) -> Attempt:
     registration = Registration.objects.get(exam=personas.formal, candidate=personas.carol)
-    return services.start_or_resume(registration)
+    return personas_module.answering(registration)
 
 
 def candidate_client(personas: Personas, who: str = "carol", passcode: str | None = None) -> Client:

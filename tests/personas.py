@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -22,7 +23,9 @@ from accounts.roles import Role
 from candidates import idnumber
 from candidates.models import Candidate
 from centres.models import Room, Site
-from exams.models import Exam, Question, Registration
+from exams import services
+from exams.models import Attempt, Exam, PaperItem, Registration
+from questionbank.models import Question, Subject
 
 PASSWORD = "correct horse battery staple"
 FORMAL_PASSCODE = "FORMAL-2468"
@@ -69,6 +72,10 @@ def candidate(first17: str, name: str, site: Site) -> Candidate:
     )
 
 
+def subject() -> Subject:
+    return Subject.objects.get_or_create(code="SAFE", defaults={"name": "Safety"})[0]
+
+
 def exam(
     code: str,
     kind: str,
@@ -76,27 +83,50 @@ def exam(
     *,
     opens_in: dt.timedelta = dt.timedelta(minutes=-5),
     duration: dt.timedelta = dt.timedelta(minutes=90),
+    **rules: object,
 ) -> Exam:
+    """An exam with a fixed paper of three single-choice questions (right answers B, A, C worth
+    1, 2 and 3 points), in a fixed order unless ``rules`` turn shuffling on. No identity step
+    unless ``requires_identity=True``: most tests walk past it."""
     now = timezone.now()
+    settings: dict[str, object] = {
+        "shuffle_questions": False,
+        "shuffle_options": False,
+        "requires_identity": False,
+        **rules,
+    }
     created = Exam.objects.create(
         code=code,
         title=f"Exam {code}",
+        subject=subject(),
         kind=kind,
         passcode=passcode,
         opens_at=now + opens_in,
         closes_at=now + opens_in + dt.timedelta(hours=4),
         duration=duration,
+        **settings,
     )
     for position, answer in enumerate(["B", "A", "C"], start=1):
-        Question.objects.create(
-            exam=created,
-            position=position,
-            text=f"Question {position}",
+        question = Question.objects.create(
+            subject=created.subject,
+            kind=Question.Kind.SINGLE,
+            text=f"{code} question {position}",
             options=[{"key": k, "text": f"Option {k}"} for k in "ABCD"],
             answer=answer,
             points=position,
         )
+        PaperItem.objects.create(exam=created, question=question, position=position)
     return created
+
+
+def answering(registration: Registration) -> Attempt:
+    """Walk ``registration``'s candidate through the steps before answering, as the pages do."""
+    attempt = services.open_attempt(registration)
+    services.confirm_information(attempt)
+    services.answer_commitment(attempt, accepted=True, text="I promise.")
+    attempt.refresh_from_db()
+    assert attempt.status == "answering", attempt.status
+    return attempt
 
 
 def build() -> Personas:
@@ -131,3 +161,50 @@ def build() -> Personas:
         formal=formal,
         trial=trial,
     )
+
+
+@dataclass
+class InspectionPersonas:
+    """Exam-security inspection (R-INSP), on top of ``build()``:
+
+    - district_1 (D1) with university_1 (U1); district_2 (D2) with university_2 (U2).
+    - uma    staff of U1: sees and answers only U1's reports.
+    - vera   staff of U2: sees only U2, nothing of U1.
+    - dina   staff of district D1: answers D1's reports, sees U1's (the level above), records
+             findings at U1, and hears of U1's overdue items; nothing of D2 or U2.
+    - ingrid (inspector) in team one, assigned D1: sees D1 and U1 only.
+    - ivan   inspector in team two, assigned D2: sees D2 and U2 only.
+    - oscar  (organisation administrator) acts as the city exam centre: sees every unit and
+             hears of the districts' overdue items.
+    """
+
+    district_1: Any
+    district_2: Any
+    university_1: Any
+    university_2: Any
+    uma: User
+    vera: User
+    dina: User
+    ingrid: User
+    ivan: User
+    oscar: User
+
+
+def build_inspections(people: Personas) -> InspectionPersonas:
+    from inspections.models import InspectionTeam, Unit, UnitKind, UnitMembership
+
+    d1 = Unit.objects.create(code="D1", name="金水区", kind=UnitKind.DISTRICT)
+    d2 = Unit.objects.create(code="D2", name="管城区", kind=UnitKind.DISTRICT)
+    u1 = Unit.objects.create(code="U1", name="示范学院", kind=UnitKind.UNIVERSITY, parent=d1)
+    u2 = Unit.objects.create(code="U2", name="另一学院", kind=UnitKind.UNIVERSITY, parent=d2)
+    uma, vera, dina = (staff(name, Role.UNIT_STAFF) for name in ("uma", "vera", "dina"))
+    for unit, user in ((u1, uma), (u2, vera), (d1, dina)):
+        UnitMembership.objects.create(unit=unit, user=user)
+    User.objects.filter(pk=dina.pk).update(email="dina@d1.example")
+    User.objects.filter(pk=people.oscar.pk).update(email="oscar@centre.example")
+    ivan = staff("ivan", Role.INSPECTOR)
+    InspectionTeam.objects.create(name="第一组", leader=people.ingrid).units.add(d1)
+    InspectionTeam.objects.create(name="第二组", leader=ivan).units.add(d2)
+    people.oscar.refresh_from_db()
+    dina.refresh_from_db()
+    return InspectionPersonas(d1, d2, u1, u2, uma, vera, dina, people.ingrid, ivan, people.oscar)

@@ -24,11 +24,12 @@ def test_an_illegal_move_raises_and_changes_nothing(
 ) -> None:
     Attempt.objects.filter(pk=carol_attempt.pk).update(status=old)
     carol_attempt.refresh_from_db()
+    entries = AuditEntry.objects.count()
     with pytest.raises(IllegalTransition):
         services.transition_to(carol_attempt, new)
     carol_attempt.refresh_from_db()
     assert carol_attempt.status == old
-    assert not AuditEntry.objects.filter(action=f"attempt.{new}").exists()
+    assert AuditEntry.objects.count() == entries
 
 
 def test_every_state_is_in_the_table() -> None:

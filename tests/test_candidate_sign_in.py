@@ -12,6 +12,7 @@ from accounts.models import User
 from audit.models import AuditEntry
 from exams.models import Attempt, Exam
 from exams.signin import SESSION_REGISTRATION
+from tests import personas as personas_module
 from tests.personas import FORMAL_PASSCODE, TRIAL_PASSCODE, Personas
 
 
@@ -72,14 +73,7 @@ def test_a_wrong_passcode_is_refused_counted_and_writes_nothing(personas: Person
 def test_another_candidates_passcode_for_an_exam_they_are_not_registered_for_fails(
     personas: Personas,
 ) -> None:
-    other = Exam.objects.create(
-        code="OTHER",
-        title="Other",
-        kind=Exam.Kind.FORMAL,
-        passcode="OTHER-1",
-        opens_at=timezone.now(),
-        closes_at=timezone.now() + dt.timedelta(hours=1),
-    )
+    other = personas_module.exam("OTHER", Exam.Kind.FORMAL, "OTHER-1")
     assert sign_in(Client(), personas.carol.id_number, other.passcode).status_code == 400
 
 
@@ -104,9 +98,10 @@ def test_the_account_locks_after_the_configured_number_of_failures(
 
 
 def test_a_locked_candidates_open_session_ends(personas: Personas, carol_client: Client) -> None:
-    assert carol_client.get("/exam/").status_code == 200
+    carol_client.get("/exam/")
+    assert carol_client.get("/exam/info/").status_code == 200
     User.objects.filter(pk=personas.carol.user.pk).update(locked_at=timezone.now())
-    response = carol_client.get("/exam/")
+    response = carol_client.get("/exam/info/")
     assert response.status_code == 302
     assert "/accounts/sign-in/" in response["Location"]
 
@@ -136,10 +131,16 @@ def test_it_lets_candidates_in_early_to_wait(personas: Personas) -> None:
     )
     client = Client()
     assert sign_in(client, personas.carol.id_number, FORMAL_PASSCODE).status_code == 302
-    response = client.get("/exam/")
-    assert response.status_code == 200
-    assert b"data-countdown" in response.content
-    assert not Attempt.objects.exists()  # the clock starts when the exam opens
+    # The steps before the exam can be taken early; the clock starts only when it opens.
+    assert client.get("/exam/")["Location"] == "/exam/info/"
+    client.post("/exam/info/")
+    response = client.post("/exam/commitment/", {"decision": "accept"})
+    assert response["Location"] == "/exam/waiting/"
+    waiting = client.get("/exam/waiting/")
+    assert b"data-countdown" in waiting.content
+    attempt = Attempt.objects.get()
+    assert attempt.status == "waiting" and attempt.deadline is None
+    assert client.get("/exam/answer/")["Location"] == "/exam/waiting/"
 
 
 def test_sign_ins_from_one_address_are_rate_limited(personas: Personas, settings) -> None:

@@ -12,18 +12,17 @@ from channels.layers import get_channel_layer
 
 from config.celery import app
 from exams import services
-from exams.models import Question, Registration
+from exams.models import Registration
 from exams.statuses import AttemptStatus
 from proctoring.events import room_group
-from tests.personas import Personas
+from tests.personas import Personas, answering
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_submitted_paper_is_graded_by_the_worker_and_the_room_is_told(personas: Personas) -> None:
     registration = Registration.objects.get(exam=personas.formal, candidate=personas.carol)
-    attempt = services.start_or_resume(registration)
-    first = Question.objects.get(exam=personas.formal, position=1)
-    services.save_answer(attempt.pk, first.pk, "B", 1)
+    attempt = answering(registration)
+    services.save_answer(attempt.pk, int(attempt.paper[0]["question"]), "B", 1)
 
     async def submit_and_listen() -> list[str]:
         layer = get_channel_layer()

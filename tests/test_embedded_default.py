@@ -53,7 +53,8 @@ def test_the_demo_data_can_be_seeded_twice_and_used() -> None:
         "/exam/sign-in/", {"id_number": "110105199003072012", "passcode": "654321"}
     )
     assert response.status_code == 302
-    assert client.get("/exam/").status_code == 200
+    assert client.get("/exam/")["Location"] == "/exam/info/"
+    assert client.get("/exam/info/").status_code == 200
     staff = Client()
     response = staff.post(
         "/accounts/sign-in/", {"username": "proctor_a", "password": "demo-pass-2026"}

@@ -15,7 +15,7 @@ from django.test import Client
 from config.asgi import application
 from exams import services
 from exams.models import Attempt, Registration
-from tests.personas import Personas
+from tests.personas import Personas, answering
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,7 +39,7 @@ async def connect(
 
 def start(personas: Personas, who: str = "carol") -> Attempt:
     registration = Registration.objects.get(exam=personas.formal, candidate=getattr(personas, who))
-    return services.start_or_resume(registration)
+    return answering(registration)
 
 
 async def test_the_rooms_proctor_gets_the_snapshot_then_live_events(personas: Personas) -> None:

@@ -12,15 +12,16 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from exams import services, tasks
-from exams.models import Answer, Attempt, Question, Registration
+from exams.models import Answer, Attempt, Registration
 from exams.statuses import AttemptStatus
-from tests.personas import Personas
+from tests.personas import Personas, answering
 
 
 def answer_all(attempt: Attempt, responses: dict[int, str]) -> None:
-    for question in Question.objects.filter(exam=attempt.registration.exam):
-        if question.position in responses:
-            services.save_answer(attempt.pk, question.pk, responses[question.position], 1)
+    """Answer by position on the candidate's paper (1-based)."""
+    for position, item in enumerate(attempt.paper, start=1):
+        if position in responses:
+            services.save_answer(attempt.pk, int(item["question"]), responses[position], 1)
 
 
 def test_submitting_twice_through_the_api_submits_once(
@@ -44,7 +45,7 @@ def test_submitting_twice_through_the_api_submits_once(
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_submits_make_one_submission(personas: Personas) -> None:
     registration = Registration.objects.get(exam=personas.formal, candidate=personas.carol)
-    attempt = services.start_or_resume(registration)
+    attempt = answering(registration)
 
     def submit_once(_: int) -> str:
         try:
@@ -120,7 +121,7 @@ def test_the_deadline_never_passes_the_exams_closing_time(personas: Personas) ->
     personas.formal.closes_at = timezone.now() + dt.timedelta(minutes=20)
     personas.formal.save()
     registration = Registration.objects.get(exam=personas.formal, candidate=personas.carol)
-    attempt = services.start_or_resume(registration)
+    attempt = answering(registration)
     assert attempt.deadline == personas.formal.closes_at
 
 
@@ -128,6 +129,7 @@ def test_the_exam_page_resumes_the_same_attempt(carol_client: Client) -> None:
     carol_client.get("/exam/")
     carol_client.get("/exam/")
     assert Attempt.objects.count() == 1
+    assert carol_client.get("/exam/")["Location"] == "/exam/info/"
 
 
 def test_after_submission_the_exam_page_shows_the_result(

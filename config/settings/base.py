@@ -6,12 +6,13 @@ Backends (database, channel layer, broker, cache, storage) are chosen in ``dev``
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_int, env_list, env_str
+from config.env import env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PROCTOR_VAR_DIR", str(BASE_DIR / "var")))
@@ -34,11 +35,14 @@ INSTALLED_APPS = [
     "audit",
     "centres",
     "candidates",
+    "questionbank",
     "exams",
     "proctoring",
     "certification",
     "inspections",
     "notifications",
+    "vision",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +101,17 @@ LOGIN_RATE_PER_MINUTE = env_int("LOGIN_RATE_PER_MINUTE", 200)
 EXAM_EARLY_LOGIN_MINUTES = env_int("EXAM_EARLY_LOGIN_MINUTES", 30)
 # Saves arriving this many seconds after the deadline still count (R-EXAM-9); later ones do not.
 EXAM_SAVE_GRACE_SECONDS = env_int("EXAM_SAVE_GRACE_SECONDS", 30)
+# Public score/certificate queries and verification pages per client address and minute.
+CERT_QUERY_RATE_PER_MINUTE = env_int("CERT_QUERY_RATE_PER_MINUTE", 20)
+# The largest answer (as JSON text) one save may carry; short answers are limited by the bank too.
+EXAM_MAX_ANSWER_CHARS = env_int("EXAM_MAX_ANSWER_CHARS", 25000)
+# Page events (leaving, copy attempts) one attempt may report per minute.
+EXAM_EVENTS_PER_MINUTE = env_int("EXAM_EVENTS_PER_MINUTE", 60)
+# R-EXAM-1: the longest short-answer response and fill-in blank a candidate may send (characters).
+QUESTIONBANK_SHORT_ANSWER_MAX_CHARS = env_int("QUESTIONBANK_SHORT_ANSWER_MAX_CHARS", 20000)
+QUESTIONBANK_FILL_IN_MAX_CHARS = env_int("QUESTIONBANK_FILL_IN_MAX_CHARS", 200)
+# The largest question file (xlsx or Moodle XML) an import accepts, in bytes.
+QUESTIONBANK_IMPORT_MAX_BYTES = env_int("QUESTIONBANK_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -118,6 +133,8 @@ WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Sessions are read on every request: the cache answers, the database keeps them.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
@@ -150,6 +167,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "clear-expired-sessions": {"task": "core.clear_expired_sessions", "schedule": 6 * 3600.0},
     "send-due-notifications": {"task": "notifications.send_due", "schedule": 30.0},
     "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 24 * 3600.0},
+    "purge-enrolment-images": {"task": "vision.purge_enrolment_images", "schedule": 24 * 3600.0},
+    "purge-vision-evidence": {"task": "vision.purge_evidence", "schedule": 24 * 3600.0},
+    # Overdue rectification items are reported to the level above, once per deadline (R-INSP-4).
+    "escalate-overdue-rectifications": {"task": "inspections.escalate_overdue", "schedule": 600.0},
+    "purge-old-support-records": {"task": "support.purge_old_records", "schedule": 24 * 3600.0},
 }
 
 # Notifications (R-NOTE-1): gateways are classes in notifications.gateways or elsewhere.
@@ -165,6 +187,90 @@ SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
+
+# Inspections (R-INSP): evidence files and photos, per file and per upload.
+INSPECTION_EVIDENCE_MAX_BYTES = env_int("INSPECTION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+INSPECTION_EVIDENCE_MAX_FILES = env_int("INSPECTION_EVIDENCE_MAX_FILES", 10)
+
+# Support (R-EXAM-3, R-EXAM-10, R-EXAM-11, R-EMG-4, R-EMG-5).
+SUPPORT_CHAT_MAX_CHARS = env_int("SUPPORT_CHAT_MAX_CHARS", 1000)
+SUPPORT_CHAT_MESSAGES_PER_MINUTE = env_int("SUPPORT_CHAT_MESSAGES_PER_MINUTE", 12)
+SUPPORT_CHAT_RETENTION_DAYS = env_int("SUPPORT_CHAT_RETENTION_DAYS", 180)
+SUPPORT_SCREENSHOT_MAX_BYTES = env_int("SUPPORT_SCREENSHOT_MAX_BYTES", 5 * 1024 * 1024)
+SUPPORT_MAKEUP_RETENTION_DAYS = env_int("SUPPORT_MAKEUP_RETENTION_DAYS", 365)
+SUPPORT_DEVICE_CHECK_RETENTION_DAYS = env_int("SUPPORT_DEVICE_CHECK_RETENTION_DAYS", 90)
+# S1: every candidate needs at least 2 MB/s upload.
+SUPPORT_MIN_UPLOAD_MB_PER_S = env_float("SUPPORT_MIN_UPLOAD_MB_PER_S", 2.0)
+SUPPORT_SPEED_TEST_MAX_BYTES = env_int("SUPPORT_SPEED_TEST_MAX_BYTES", 2 * 1024 * 1024)
+SUPPORT_SPEED_TEST_PER_MINUTE = env_int("SUPPORT_SPEED_TEST_PER_MINUTE", 30)
+SUPPORT_PASSCODE_REISSUES_PER_HOUR = env_int("SUPPORT_PASSCODE_REISSUES_PER_HOUR", 3)
+
+# Vision workers (issue 3). Defaults measured on ../shared/data; see docs/vision.md.
+SHARED_MODELS_DIR = Path(env_str("PROCTOR_SHARED_MODELS", str(SHARED_DATA_DIR.parent / "models")))
+# A weights file, or on a machine with internet an Ultralytics name such as "yolov8n.pt".
+VISION_YOLO_WEIGHTS = env_str("VISION_YOLO_WEIGHTS", str(SHARED_MODELS_DIR / "yolov8n_int8.tflite"))
+VISION_YOLO_IMGSZ = env_int("VISION_YOLO_IMGSZ", 640)
+# "litert": .tflite weights run on LiteRT directly (vision/yolo_lite.py); "ultralytics": predict().
+VISION_YOLO_RUNTIME = env_str("VISION_YOLO_RUNTIME", "litert")
+VISION_YOLO_THREADS = env_int("VISION_YOLO_THREADS", 1)
+VISION_MAX_MEGAPIXELS = env_int("VISION_MAX_MEGAPIXELS", 40)  # uploads above this are refused
+VISION_FACE_DETECT_MAX_SIDE = env_int("VISION_FACE_DETECT_MAX_SIDE", 800)
+VISION_FACE_DETECT_UPSAMPLE = env_int("VISION_FACE_DETECT_UPSAMPLE", 1)
+VISION_MIN_FACE_PX = env_int("VISION_MIN_FACE_PX", 60)
+VISION_MIN_FACE_BRIGHTNESS = env_int("VISION_MIN_FACE_BRIGHTNESS", 40)
+VISION_MIN_FACE_SHARPNESS = env_int("VISION_MIN_FACE_SHARPNESS", 20)
+# Same person below this distance: same-person pairs on the shared faces reach 0.52, different
+# people start at 0.70 (docs/vision.md).
+VISION_FACE_DISTANCE_THRESHOLD = env_float("VISION_FACE_DISTANCE_THRESHOLD", 0.6)
+VISION_IDENTITY_VALID_MINUTES = env_int("VISION_IDENTITY_VALID_MINUTES", 30)
+VISION_ENROLMENT_IMAGE_RETENTION_DAYS = env_int("VISION_ENROLMENT_IMAGE_RETENTION_DAYS", 30)
+VISION_EVIDENCE_RETENTION_DAYS = env_int("VISION_EVIDENCE_RETENTION_DAYS", 180)
+# Object classes that count as devices, and the confidence that raises an alert.
+VISION_DEVICE_MIN_CONFIDENCE = env_float("VISION_DEVICE_MIN_CONFIDENCE", 0.4)
+VISION_PERSON_MIN_CONFIDENCE = env_float("VISION_PERSON_MIN_CONFIDENCE", 0.55)
+# Head turn (nose offset in half face widths) above which a frame counts as looking away. Single
+# frames vary by up to 0.25 with the face box (docs/vision.md), so this is set high.
+VISION_LOOKING_AWAY_YAW = env_float("VISION_LOOKING_AWAY_YAW", 0.6)
+# Face covered: under this share of skin-coloured pixels below the nose, or one eye region this
+# many times brighter than the other (a hand over it).
+VISION_COVER_MIN_LOWER_SKIN = env_float("VISION_COVER_MIN_LOWER_SKIN", 0.5)
+VISION_COVER_MAX_EYE_RATIO = env_float("VISION_COVER_MAX_EYE_RATIO", 2.0)
+# Liveness: head-turn range (in half face widths) or eye closing (EAR ratio) within a burst.
+VISION_LIVENESS_MIN_YAW_RANGE = env_float("VISION_LIVENESS_MIN_YAW_RANGE", 0.3)
+VISION_LIVENESS_BLINK_RATIO = env_float("VISION_LIVENESS_BLINK_RATIO", 0.75)
+VISION_BURST_MAX_FRAMES = env_int("VISION_BURST_MAX_FRAMES", 20)
+# Talking: share of 30 ms audio frames that are voiced within a chunk.
+VISION_VOICE_RATIO = env_float("VISION_VOICE_RATIO", 0.3)
+# Frame analysis: YOLO detections kept from this confidence; faces searched on a copy whose
+# longer side is this; the identity encoding recomputed at least this often (or when the face
+# moves); the device classes of COCO that count in the computer view and in the phone view
+# (which shows the candidate's own computer).
+VISION_OBJECT_MIN_CONFIDENCE = env_float("VISION_OBJECT_MIN_CONFIDENCE", 0.25)
+VISION_FRAME_FACE_MAX_SIDE = env_int("VISION_FRAME_FACE_MAX_SIDE", 640)
+VISION_FRAME_FACE_UPSAMPLE = env_int("VISION_FRAME_FACE_UPSAMPLE", 0)
+# A stream's frame that changed less than this (grey levels, worst 4x4 block of a 64x36
+# thumbnail) keeps the last full result, for at most this many seconds.
+VISION_MOTION_THRESHOLD = env_float("VISION_MOTION_THRESHOLD", 3.0)
+VISION_FULL_ANALYSIS_EVERY_SECONDS = env_float("VISION_FULL_ANALYSIS_EVERY_SECONDS", 2.0)
+VISION_ENCODE_EVERY_SECONDS = env_float("VISION_ENCODE_EVERY_SECONDS", 10.0)
+VISION_DEVICE_CLASSES = env_list(
+    "VISION_DEVICE_CLASSES", ["cell phone", "laptop", "tv", "keyboard", "book"]
+)
+VISION_DEVICE_CLASSES_VIEW2 = env_list("VISION_DEVICE_CLASSES_VIEW2", ["cell phone", "book"])
+# A second person counts from this confidence (one person often yields a weaker second box).
+VISION_EXTRA_PERSON_MIN_CONFIDENCE = env_float("VISION_EXTRA_PERSON_MIN_CONFIDENCE", 0.75)
+# Random snapshots kept per hour of exam (R-PROC-4).
+VISION_SNAPSHOTS_PER_HOUR = env_int("VISION_SNAPSHOTS_PER_HOUR", 6)
+# A Fernet key (urlsafe base64, 32 bytes) for face templates; prod requires FACE_TEMPLATE_KEY.
+FACE_TEMPLATE_KEY = env_str("FACE_TEMPLATE_KEY", "")
+# Without a key, dev generates one in this file on first use; prod requires the key instead.
+FACE_TEMPLATE_KEY_FILE_DEFAULT = VAR_DIR / "face-template.key"
+FACE_TEMPLATE_KEY_REQUIRED = False
+# Ultralytics keeps its settings here, never in the user's home, and never goes online.
+os.environ.setdefault("YOLO_CONFIG_DIR", str(VAR_DIR / "ultralytics"))
+os.environ.setdefault("YOLO_OFFLINE", "1")
+os.environ.setdefault("YOLO_VERBOSE", "False")  # keeps --json output of the commands clean
+os.environ.setdefault("YOLO_AUTOINSTALL", "False")  # never pip-install at run time
 
 LOGGING = {
     "version": 1,

@@ -19,14 +19,27 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this platform answers to.")
 
 DATABASES = {"default": env_database("DATABASE_URL")}
-# Persistent connections are unsafe under ASGI (each request may run in another thread).
+# Persistent connections are unsafe under ASGI (each request may run in another thread), so the
+# web processes borrow connections from a pool (psycopg_pool) instead of opening one per request.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    options: dict[str, object] = DATABASES["default"].setdefault("OPTIONS", {})  # type: ignore[assignment]
+    options["pool"] = {
+        "min_size": env_int("DB_POOL_MIN", 2),
+        "max_size": env_int("DB_POOL_MAX", 20),
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+    }
 
 REDIS_URL = env_str("REDIS_URL")
 CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, "proctor")}
 CACHES = redis_cache(REDIS_URL, "proctor")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+
+# Face templates are encrypted with FACE_TEMPLATE_KEY; without it the vision workers refuse to
+# enrol or verify (vision.crypto) and `manage.py check` reports vision.E001.
+FACE_TEMPLATE_KEY_REQUIRED = True
 
 WHITENOISE_USE_FINDERS = False
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))  # filled by collectstatic
@@ -51,5 +64,6 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes speak plain HTTP
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+# Off only for a benchmark on plain-HTTP loopback (bench_exam); TLS terminates in front otherwise.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)

@@ -17,3 +17,5 @@ CACHES = redis_cache(REDIS_URL, "proctor-test")
 CELERY_BROKER_URL = REDIS_URL
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 LANGUAGE_CODE = "zh-hans"
+# A fixed Fernet key for face templates in tests (never used anywhere else).
+FACE_TEMPLATE_KEY = "dGVzdC1vbmx5LWZhY2UtdGVtcGxhdGUta2V5LTMyYiE="

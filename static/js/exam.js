@@ -8,6 +8,7 @@
   const statusLine = document.getElementById("save-status");
   const clock = document.getElementById("time-left");
   const submitButton = document.getElementById("submit");
+  const warning = document.getElementById("warning");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const text = (key) => document.querySelector(`#texts [data-key="${key}"]`).textContent;
   const stateUrl = root.dataset.attemptUrl;
@@ -21,6 +22,7 @@
   let flushTimer = null;
   let flushing = false;
   let finished = false;
+  let confirming = false;
 
   const persist = () => localStorage.setItem(storeKey, JSON.stringify(local));
   // The status line says in words what data-state says to scripts and tests.
@@ -59,28 +61,85 @@
     paper.textContent = "";
     for (const q of state.questions) {
       const fieldset = document.createElement("fieldset");
-      fieldset.className = "question";
+      fieldset.className = `question kind-${q.kind}`;
       fieldset.dataset.questionId = q.id;
       const legend = document.createElement("legend");
-      legend.textContent = `${q.position}. ${q.text}`;
+      legend.textContent = `${q.position}. ${q.text} (${q.points} ${text("points")})`;
       fieldset.appendChild(legend);
-      const chosen = local[q.id] ? local[q.id].response : null;
-      for (const option of q.options) {
-        const label = document.createElement("label");
-        label.className = "option";
-        const input = document.createElement("input");
-        input.type = "radio";
-        input.name = `q${q.id}`;
-        input.value = option.key;
-        input.checked = chosen === option.key;
-        input.addEventListener("change", () => answer(q.id, option.key));
-        label.append(input, ` ${option.key}. ${option.text}`);
-        fieldset.appendChild(label);
-      }
+      const saved = local[q.id] ? local[q.id].response : null;
+      (RENDERERS[q.kind] || renderShortAnswer)(fieldset, q, saved);
       paper.appendChild(fieldset);
     }
     paper.setAttribute("aria-busy", "false");
     submitButton.disabled = false;
+  }
+
+  function choice(fieldset, q, type, key, label, checked, onChange) {
+    const wrapper = document.createElement("label");
+    wrapper.className = "option";
+    const input = document.createElement("input");
+    input.type = type;
+    input.name = `q${q.id}`;
+    input.value = key;
+    input.checked = checked;
+    input.addEventListener("change", onChange);
+    wrapper.append(input, ` ${label}`);
+    fieldset.appendChild(wrapper);
+  }
+
+  const RENDERERS = {
+    single(fieldset, q, saved) {
+      for (const o of q.options) {
+        choice(fieldset, q, "radio", o.key, `${o.key}. ${o.text}`, saved === o.key, () => answer(q.id, o.key));
+      }
+    },
+    multiple(fieldset, q, saved) {
+      const hint = document.createElement("p");
+      hint.className = "help";
+      hint.textContent = text("multiple_hint");
+      fieldset.appendChild(hint);
+      const chosen = () => [...fieldset.querySelectorAll("input:checked")].map((i) => i.value).sort();
+      for (const o of q.options) {
+        const checked = Array.isArray(saved) && saved.includes(o.key);
+        choice(fieldset, q, "checkbox", o.key, `${o.key}. ${o.text}`, checked, () => {
+          const keys = chosen();
+          answer(q.id, keys.length ? keys : null);
+        });
+      }
+    },
+    true_false(fieldset, q, saved) {
+      for (const [key, label] of [["T", text("true")], ["F", text("false")]]) {
+        choice(fieldset, q, "radio", key, label, saved === key, () => answer(q.id, key));
+      }
+    },
+    fill_in(fieldset, q, saved) {
+      const inputs = [];
+      for (let i = 0; i < q.blanks; i += 1) {
+        const wrapper = document.createElement("label");
+        wrapper.className = "blank";
+        const input = document.createElement("input");
+        input.type = "text";
+        input.maxLength = 200;
+        input.value = Array.isArray(saved) ? saved[i] || "" : "";
+        input.addEventListener("input", () => {
+          const values = inputs.map((el) => el.value);
+          answer(q.id, values.some((v) => v.trim()) ? values : null);
+        });
+        inputs.push(input);
+        wrapper.append(`${text("blank")} ${i + 1} `, input);
+        fieldset.appendChild(wrapper);
+      }
+    },
+  };
+
+  function renderShortAnswer(fieldset, q, saved) {
+    const area = document.createElement("textarea");
+    area.rows = 6;
+    area.maxLength = 20000;
+    area.value = typeof saved === "string" ? saved : "";
+    area.setAttribute("aria-label", q.text);
+    area.addEventListener("input", () => answer(q.id, area.value.trim() ? area.value : null));
+    fieldset.appendChild(area);
   }
 
   function answer(questionId, response) {
@@ -146,7 +205,10 @@
       const open = [...paper.querySelectorAll("fieldset.question")]
         .filter((fs) => !fs.querySelector("input:checked")).length;
       const question = open ? `${text("confirm")}\n${text("unanswered")} ${open}` : text("confirm");
-      if (!window.confirm(question)) return;
+      confirming = true; // the dialog takes focus: that is not leaving the page
+      const yes = window.confirm(question);
+      confirming = false;
+      if (!yes) return;
     }
     submitButton.disabled = true;
     await flush();
@@ -156,6 +218,11 @@
         finished = true;
         localStorage.removeItem(storeKey);
         location.assign(reply.data.result_url);
+        return;
+      }
+      if (reply.status === 409) {
+        say("refused", reply.data.message);
+        submitButton.disabled = false;
         return;
       }
     } catch (err) { /* fall through */ }
@@ -187,10 +254,41 @@
     flush();
   }
 
+  // Leaving the page (R-EXAM-6): reported to the server, whose policy decides what follows.
+  let away = false;
+  async function report(kind) {
+    if (finished) return;
+    try {
+      const reply = await api("POST", `${stateUrl}/events`, { kind, client_at: new Date().toISOString() });
+      if (reply.data.action === "warned" || reply.data.action === "consumed") {
+        warning.textContent = reply.data.message;
+        warning.hidden = false;
+      }
+      if (reply.data.action === "consumed") {
+        finished = true;
+        localStorage.removeItem(storeKey);
+        setTimeout(() => location.assign(reply.data.result_url), 4000);
+      }
+    } catch (err) { /* offline: the proctor still sees the view; nothing to do here */ }
+  }
+  function leave(kind) {
+    if (away || confirming) return; // one departure, however many signals the browser sends for it
+    away = true;
+    report(kind);
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) leave("hidden");
+    else if (away) { away = false; report("returned"); }
+  });
+  window.addEventListener("blur", () => leave("blur"));
+  window.addEventListener("focus", () => { if (away && !document.hidden) { away = false; report("returned"); } });
+  document.addEventListener("fullscreenchange", () => { if (!document.fullscreenElement) leave("fullscreen_exit"); });
+
   submitButton.addEventListener("click", () => submit(true));
   window.addEventListener("online", flush);
-  for (const event of ["copy", "cut", "paste", "contextmenu"]) {
-    document.addEventListener(event, (e) => e.preventDefault());
+  const BLOCKED = { copy: "copy", cut: "copy", paste: "paste", contextmenu: "context_menu" };
+  for (const [event, kind] of Object.entries(BLOCKED)) {
+    document.addEventListener(event, (e) => { e.preventDefault(); report(kind); });
   }
   setInterval(tick, 500);
   load();

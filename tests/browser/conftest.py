@@ -53,7 +53,9 @@ def wait_until_up(url: str, processes: list[subprocess.Popen], seconds: float = 
     raise RuntimeError(f"{url} did not come up in {seconds} s")
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: a live worker left running would take tasks meant for the
+# workers that other test modules start themselves.
+@pytest.fixture(scope="module")
 def live_url(django_db_setup: None, django_db_blocker, tmp_path_factory) -> Iterator[str]:
     with django_db_blocker.unblock():
         database = connection.settings_dict["NAME"]
@@ -82,7 +84,7 @@ def live_url(django_db_setup: None, django_db_blocker, tmp_path_factory) -> Iter
             "--pool",
             "solo",
             "--queues",
-            "default",
+            "default,vision",
             "--loglevel",
             "INFO",
             "--without-mingle",

@@ -33,6 +33,11 @@ def test_a_candidate_sits_the_exam_and_the_proctor_watches_it_live(
     page.fill("#id_id_number", personas.carol.id_number.lower())
     page.fill("#id_passcode", FORMAL_PASSCODE)
     page.click("button[type=submit]")
+    # The formal flow: confirm the information, sign the commitment letter, then the paper.
+    page.wait_for_url("**/exam/info/")
+    page.click("main button.primary")
+    page.wait_for_url("**/exam/commitment/")
+    page.click("button[value=accept]")
     page.wait_for_selector("fieldset.question")
 
     # The proctor's tile appeared when the attempt started.
@@ -70,12 +75,9 @@ def test_a_candidate_sits_the_exam_and_the_proctor_watches_it_live(
     attempt = Attempt.objects.get(registration__candidate=personas.carol)
     assert attempt.status == AttemptStatus.GRADED
     assert (attempt.score, attempt.max_score) == (3, 6)
-    assert dict(
-        Answer.objects.filter(attempt=attempt).values_list("question__position", "response")
-    ) == {
-        1: "B",
-        2: "A",
-    }
+    order = [int(item["question"]) for item in attempt.paper]
+    saved = dict(Answer.objects.filter(attempt=attempt).values_list("question_id", "response"))
+    assert saved == {order[0]: "B", order[1]: "A"}
     assert all(
         seq == 1 for seq in Answer.objects.filter(attempt=attempt).values_list("seq", flat=True)
     )

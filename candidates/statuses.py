@@ -1,0 +1,35 @@
+"""The verification life cycle of a candidate record (R-CERT-4).
+
+``pending`` (信息待认证) → batch verification → ``verified`` (信息准确) when every automatic check
+passes, ``needs_manual`` (需人工确认) otherwise → manual confirmation → ``verified``. All changes
+go through ``candidates.verification.transition_to``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Verification(models.TextChoices):
+    PENDING = "pending", _("Pending verification")
+    NEEDS_MANUAL = "needs_manual", _("Needs manual confirmation")
+    VERIFIED = "verified", _("Verified")
+
+
+ALLOWED: dict[str, frozenset[str]] = {
+    Verification.PENDING: frozenset({Verification.NEEDS_MANUAL, Verification.VERIFIED}),
+    Verification.NEEDS_MANUAL: frozenset({Verification.VERIFIED}),
+    Verification.VERIFIED: frozenset(),
+}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__(f"a candidate record cannot move from {old!r} to {new!r}")
+        self.old, self.new = old, new
+
+
+def check(old: str, new: str) -> None:
+    if new not in ALLOWED.get(old, frozenset()):
+        raise IllegalTransition(old, new)

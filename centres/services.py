@@ -1,0 +1,75 @@
+"""Workflows of exam sites: applying, the organisation's review, staff and rooms (R-CERT-5…7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from audit.services import record
+from centres import statuses
+from centres.models import Site
+from centres.statuses import SiteStatus
+
+
+class SiteNotApproved(Exception):
+    """Raised when a site that is not an approved exam site tries to set up rooms."""
+
+
+def transition_to(
+    site: Site,
+    new_status: str,
+    *,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    reason: str = "",
+    **fields: Any,
+) -> bool:
+    """Move ``site`` to ``new_status`` unless someone else moved it first (then False).
+    Raises ``IllegalTransition`` for a move the life cycle forbids."""
+    old_status = site.status
+    statuses.check(old_status, new_status)
+    with transaction.atomic():
+        updated = Site.objects.filter(pk=site.pk, status=old_status).update(
+            status=new_status, **fields
+        )
+        if updated != 1:
+            return False
+        site.status = new_status
+        for name, value in fields.items():
+            setattr(site, name, value)
+        record(
+            f"site.{new_status}",
+            actor=actor,
+            target=site,
+            request=request,
+            old_status=old_status,
+            reason=reason,
+        )
+    return True
+
+
+def apply(site: Site, application: str, *, actor: Any, request: HttpRequest | None = None) -> bool:
+    return transition_to(
+        site, SiteStatus.APPLIED, actor=actor, request=request, application=application
+    )
+
+
+def review(
+    site: Site,
+    *,
+    approve: bool,
+    reason: str,
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> bool:
+    new_status = SiteStatus.APPROVED if approve else SiteStatus.REJECTED
+    return transition_to(
+        site, new_status, actor=actor, request=request, reason=reason, review_reason=reason
+    )
+
+
+def require_approved(site: Site) -> None:
+    if site.status != SiteStatus.APPROVED:
+        raise SiteNotApproved

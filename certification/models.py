@@ -1,0 +1,362 @@
+"""Organisations, institutions, certificates, majors and quotas (R-CERT-1, R-CERT-13); exam
+plans with their five windows (R-CERT-8); registrations, sessions and seats (R-CERT-9, 10);
+scores (R-CERT-11) and issued certificates (R-CERT-12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from certification.statuses import CertificateStatus
+
+
+class MajorCodeList(models.TextChoices):
+    """The two national major catalogues (R-CERT-13); an organisation chooses which applies."""
+
+    OLD = "old", _("Old major codes")
+    NEW = "new", _("New major codes (2021 catalogue)")
+
+
+class Organisation(models.Model):
+    """An evaluation organisation (培训评价组织) that owns certificates and runs exam plans."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    major_code_list = models.CharField(
+        _("major code list in use"),
+        max_length=8,
+        choices=MajorCodeList.choices,
+        default=MajorCodeList.NEW,
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("evaluation organisation")
+        verbose_name_plural = _("evaluation organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Institution(models.Model):
+    """A pilot institution (试点院校): collects candidates, declares quotas, may become a site."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    province = models.CharField(_("province"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("pilot institution")
+        verbose_name_plural = _("pilot institutions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Major(models.Model):
+    """A major (专业) in one of the two code lists; the same code may mean different majors in
+    the old and the new list, so codes are unique per list only."""
+
+    code_list = models.CharField(_("code list"), max_length=8, choices=MajorCodeList.choices)
+    code = models.CharField(_("code"), max_length=16)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["code_list", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code_list", "code"], name="major_code_per_list")
+        ]
+        verbose_name = _("major")
+        verbose_name_plural = _("majors")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Certificate(models.Model):
+    """A vocational skills certificate (职业技能等级证书) at one level, with the majors in its
+    pilot scope."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("evaluation organisation"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("level"), max_length=20, blank=True)
+    majors = models.ManyToManyField(
+        Major, verbose_name=_("majors in scope"), blank=True, related_name="certificates"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.level}".strip()
+
+
+class QuotaQuerySet(models.QuerySet["Quota"]):
+    def with_enrolled(self) -> QuotaQuerySet:
+        """Annotate ``enrolled``: the institution's candidates for the same certificate and
+        major, so a screen can flag quotas that do not match (R-CERT-1)."""
+        from candidates.models import Candidate
+
+        counts = (
+            Candidate.objects.filter(
+                institution=OuterRef("institution"),
+                certificate=OuterRef("certificate"),
+                major=OuterRef("major"),
+            )
+            .order_by()
+            .values("institution")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(enrolled=Coalesce(Subquery(counts), 0))
+
+    def visible_to(self, user: Any) -> QuotaQuerySet:
+        from accounts.roles import Role
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_role(Role.ORG_ADMIN):
+            return self.all()
+        institution_id = institution_id_of(user)
+        return self.filter(institution_id=institution_id) if institution_id else self.none()
+
+
+class Quota(models.Model):
+    """The number of candidates an institution declares for a certificate and a major."""
+
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.CASCADE, related_name="quotas"
+    )
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("certificate"), on_delete=models.PROTECT, related_name="+"
+    )
+    major = models.ForeignKey(
+        Major, verbose_name=_("major"), on_delete=models.PROTECT, related_name="+"
+    )
+    declared = models.PositiveIntegerField(_("declared candidates"))
+
+    objects = QuotaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["institution__code", "certificate__code", "major__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "certificate", "major"], name="one_quota_per_major"
+            )
+        ]
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+
+    def __str__(self) -> str:
+        return f"{self.institution_id}/{self.certificate_id}/{self.major_id}: {self.declared}"
+
+
+def institution_id_of(user: Any) -> int | None:
+    """The institution a site administrator works for (through their site), or None."""
+    from accounts.roles import Role
+
+    if not user.is_authenticated or user.role != Role.SITE_ADMIN or not user.site_id:
+        return None
+    return user.site.institution_id  # type: ignore[no-any-return,unused-ignore]
+
+
+class ExamPlanQuerySet(models.QuerySet["ExamPlan"]):
+    def for_listing(self) -> ExamPlanQuerySet:
+        return self.select_related("organisation", "certificate").order_by("-exam_opens")
+
+
+class ExamPlan(models.Model):
+    """An exam plan (考试计划) for one certificate with five windows (R-CERT-8): registration,
+    scheduling, exam, score entry and score publication. Plans may be added at any time of the
+    year; windows must be in order and each must open before it closes."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("evaluation organisation"),
+        on_delete=models.PROTECT,
+        related_name="plans",
+    )
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("certificate"), on_delete=models.PROTECT, related_name="plans"
+    )
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    registration_opens = models.DateTimeField(_("registration opens"))
+    registration_closes = models.DateTimeField(_("registration closes"))
+    scheduling_opens = models.DateTimeField(_("scheduling opens"))
+    scheduling_closes = models.DateTimeField(_("scheduling closes"))
+    exam_opens = models.DateTimeField(_("exam opens"))
+    exam_closes = models.DateTimeField(_("exam closes"))
+    score_entry_opens = models.DateTimeField(_("score entry opens"))
+    score_entry_closes = models.DateTimeField(_("score entry closes"))
+    publication_opens = models.DateTimeField(_("score publication opens"))
+    publication_closes = models.DateTimeField(_("score publication closes"))
+    pass_mark = models.DecimalField(_("pass mark"), max_digits=5, decimal_places=1, default=60)
+
+    objects = ExamPlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-exam_opens"]
+        verbose_name = _("exam plan")
+        verbose_name_plural = _("exam plans")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
+    def visible_to(self, user: Any) -> EnrolmentQuerySet:
+        """The organisation sees every registration, a site administrator their site's."""
+        from accounts.roles import Role
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.has_role(Role.ORG_ADMIN):
+            return self.all()
+        if user.role == Role.SITE_ADMIN and user.site_id:
+            return self.filter(site_id=user.site_id)
+        return self.none()
+
+
+class Enrolment(models.Model):
+    """A verified candidate registered (报考) into an exam plan by the site they sit at."""
+
+    plan = models.ForeignKey(
+        ExamPlan, verbose_name=_("exam plan"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    candidate = models.ForeignKey(
+        "candidates.Candidate",
+        verbose_name=_("candidate"),
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+    )
+    site = models.ForeignKey(
+        "centres.Site", verbose_name=_("exam site"), on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "site", "candidate__id_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "candidate"], name="one_enrolment_per_plan")
+        ]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.candidate_id}"
+
+
+class ExamSession(models.Model):
+    """A sitting (场次) of a plan inside its exam window."""
+
+    plan = models.ForeignKey(
+        ExamPlan, verbose_name=_("exam plan"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+
+    class Meta:
+        ordering = ["plan", "starts_at"]
+        verbose_name = _("exam session")
+        verbose_name_plural = _("exam sessions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Seat(models.Model):
+    """Where and when a registered candidate sits: room, session and seat number (排考)."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="seat"
+    )
+    session = models.ForeignKey(
+        ExamSession, verbose_name=_("session"), on_delete=models.PROTECT, related_name="seats"
+    )
+    room = models.ForeignKey(
+        "centres.Room", verbose_name=_("room"), on_delete=models.PROTECT, related_name="seats"
+    )
+    number = models.PositiveIntegerField(_("seat number"))
+
+    class Meta:
+        ordering = ["session", "room", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "room", "number"], name="one_seat_each")
+        ]
+        verbose_name = _("seat")
+        verbose_name_plural = _("seats")
+
+    def __str__(self) -> str:
+        return f"{self.room_id}#{self.number}"
+
+    @property
+    def ticket_number(self) -> str:
+        """The admission ticket number (准考证号): plan, session, room and seat."""
+        return (
+            f"{self.enrolment.plan.code}-{self.session_id:03d}{self.room_id:04d}{self.number:03d}"
+        )
+
+
+class Score(models.Model):
+    """A candidate's score in a plan, entered by the organisation in the score-entry window and
+    visible to the candidate and the site from the publication window on (R-CERT-11)."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="score"
+    )
+    value = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
+    passed = models.BooleanField(_("passed"))
+    entered_at = models.DateTimeField(_("entered at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class IssuedCertificate(models.Model):
+    """An electronic certificate (R-CERT-12) with a unique number and a random token for its
+    public verification page (the page shows the status, the certificate and a masked name)."""
+
+    enrolment = models.OneToOneField(
+        Enrolment,
+        verbose_name=_("registration"),
+        on_delete=models.PROTECT,
+        related_name="issued_certificate",
+    )
+    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    token = models.CharField(_("verification token"), max_length=40, unique=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=CertificateStatus.choices, db_index=True
+    )
+    org_signed_at = models.DateTimeField(_("signed by the organisation at"), null=True)
+    site_signed_at = models.DateTimeField(_("signed by the site at"), null=True, blank=True)
+    stamped_at = models.DateTimeField(_("stamped at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason of revocation"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("issued certificate")
+        verbose_name_plural = _("issued certificates")
+
+    def __str__(self) -> str:
+        return self.number

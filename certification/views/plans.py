@@ -1,0 +1,492 @@
+"""Exam plans and what happens inside their windows (R-CERT-8…12). Every action checks its
+role (decorator) and its window (the service, through ``windows.require``) on the server."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import role_required
+from accounts.roles import Role
+from audit.services import record
+from candidates.imports import ImportRefused, column_label
+from candidates.models import Candidate
+from candidates.statuses import Verification
+from centres.models import Room, Site
+from certification import certificates, documents, registration, scheduling, scores, windows
+from certification.forms import PlanForm, SessionForm, SheetForm
+from certification.models import Enrolment, ExamPlan, ExamSession, IssuedCertificate, Seat
+from certification.statuses import CertificateStatus
+from certification.windows import OutsideWindow, Phase
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Refusals = (
+    OutsideWindow,
+    registration.RegistrationRefused,
+    scheduling.SchedulingRefused,
+    scores.ScoreRefused,
+)
+
+
+def _user(request: HttpRequest) -> Any:
+    """The signed-in user (views here are behind ``role_required``)."""
+    return request.user
+
+
+def refusals_as_messages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A refused action (outside its window, not allowed) changes nothing and returns to the
+    plan with the reason as a message and an ``X-Refused`` header, whether it came from the
+    page or from a direct POST."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, plan_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, plan_id, *args, **kwargs)
+        except Refusals as exc:
+            messages.error(request, exc.message)
+            response = redirect("certification:plan", plan_id=plan_id)
+            response["X-Refused"] = "window" if isinstance(exc, OutsideWindow) else "refused"
+            return response
+
+    return wrapped
+
+
+def _plan(plan_id: int) -> ExamPlan:
+    # Plans are public within the platform: every organisation and site member sees them.
+    return get_object_or_404(
+        ExamPlan.objects.select_related("certificate", "organisation"), pk=plan_id
+    )
+
+
+def _site(request: HttpRequest) -> Site:
+    site = _user(request).site
+    if site is None:
+        raise OutsideWindow(_("Your account is not linked to an exam site."))
+    return site
+
+
+@role_required(Role.ORG_ADMIN, Role.SITE_ADMIN)
+def plan_list(request: HttpRequest) -> HttpResponse:
+    form = PlanForm(request.POST or None) if _user(request).has_role(Role.ORG_ADMIN) else None
+    if request.method == "POST":
+        if form is None:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            with transaction.atomic():
+                plan = form.save()
+                record("plan.created", target=plan, request=request)
+            messages.success(request, _("Plan %(name)s added.") % {"name": plan.name})
+            return redirect("certification:plan", plan_id=plan.pk)
+    now = timezone.now()
+    plans = []
+    for plan in ExamPlan.objects.for_listing():
+        phase = windows.current(plan, now)
+        plans.append((plan, Phase(phase).label if phase else None))
+    return render(
+        request,
+        "certification/plan_list.html",
+        {"plans": plans, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(Role.ORG_ADMIN, Role.SITE_ADMIN)
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    now = timezone.now()
+    is_org = _user(request).has_role(Role.ORG_ADMIN)
+    enrolments = Enrolment.objects.visible_to(request.user).filter(plan=plan)
+    q = request.GET.get("q", "").strip()
+    listed = enrolments.select_related(
+        "candidate",
+        "candidate__institution",
+        "site",
+        "seat__room",
+        "seat__session",
+        "score",
+        "issued_certificate",
+    )
+    if q:
+        listed = listed.filter(candidate__name__icontains=q) | listed.filter(
+            candidate__id_number__startswith=q.upper()
+        )
+    page = Paginator(listed.order_by("site__code", "candidate__id_number"), 50).get_page(
+        request.GET.get("page")
+    )
+    eligible = Candidate.objects.none()
+    if not is_org:
+        eligible = (
+            Candidate.objects.visible_to(request.user)
+            .filter(verification=Verification.VERIFIED, certificate=plan.certificate)
+            .exclude(enrolments__plan=plan)[:200]
+        )
+    rooms = Room.objects.visible_to(request.user).filter(seats__session__plan=plan).distinct()
+    sessions = list(plan.sessions.all())
+    return render(
+        request,
+        "certification/plan_detail.html",
+        {
+            "plan": plan,
+            "is_org": is_org,
+            "windows": [
+                (phase, label, *windows.bounds(plan, phase), windows.is_open(plan, phase, now))
+                for phase, label in Phase.choices
+            ],
+            "current": windows.current(plan, now),
+            "page": page,
+            "q": q,
+            "counts": {
+                "registered": enrolments.count(),
+                "seated": enrolments.filter(seat__isnull=False).count(),
+                "scored": enrolments.filter(score__isnull=False).count(),
+            },
+            "eligible": eligible,
+            "rooms": [(room, session) for room in rooms for session in sessions],
+            "sessions": sessions,
+            "session_form": SessionForm(),
+            "sheet_form": SheetForm(),
+            "ended": now >= plan.publication_closes,
+            "published": now >= plan.publication_opens,
+        },
+    )
+
+
+# Registration (site, registration window)
+
+
+@require_POST
+@role_required(Role.SITE_ADMIN)
+@refusals_as_messages
+def register(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    windows.require(plan, Phase.REGISTRATION)
+    site = _site(request)
+    ids = [i for i in request.POST.getlist("candidates") if i.isdigit()]
+    done = 0
+    for candidate in Candidate.objects.visible_to(request.user).filter(pk__in=ids):
+        try:
+            registration.register(plan, candidate, site, actor=request.user, request=request)
+            done += 1
+        except registration.RegistrationRefused as exc:
+            messages.error(request, f"{candidate.name}: {exc.message}")
+    messages.success(request, _("%(n)s candidates registered.") % {"n": done})
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+@require_POST
+@role_required(Role.SITE_ADMIN)
+@refusals_as_messages
+def import_registrations(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    windows.require(plan, Phase.REGISTRATION)
+    form = SheetForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose an xlsx file."))
+        return redirect("certification:plan", plan_id=plan.pk)
+    try:
+        report = registration.import_registrations(
+            plan,
+            form.cleaned_data["file"].read(),
+            _site(request),
+            Candidate.objects.visible_to(request.user),
+            actor=request.user,
+        )
+    except ImportRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("certification:plan", plan_id=plan.pk)
+    for p in report.problems:
+        messages.error(
+            request,
+            _("Row %(row)s, %(column)s: %(reason)s")
+            % {"row": p.row, "column": column_label(p.column), "reason": p.message},
+        )
+    if not report.problems:
+        messages.success(request, _("%(n)s candidates registered.") % {"n": report.registered})
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def registration_template(request: HttpRequest, plan_id: int) -> HttpResponse:
+    _plan(plan_id)
+    response = HttpResponse(registration.registration_template(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="registration-template.xlsx"'
+    return response
+
+
+# Scheduling (organisation, scheduling window)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+@refusals_as_messages
+def add_session(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    windows.require(plan, Phase.SCHEDULING)
+    form = SessionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the session a name, a start and an end."))
+    else:
+        scheduling.add_session(plan, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Session added."))
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+@refusals_as_messages
+def auto_assign(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    result = scheduling.auto_assign(plan, actor=request.user)
+    messages.success(
+        request,
+        _("%(seated)s candidates seated; %(unseated)s could not be seated (no capacity left).")
+        % {"seated": result.seated, "unseated": result.unseated},
+    )
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+@refusals_as_messages
+def move_seat(request: HttpRequest, plan_id: int, seat_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    windows.require(plan, Phase.SCHEDULING)
+    seat = get_object_or_404(
+        Seat.objects.select_related("enrolment__plan"), pk=seat_id, enrolment__plan=plan
+    )
+    session = get_object_or_404(ExamSession, pk=request.POST.get("session") or 0, plan=plan)
+    room = get_object_or_404(Room, pk=request.POST.get("room") or 0)
+    number = request.POST.get("number", "")
+    if not number.isdigit():
+        raise scheduling.SchedulingRefused(_("Give a seat number."))
+    scheduling.move(seat, session=session, room=room, number=int(number), actor=request.user)
+    messages.success(request, _("Seat changed."))
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+# Documents (site or organisation, once seated)
+
+
+def _seats(request: HttpRequest, plan: ExamPlan) -> Any:
+    return Seat.objects.filter(
+        enrolment__in=Enrolment.objects.visible_to(request.user).filter(plan=plan)
+    ).select_related(
+        "enrolment__candidate__institution", "enrolment__plan__certificate", "room__site", "session"
+    )
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def ticket(request: HttpRequest, plan_id: int, seat_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    seat = get_object_or_404(_seats(request, plan), pk=seat_id)
+    return _pdf(documents.ticket(seat), f"ticket-{seat.ticket_number}.pdf")
+
+
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def room_tickets(request: HttpRequest, plan_id: int, room_id: int, session_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    seats = list(
+        _seats(request, plan).filter(room_id=room_id, session_id=session_id).order_by("number")
+    )
+    if not seats:
+        return HttpResponse(status=404)
+    return _pdf(documents.tickets(seats), f"tickets-{plan.code}-{room_id}-{session_id}.pdf")
+
+
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def room_materials(
+    request: HttpRequest, plan_id: int, room_id: int, session_id: int
+) -> HttpResponse:
+    plan = _plan(plan_id)
+    seats = list(
+        _seats(request, plan).filter(room_id=room_id, session_id=session_id).order_by("number")
+    )
+    if not seats:
+        return HttpResponse(status=404)
+    context = {"plan": plan, "room": seats[0].room, "session": seats[0].session}
+    return _pdf(
+        documents.room_materials(seats, context), f"room-{plan.code}-{room_id}-{session_id}.pdf"
+    )
+
+
+# Scores (organisation, score-entry window)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+@refusals_as_messages
+def enter_score(request: HttpRequest, plan_id: int, enrolment_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    windows.require(plan, Phase.SCORE_ENTRY)
+    enrolment = get_object_or_404(Enrolment.objects.filter(plan=plan), pk=enrolment_id)
+    scores.enter(enrolment, request.POST.get("score", ""), actor=request.user)
+    messages.success(request, _("Score saved."))
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+@refusals_as_messages
+def import_scores(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    windows.require(plan, Phase.SCORE_ENTRY)
+    form = SheetForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose an xlsx file."))
+        return redirect("certification:plan", plan_id=plan.pk)
+    try:
+        report = scores.import_scores(plan, form.cleaned_data["file"].read(), actor=request.user)
+    except ImportRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("certification:plan", plan_id=plan.pk)
+    for p in report.problems:
+        messages.error(
+            request,
+            _("Row %(row)s, %(column)s: %(reason)s")
+            % {"row": p.row, "column": p.column, "reason": p.message},
+        )
+    if not report.problems:
+        messages.success(request, _("%(n)s scores saved.") % {"n": report.saved})
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+# Certificates (after the plan ended: organisation signs, site signs, organisation stamps)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+@refusals_as_messages
+def org_sign(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    created = certificates.org_sign(plan, actor=request.user, request=request)
+    messages.success(request, _("%(n)s certificates signed by the organisation.") % {"n": created})
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+def _issued(request: HttpRequest, plan: ExamPlan) -> Any:
+    return IssuedCertificate.objects.filter(
+        enrolment__in=Enrolment.objects.visible_to(request.user).filter(plan=plan)
+    )
+
+
+@require_POST
+@role_required(Role.SITE_ADMIN)
+@refusals_as_messages
+def site_sign(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    windows.require_ended(plan)
+    moved = certificates.advance(
+        _issued(request, plan), CertificateStatus.SITE_SIGNED, actor=request.user, request=request
+    )
+    messages.success(request, _("%(n)s certificates signed by the site.") % {"n": moved})
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+@refusals_as_messages
+def stamp(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    windows.require_ended(plan)
+    moved = certificates.advance(
+        _issued(request, plan), CertificateStatus.STAMPED, actor=request.user, request=request
+    )
+    messages.success(request, _("%(n)s certificates stamped.") % {"n": moved})
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+def revoke(request: HttpRequest, plan_id: int, certificate_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    issued = get_object_or_404(_issued(request, plan), pk=certificate_id)
+    reason = request.POST.get("reason", "").strip()[:200]
+    if not reason:
+        messages.error(request, _("Give the reason for the revocation."))
+    elif issued.status != CertificateStatus.STAMPED:
+        messages.error(request, _("Only a valid certificate can be revoked."))
+    else:
+        certificates.transition_to(
+            issued,
+            CertificateStatus.REVOKED,
+            actor=request.user,
+            request=request,
+            reason=reason,
+            revoked_reason=reason,
+        )
+        messages.success(request, _("Certificate revoked."))
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def export(request: HttpRequest, plan_id: int) -> HttpResponse:
+    from openpyxl import Workbook
+
+    plan = _plan(plan_id)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("plan")
+    sheet.append(
+        [
+            _("Full name"),
+            _("ID number"),
+            _("Institution"),
+            _("Exam site"),
+            _("Session"),
+            _("Room"),
+            _("Seat"),
+            _("Score"),
+            _("Certificate number"),
+        ]
+    )
+    published = timezone.now() >= plan.publication_opens or _user(request).has_role(Role.ORG_ADMIN)
+    rows = (
+        Enrolment.objects.visible_to(request.user)
+        .filter(plan=plan)
+        .select_related(
+            "candidate__institution",
+            "site",
+            "seat__room",
+            "seat__session",
+            "score",
+            "issued_certificate",
+        )
+    )
+    for e in rows.iterator(chunk_size=2000):
+        seat = getattr(e, "seat", None)
+        score = getattr(e, "score", None)
+        issued = getattr(e, "issued_certificate", None)
+        sheet.append(
+            [
+                e.candidate.name,
+                e.candidate.id_number,
+                str(e.candidate.institution or ""),
+                e.site.name,
+                seat.session.name if seat else "",
+                seat.room.code if seat else "",
+                seat.number if seat else "",
+                float(score.value) if score and published else "",
+                issued.number if issued else "",
+            ]
+        )
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="plan-{plan.code}.xlsx"'
+    return response

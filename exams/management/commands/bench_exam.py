@@ -1,0 +1,418 @@
+"""Load benchmark of the exam engine: N candidates against the real ASGI server on loopback.
+
+Candidates sign in within ``--login-window`` seconds of a synchronised start, walk the flow
+(information, commitment letter), load their paper, save an answer every ``--save-interval``
+seconds and all submit within the last ``--submit-window`` seconds. Afterwards every answer
+the server acknowledged is checked against PostgreSQL. Prints latency percentiles per request
+type, errors and the verification as JSON (``--json``) or a table.
+
+The server runs with the settings of this command's environment (``DJANGO_SETTINGS_MODULE``,
+``DATABASE_URL``, ``REDIS_URL``), as ``--web-processes`` Daphne processes sharing one listening
+socket, plus one Celery worker for grading. Candidates send distinct ``X-Forwarded-For``
+addresses (the server trusts one proxy), as they would arrive from their own homes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from candidates import idnumber
+from candidates.models import Candidate
+from centres.models import Room, Site
+from exams.models import Answer, Attempt, Exam, PaperItem, Registration
+from questionbank.models import Question, Subject
+
+PASSCODE = "BENCH-2468"
+QUESTIONS = 20
+ATTEMPT_ID = re.compile(r'data-attempt-id="(\d+)"')
+
+
+@dataclass
+class Outcome:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    error_samples: list[str] = field(default_factory=list)
+    # (attempt id, question id) -> (seq, response) of the newest save the server acknowledged
+    acknowledged: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)
+    submitted: set[int] = field(default_factory=set)
+
+    def fail(self, kind: str, detail: str) -> None:
+        self.errors[kind] += 1
+        if len(self.error_samples) < 20:
+            self.error_samples.append(f"{kind}: {detail}")
+
+
+class Command(BaseCommand):
+    help = "Load-test sign-in, answering and submission with N simulated candidates."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--candidates", type=int, default=300)
+        parser.add_argument("--login-window", type=float, default=60.0)
+        parser.add_argument(
+            "--duration",
+            type=float,
+            default=180.0,
+            help="seconds from the start until the end of the submit window",
+        )
+        parser.add_argument("--save-interval", type=float, default=5.0)
+        parser.add_argument("--submit-window", type=float, default=30.0)
+        parser.add_argument("--web-processes", type=int, default=2)
+        parser.add_argument("--url", help="use a running server instead of starting one")
+        parser.add_argument("--keep", action="store_true", help="keep the benchmark's data")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+        n = options["candidates"]
+        tag = timezone.now().strftime("%H%M%S")
+        exam, people = _create_data(tag, n)
+        servers: list[subprocess.Popen[bytes]] = []
+        try:
+            url = options["url"]
+            if not url:
+                url, servers = _start_servers(options["web_processes"])
+            started = time.monotonic()
+            outcome = asyncio.run(_run_load(url, people, options))
+            elapsed = time.monotonic() - started
+            _wait_for_grading(exam, timeout=60)
+            report = _report(n, elapsed, outcome, _verify(exam, outcome), options)
+        finally:
+            for process in servers:
+                process.send_signal(signal.SIGTERM)
+            for process in servers:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            if not options["keep"]:
+                _delete_data(exam)
+        if options["json"]:
+            self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+        else:
+            self.stdout.write(_table(report))
+
+
+def _create_data(tag: str, n: int) -> tuple[Exam, list[str]]:
+    now = timezone.now()
+    with transaction.atomic():
+        site = Site.objects.create(code=f"BENCH{tag}", name="Benchmark site")
+        room = Room.objects.create(site=site, code="R1", name="Benchmark room", capacity=n)
+        subject = Subject.objects.create(code=f"BENCH{tag}", name="Benchmark subject")
+        exam = Exam.objects.create(
+            code=f"BENCH-{tag}",
+            title="Benchmark exam",
+            subject=subject,
+            kind=Exam.Kind.FORMAL,
+            passcode=PASSCODE,
+            opens_at=now - dt.timedelta(minutes=1),
+            closes_at=now + dt.timedelta(hours=2),
+            duration=dt.timedelta(hours=1),
+            requires_identity=False,
+            leave_policy=Exam.LeavePolicy.LOG,
+        )
+        questions = Question.objects.bulk_create(
+            Question(
+                subject=subject,
+                kind=Question.Kind.SINGLE,
+                text=f"Benchmark question {i}",
+                options=[{"key": k, "text": k} for k in "ABCD"],
+                answer="A",
+            )
+            for i in range(QUESTIONS)
+        )
+        PaperItem.objects.bulk_create(
+            PaperItem(exam=exam, question=q, position=i) for i, q in enumerate(questions, start=1)
+        )
+        # ID numbers from a block no real person has: birth date 1900-01-01, sequence from 000.
+        numbers = []
+        for i in range(n):
+            first17 = f"{110101 + i // 1000}19000101{i % 1000:03d}"
+            numbers.append(first17 + idnumber.check_character(first17))
+        users = User.objects.bulk_create(
+            User(username=f"bench-{tag}-{i}", role=Role.CANDIDATE, password=make_password(None))
+            for i in range(n)
+        )
+        candidates = Candidate.objects.bulk_create(
+            Candidate(user=u, id_number=number, name=f"考生{i}", site=site)
+            for i, (u, number) in enumerate(zip(users, numbers, strict=True))
+        )
+        Registration.objects.bulk_create(
+            Registration(exam=exam, candidate=c, room=room) for c in candidates
+        )
+    return exam, numbers
+
+
+def _delete_data(exam: Exam) -> None:
+    site = Registration.objects.filter(exam=exam).values_list("room__site", flat=True).first()
+    users = list(Candidate.objects.filter(registrations__exam=exam).values_list("user", flat=True))
+    subject = exam.subject
+    with transaction.atomic():
+        Attempt.objects.filter(registration__exam=exam).delete()
+        exam.delete()
+        Question.objects.filter(subject=subject).delete()
+        subject.delete()
+        Candidate.objects.filter(user__in=users).delete()
+        User.objects.filter(pk__in=users).delete()
+        if site is not None:
+            Room.objects.filter(site_id=site).delete()
+            Site.objects.filter(pk=site).delete()
+
+
+def _start_servers(processes: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    port = listener.getsockname()[1]
+    env = {**os.environ, "TRUSTED_PROXY_COUNT": "1", "LOG_LEVEL": "WARNING"}
+    bin_dir = Path(sys.executable).parent
+    base = Path(settings.BASE_DIR)
+    servers = [
+        subprocess.Popen(  # noqa: S603 (our own executables, fixed arguments)
+            [
+                str(bin_dir / "daphne"),
+                "--fd",
+                str(listener.fileno()),
+                "--verbosity",
+                "0",
+                "config.asgi:application",
+            ],
+            cwd=base,
+            env=env,
+            pass_fds=(listener.fileno(),),
+        )
+        for _ in range(processes)
+    ]
+    servers.append(
+        subprocess.Popen(  # noqa: S603
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "-Q",
+                "default",
+                "--loglevel",
+                "WARNING",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=base,
+            env=env,
+        )
+    )
+    listener.close()  # the servers hold it now
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310 (loopback)
+                return url, servers
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("the benchmark's server did not start")
+
+
+async def _run_load(url: str, people: list[str], options: dict[str, Any]) -> Outcome:
+    outcome = Outcome()
+    start = time.monotonic() + 1.0
+    tasks = [
+        _candidate(url, number, index, start, options, outcome)
+        for index, number in enumerate(people)
+    ]
+    await asyncio.gather(*tasks)
+    return outcome
+
+
+async def _candidate(
+    url: str, number: str, index: int, start: float, options: dict[str, Any], outcome: Outcome
+) -> None:
+    import httpx
+
+    rng = random.Random(index)  # noqa: S311 (load pattern, not secrets)
+    sign_in_at = start + rng.uniform(0, options["login_window"])
+    end = start + options["duration"]
+    submit_at = end - rng.uniform(0, options["submit_window"])
+    address = f"127.{1 + index // 65536}.{index // 256 % 256}.{index % 256}"
+    limits = httpx.Limits(max_connections=2)
+    async with httpx.AsyncClient(
+        base_url=url, timeout=30, limits=limits, headers={"X-Forwarded-For": address}
+    ) as client:
+
+        async def call(kind: str, method: str, path: str, expect: int, **kw: Any) -> Any:
+            begun = time.monotonic()
+            try:
+                response = await client.request(method, path, **kw)
+            except httpx.HTTPError as exc:
+                outcome.fail(kind, repr(exc))
+                return None
+            outcome.latencies[kind].append(time.monotonic() - begun)
+            if response.status_code != expect:
+                outcome.fail(kind, f"{response.status_code} {response.text[:120]}")
+                return None
+            return response
+
+        await asyncio.sleep(max(0.0, sign_in_at - time.monotonic()))
+        if await call("sign_in_page", "GET", "/exam/sign-in/", 200) is None:
+            return
+        csrf = client.cookies.get("csrftoken", "")
+        form = {"csrfmiddlewaretoken": csrf}
+        if (
+            await call(
+                "sign_in",
+                "POST",
+                "/exam/sign-in/",
+                302,
+                data={**form, "id_number": number, "passcode": PASSCODE},
+            )
+            is None
+        ):
+            return
+        csrf = client.cookies.get("csrftoken", "")  # signing in rotates the token
+        form = {"csrfmiddlewaretoken": csrf}
+        for kind, path, data in [
+            ("flow_step", "/exam/", None),
+            ("flow_step", "/exam/info/", form),
+            ("flow_step", "/exam/commitment/", {**form, "decision": "accept"}),
+        ]:
+            method = "GET" if data is None else "POST"
+            if await call(kind, method, path, 302, data=data) is None:
+                return
+        page = await call("exam_page", "GET", "/exam/answer/", 200)
+        if page is None:
+            return
+        attempt_id = int(ATTEMPT_ID.search(page.text).group(1))  # type: ignore[union-attr]
+        api = f"/api/exam/attempts/{attempt_id}"
+        headers = {"X-CSRFToken": csrf}
+        state = await call("state", "GET", api, 200)
+        if state is None:
+            return
+        question_ids = [q["id"] for q in state.json()["questions"]]
+        seqs: dict[int, int] = defaultdict(int)
+        while True:
+            wake = time.monotonic() + options["save_interval"] * rng.uniform(0.8, 1.2)
+            if wake >= submit_at:
+                break
+            await asyncio.sleep(wake - time.monotonic())
+            question = rng.choice(question_ids)
+            seqs[question] += 1
+            choice = rng.choice("ABCD")
+            saved = await call(
+                "save",
+                "PUT",
+                f"{api}/answers/{question}",
+                200,
+                headers=headers,
+                json={"response": choice, "seq": seqs[question]},
+            )
+            if saved is not None:
+                outcome.acknowledged[(attempt_id, question)] = (seqs[question], choice)
+        await asyncio.sleep(max(0.0, submit_at - time.monotonic()))
+        if await call("submit", "POST", f"{api}/submit", 200, headers=headers) is not None:
+            outcome.submitted.add(attempt_id)
+
+
+def _wait_for_grading(exam: Exam, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not Attempt.objects.filter(registration__exam=exam, status="submitted").exists():
+            return
+        time.sleep(1)
+
+
+def _verify(exam: Exam, outcome: Outcome) -> dict[str, Any]:
+    stored = {
+        (a, q): (seq, response)
+        for a, q, seq, response in Answer.objects.filter(
+            attempt__registration__exam=exam
+        ).values_list("attempt_id", "question_id", "seq", "response")
+    }
+    lost = [key for key, value in outcome.acknowledged.items() if stored.get(key) != value]
+    unacknowledged = [key for key in stored if key not in outcome.acknowledged]
+    attempts = Attempt.objects.filter(registration__exam=exam)
+    return {
+        "acknowledged_answers": len(outcome.acknowledged),
+        "stored_answers": len(stored),
+        "lost_answers": len(lost),
+        "stored_without_acknowledgement": len(unacknowledged),
+        "attempts_submitted_by_candidates": len(outcome.submitted),
+        "attempts_graded": attempts.filter(status="graded").count(),
+        "attempts": attempts.count(),
+    }
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _report(
+    n: int, elapsed: float, outcome: Outcome, verification: dict[str, Any], options: dict[str, Any]
+) -> dict[str, Any]:
+    requests = {}
+    everything: list[float] = []
+    for kind, values in sorted(outcome.latencies.items()):
+        everything += values
+        requests[kind] = {
+            "count": len(values),
+            "p50_ms": round(statistics.median(values) * 1000, 1),
+            "p95_ms": round(_percentile(values, 0.95) * 1000, 1),
+            "p99_ms": round(_percentile(values, 0.99) * 1000, 1),
+            "max_ms": round(max(values) * 1000, 1),
+            "errors": outcome.errors.get(kind, 0),
+        }
+    return {
+        "candidates": n,
+        "web_processes": options["web_processes"],
+        "seconds": round(elapsed, 1),
+        "requests": requests,
+        "all_requests": {
+            "count": len(everything),
+            "per_second": round(len(everything) / elapsed, 1),
+            "p95_ms": round(_percentile(everything, 0.95) * 1000, 1) if everything else None,
+        },
+        "errors": sum(outcome.errors.values()),
+        "error_samples": outcome.error_samples,
+        "verification": verification,
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+    }
+
+
+def _table(report: dict[str, Any]) -> str:
+    lines = [f"{report['candidates']} candidates, {report['seconds']} s, {report['errors']} errors"]
+    lines.append(f"{'request':<14}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for kind, row in report["requests"].items():
+        lines.append(
+            f"{kind:<14}{row['count']:>7}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+            f"{row['p99_ms']:>9}{row['errors']:>8}"
+        )
+    lines.append(json.dumps(report["verification"]))
+    return "\n".join(lines)

@@ -1,0 +1,223 @@
+"""Passcodes by SMS (R-EXAM-3): scheduled for every registered candidate, re-issued by support.
+
+S1 sends the formal passcode at 18:00 the day before the exam. Scheduling goes through
+``notifications.services.queue`` with one delivery per registration (``about`` the
+registration, purpose ``exam.passcode``), so scheduling again never sends twice: a message still
+waiting is moved to the new time, one already sent is left alone. A re-issue (purpose
+``exam.passcode_reissue``) goes only to the phone number on the candidate's record, after the
+member of staff recorded how they checked the caller's identity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.roles import Role
+from audit.services import record
+from core import ratelimit
+from exams.models import Exam, Registration
+from notifications import services as notifications
+from notifications.models import Delivery
+
+PURPOSE = "exam.passcode"
+REISSUE_PURPOSE = "exam.passcode_reissue"
+
+# How support can confirm that a caller is the candidate (R-EXAM-3); at least two are needed.
+IDENTITY_CHECKS: dict[str, Any] = {
+    "id_number": gettext_lazy("The caller read out the full ID number"),
+    "name": gettext_lazy("The name matches the record"),
+    "phone": gettext_lazy("The caller confirmed the registered phone number"),
+    "photo": gettext_lazy("The face on camera matches the ID photo"),
+    "institution": gettext_lazy("The institution or training centre confirmed the candidate"),
+}
+MIN_IDENTITY_CHECKS = 2
+
+
+class PasscodeRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    queued: int  # new messages
+    moved: int  # messages still waiting, moved to the new time
+    already_sent: int  # left alone: the candidate has the passcode
+    without_phone: int  # candidates who cannot be reached by SMS
+
+
+def about(registration: Registration) -> str:
+    return f"{registration._meta.label_lower}:{registration.pk}"
+
+
+def registrations_for(user: Any, exam: Exam) -> QuerySet[Registration]:
+    """The registrations of ``exam`` whose passcodes ``user`` handles: a site administrator
+    those at their site, the evaluation organisation every one."""
+    registrations = Registration.objects.filter(exam=exam)
+    if not user.is_authenticated or not user.is_active:
+        return registrations.none()
+    if user.has_role(Role.ORG_ADMIN):
+        return registrations
+    if user.role == Role.SITE_ADMIN and user.site_id:
+        return registrations.filter(room__site_id=user.site_id)
+    return registrations.none()
+
+
+def default_send_time(exam: Exam) -> dt.datetime:
+    """S1's rule: 18:00 local time the day before the exam opens."""
+    day_before = timezone.localtime(exam.opens_at).date() - dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day_before, dt.time(18, 0)))
+
+
+def message(exam: Exam) -> str:
+    # Candidates read the SMS in the platform's language, whoever scheduled it.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "%(title)s: your exam passcode is %(passcode)s. Sign in with your ID number and this "
+            "passcode from %(time)s. Do not share it."
+        ) % {
+            "title": exam.title,
+            "passcode": exam.passcode,
+            "time": timezone.localtime(
+                exam.opens_at - dt.timedelta(minutes=settings.EXAM_EARLY_LOGIN_MINUTES)
+            ).strftime("%m-%d %H:%M"),
+        }
+
+
+def schedule(
+    exam: Exam,
+    send_at: dt.datetime,
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> ScheduleResult:
+    """Schedule the passcode SMS of every registration ``actor`` handles for ``send_at``."""
+    if send_at >= exam.closes_at:
+        raise PasscodeRefused(_("The passcode must be sent before the exam closes."))
+    queued = moved = already_sent = without_phone = 0
+    with transaction.atomic():
+        # Two members of staff scheduling at once must not both queue a message.
+        Exam.objects.select_for_update().get(pk=exam.pk)
+        registrations = registrations_for(actor, exam).select_related("candidate")
+        abouts = {about(r): r for r in registrations}
+        existing: dict[str, list[Delivery]] = {}
+        for delivery in Delivery.objects.filter(purpose=PURPOSE, about__in=list(abouts)):
+            existing.setdefault(delivery.about, []).append(delivery)
+        body = message(exam)
+        for key, registration in abouts.items():
+            phone = registration.candidate.phone.strip()
+            deliveries = existing.get(key, [])
+            if any(d.status in (Delivery.Status.SENT, Delivery.Status.SENDING) for d in deliveries):
+                already_sent += 1
+                continue
+            waiting = [d for d in deliveries if d.status == Delivery.Status.QUEUED]
+            if waiting:
+                Delivery.objects.filter(pk__in=[d.pk for d in waiting]).update(
+                    scheduled_for=send_at, body=body
+                )
+                moved += 1
+                continue
+            if not phone:
+                without_phone += 1
+                continue
+            notifications.queue(
+                Delivery.Channel.SMS,
+                phone,
+                body,
+                purpose=PURPOSE,
+                about=registration,
+                scheduled_for=send_at,
+            )
+            queued += 1
+        result = ScheduleResult(queued, moved, already_sent, without_phone)
+        record(
+            "exam.passcodes_scheduled",
+            actor=actor,
+            target=exam,
+            request=request,
+            send_at=send_at.isoformat(),
+            queued=queued,
+            moved=moved,
+            already_sent=already_sent,
+            without_phone=without_phone,
+        )
+    return result
+
+
+def reissue(
+    registration: Registration,
+    *,
+    actor: Any,
+    checks: list[str],
+    notes: str = "",
+    request: HttpRequest | None = None,
+) -> Delivery:
+    """Send the passcode again, now, to the phone on the candidate's record.
+
+    ``checks`` are keys of ``IDENTITY_CHECKS`` the member of staff ticked; at least
+    ``MIN_IDENTITY_CHECKS`` are needed. Limited per registration (a caller cannot have the SMS
+    sent over and over) and audited with the checks and notes."""
+    checks = sorted(set(checks))
+    if any(check not in IDENTITY_CHECKS for check in checks):
+        raise PasscodeRefused(_("Unknown identity check."))
+    if len(checks) < MIN_IDENTITY_CHECKS:
+        raise PasscodeRefused(
+            _("Confirm the caller's identity in at least %(n)s ways before re-issuing.")
+            % {"n": MIN_IDENTITY_CHECKS}
+        )
+    notes = notes.strip()
+    if len(notes) > 500:
+        raise PasscodeRefused(_("Notes can have at most 500 characters."))
+    exam = registration.exam
+    if exam.closes_at <= timezone.now():
+        raise PasscodeRefused(_("This exam has closed; its passcode is no longer needed."))
+    phone = registration.candidate.phone.strip()
+    if not phone:
+        raise PasscodeRefused(
+            _("The candidate has no phone number on record; the passcode cannot be sent.")
+        )
+    if not ratelimit.hit(
+        "passcode-reissue",
+        str(registration.pk),
+        limit=settings.SUPPORT_PASSCODE_REISSUES_PER_HOUR,
+        window_seconds=3600,
+    ):
+        raise PasscodeRefused(
+            _("The passcode was re-issued to this candidate several times this hour. Try later.")
+        )
+    with transaction.atomic():
+        delivery = notifications.queue(
+            Delivery.Channel.SMS,
+            phone,
+            message(exam),
+            purpose=REISSUE_PURPOSE,
+            about=registration,
+        )
+        record(
+            "exam.passcode_reissued",
+            actor=actor,
+            target=registration,
+            request=request,
+            checks=checks,
+            notes=notes,
+            delivery=delivery.pk,
+        )
+    return delivery
+
+
+def deliveries(registrations: QuerySet[Registration]) -> QuerySet[Delivery]:
+    """The passcode messages (scheduled and re-issued) about ``registrations``."""
+    label = Registration._meta.label_lower
+    keys = [f"{label}:{pk}" for pk in registrations.values_list("pk", flat=True)]
+    return Delivery.objects.filter(purpose__in=[PURPOSE, REISSUE_PURPOSE], about__in=keys)

@@ -1,0 +1,227 @@
+"""Rules that turn vision results into alerts (R-PROC-3).
+
+``findings`` reads one frame result against an exam's ``AlertRules`` and says which behaviours
+it shows; ``apply`` merges them into the attempt's alerts: a behaviour seen again adds to its
+open alert (count, time span, best confidence), a behaviour no longer seen closes its alert.
+Alerts change state only through ``transition_to`` (conditional update + audit row), and every
+change is published to the room's group after commit (``events.alert_changed_on_commit``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+
+from audit.services import record
+from proctoring import events
+from proctoring.models import (
+    ALERT_ALLOWED,
+    DEFAULT_SEVERITY,
+    Alert,
+    AlertKind,
+    AlertRules,
+    AlertStatus,
+)
+
+# Kinds decided from one camera frame, per view. The phone view (2) films the candidate from
+# the side or behind, so face-based rules apply to the computer view only.
+FRAME_KINDS: dict[int, tuple[str, ...]] = {
+    1: (
+        AlertKind.LEFT_SEAT,
+        AlertKind.EXTRA_PERSON,
+        AlertKind.DEVICE,
+        AlertKind.FACE_COVERED,
+        AlertKind.DIFFERENT_PERSON,
+        AlertKind.LOOKING_AWAY,
+    ),
+    2: (AlertKind.LEFT_SEAT, AlertKind.EXTRA_PERSON, AlertKind.DEVICE),
+}
+
+
+class IllegalAlertTransition(Exception):
+    pass
+
+
+def rules_for(exam: Any) -> AlertRules:
+    return AlertRules.objects.filter(exam=exam).first() or AlertRules.defaults(exam)
+
+
+def findings(result: dict[str, Any], rules: AlertRules) -> dict[str, tuple[float, dict[str, Any]]]:
+    """``{kind: (confidence, detail)}`` for every behaviour the frame result shows."""
+    view = int(result.get("view", 1))
+    found: dict[str, tuple[float, dict[str, Any]]] = {}
+    persons = [p for p in result["persons"] if p["confidence"] >= rules.person_min_confidence]
+    face_count = result["faces"]["count"]
+    if not persons and face_count == 0:
+        best = max((p["confidence"] for p in result["persons"]), default=0.0)
+        found[AlertKind.LEFT_SEAT] = (round(1 - best, 3), {})
+    strong = [p for p in persons if p["confidence"] >= settings.VISION_EXTRA_PERSON_MIN_CONFIDENCE]
+    if face_count > 1 or len(strong) > 1:
+        conf = strong[1]["confidence"] if len(strong) > 1 else 1.0
+        found[AlertKind.EXTRA_PERSON] = (conf, {"faces": face_count, "persons": len(strong)})
+    devices = [d for d in result["devices"] if d["confidence"] >= rules.device_min_confidence]
+    if devices:
+        found[AlertKind.DEVICE] = (
+            devices[0]["confidence"],
+            {"devices": [{"label": d["label"], "confidence": d["confidence"]} for d in devices]},
+        )
+    if view == 1:
+        covered = result.get("covered") or {}
+        if persons and face_count == 0:
+            found[AlertKind.FACE_COVERED] = (persons[0]["confidence"], {"part": "face"})
+        elif covered.get("covered"):
+            found[AlertKind.FACE_COVERED] = (1.0, {"part": covered["part"]})
+        identity = result.get("identity")
+        if identity and identity["distance"] > rules.distance_threshold and face_count == 1:
+            found[AlertKind.DIFFERENT_PERSON] = (
+                min(1.0, identity["distance"]),
+                {"distance": identity["distance"], "threshold": rules.distance_threshold},
+            )
+        looking = result.get("looking_away")
+        if looking and abs(looking["yaw"]) > rules.looking_away_yaw:
+            found[AlertKind.LOOKING_AWAY] = (min(1.0, abs(looking["yaw"])), {"yaw": looking["yaw"]})
+    return {kind: value for kind, value in found.items() if rules.is_enabled(kind)}
+
+
+def transition_to(alert: Alert, new_status: str, *, at: dt.datetime, reason: str = "") -> bool:
+    """Move ``alert`` to ``new_status`` if nobody else moved it first (False otherwise)."""
+    if new_status not in ALERT_ALLOWED.get(alert.status, frozenset()):
+        raise IllegalAlertTransition(f"an alert cannot move from {alert.status} to {new_status}")
+    old_status = alert.status
+    with transaction.atomic():
+        updated = Alert.objects.filter(pk=alert.pk, status=old_status).update(
+            status=new_status, closed_at=at
+        )
+        if updated != 1:
+            return False
+        alert.status, alert.closed_at = new_status, at
+        record(
+            f"alert.{new_status}",
+            target=alert,
+            old_status=old_status,
+            kind=alert.kind,
+            reason=reason,
+            count=alert.count,
+        )
+        events.alert_changed_on_commit(alert.pk)
+    return True
+
+
+def raise_or_extend(
+    attempt: Any,
+    kind: str,
+    *,
+    view: int,
+    at: dt.datetime,
+    confidence: float,
+    detail: dict[str, Any],
+    evidence: Any = None,
+) -> Alert:
+    """Add a detection of ``kind`` to the attempt's open alert, or open one."""
+    with transaction.atomic():
+        updated = Alert.objects.filter(
+            attempt=attempt, kind=kind, view=view, status=AlertStatus.OPEN
+        ).update(
+            count=F("count") + 1,
+            last_seen_at=Greatest(F("last_seen_at"), at),
+            confidence=Greatest(F("confidence"), confidence),
+        )
+        if updated:
+            alert = Alert.objects.get(
+                attempt=attempt, kind=kind, view=view, status=AlertStatus.OPEN
+            )
+        else:
+            try:
+                with transaction.atomic():
+                    alert = Alert.objects.create(
+                        attempt=attempt,
+                        kind=kind,
+                        view=view,
+                        severity=DEFAULT_SEVERITY[kind],
+                        confidence=confidence,
+                        opened_at=at,
+                        last_seen_at=at,
+                        evidence=evidence,
+                        detail=detail,
+                    )
+                    record("alert.opened", target=alert, kind=kind, view=view, **detail)
+            except IntegrityError:  # another worker opened it a moment ago
+                return raise_or_extend(
+                    attempt, kind, view=view, at=at, confidence=confidence, detail=detail
+                )
+        events.alert_changed_on_commit(alert.pk)
+    return alert
+
+
+def close_open(attempt: Any, kind: str, *, view: int, at: dt.datetime, reason: str) -> None:
+    for alert in Alert.objects.filter(
+        attempt=attempt, kind=kind, view=view, status=AlertStatus.OPEN
+    ):
+        transition_to(alert, AlertStatus.CLOSED, at=at, reason=reason)
+
+
+def apply(
+    attempt: Any,
+    result: dict[str, Any],
+    *,
+    at: dt.datetime,
+    evidence: Any = None,
+    rules: AlertRules | None = None,
+) -> list[Alert]:
+    """Merge one frame result into the attempt's alerts; returns the alerts it raised or
+    extended. Kinds the frame's view checks but did not find are closed."""
+    rules = rules or rules_for(attempt.registration.exam)
+    view = int(result.get("view", 1))
+    found = findings(result, rules)
+    touched = []
+    with transaction.atomic():
+        for kind in FRAME_KINDS.get(view, ()):
+            if kind in found:
+                confidence, detail = found[kind]
+                touched.append(
+                    raise_or_extend(
+                        attempt,
+                        kind,
+                        view=view,
+                        at=at,
+                        confidence=confidence,
+                        detail=detail,
+                        evidence=evidence,
+                    )
+                )
+            else:
+                close_open(attempt, kind, view=view, at=at, reason="not seen")
+    return touched
+
+
+def report_voice(attempt: Any, voiced_ratio: float, *, at: dt.datetime) -> Alert | None:
+    """Talking or other voices in an audio chunk (R-PROC-3)."""
+    rules = rules_for(attempt.registration.exam)
+    if not rules.is_enabled(AlertKind.TALKING):
+        return None
+    if voiced_ratio >= rules.voice_ratio:
+        return raise_or_extend(
+            attempt,
+            AlertKind.TALKING,
+            view=1,
+            at=at,
+            confidence=min(1.0, voiced_ratio),
+            detail={"voiced_ratio": round(voiced_ratio, 3)},
+        )
+    close_open(attempt, AlertKind.TALKING, view=1, at=at, reason="quiet")
+    return None
+
+
+def report_second_view(attempt: Any, *, present: bool, at: dt.datetime) -> Alert | None:
+    """Called by the media process when the phone's stream stops or comes back."""
+    if present:
+        close_open(attempt, AlertKind.SECOND_VIEW_LOST, view=2, at=at, reason="stream back")
+        return None
+    return raise_or_extend(
+        attempt, AlertKind.SECOND_VIEW_LOST, view=2, at=at, confidence=1.0, detail={}
+    )

@@ -1,0 +1,232 @@
+"""Moodle XML question files (the interchange format of most question-bank tools).
+
+Mapped types: ``multichoice`` (``<single>true</single>`` → single choice, otherwise multiple
+choice whose right options are those with a positive ``fraction``), ``truefalse``,
+``shortanswer`` → fill-in with one blank (its answers of fraction 100 are the accepted texts),
+``essay`` → short answer (``<graderinfo>`` becomes the reference answer). ``category`` elements
+set the chapter of the questions after them. Every other type (``cloze``, ``matching``,
+``numerical``, ``description``, …) is reported as unsupported, with its position.
+
+The file is parsed with ``defusedxml`` (no DTDs, no entity expansion); HTML texts become plain
+text through ``html.parser`` — tags dropped, entities decoded, scripts and styles removed.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from html.parser import HTMLParser
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from django.utils.translation import gettext as _
+
+from questionbank import shapes
+from questionbank.models import Question
+from questionbank.reports import Issue
+from questionbank.shapes import Draft
+
+Kind = Question.Kind
+
+MAX_QUESTIONS = 5000
+SUPPORTED = {"multichoice", "truefalse", "shortanswer", "essay"}
+
+
+def looks_like(data: bytes) -> bool:
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<?xml") or head.startswith(b"<quiz")
+
+
+def read(data: bytes, filename: str) -> tuple[list[Draft], list[Issue]]:
+    """The questions of a Moodle XML file and the problems found, question by question."""
+    try:
+        root = SafeET.fromstring(data)
+    except ParseError as error:
+        line, column = error.position
+        return [], [
+            Issue(
+                _("The XML is broken near line %(line)d, column %(column)d.")
+                % {"line": line, "column": column + 1},
+                line=line,
+            )
+        ]
+    except DefusedXmlException:
+        return [], [Issue(_("The file declares a DTD or entities, which are not accepted."))]
+    if root.tag != "quiz":
+        return [], [Issue(_("This is not a Moodle XML question file (no <quiz> element)."))]
+    drafts: list[Draft] = []
+    issues: list[Issue] = []
+    chapter = ""
+    elements = root.findall("question")
+    if len(elements) > MAX_QUESTIONS:
+        return [], [Issue(_("A file holds at most %(n)d questions.") % {"n": MAX_QUESTIONS})]
+    for index, element in enumerate(elements, 1):
+        kind = element.get("type", "")
+        name = _plain(element.find("name/text"))
+        if kind == "category":
+            chapter = _chapter(_plain(element.find("category/text")))
+            continue
+
+        def issue(message: str, index: int = index, name: str = name) -> Issue:
+            return Issue(message, index=index, name=name)
+
+        if kind not in SUPPORTED:
+            issues.append(
+                issue(_("The question type “%(type)s” is not supported.") % {"type": kind})
+            )
+            continue
+        try:
+            draft = _draft(element, kind, chapter, filename, index)
+            draft.where = {"index": index, "name": name}
+        except _Refused as refused:
+            issues.append(issue(refused.message))
+            continue
+        problems = shapes.problems(draft)
+        if problems:
+            issues.extend(issue(message) for _field, message in problems)
+        else:
+            drafts.append(draft)
+    return drafts, issues
+
+
+class _Refused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _draft(element: Element, kind: str, chapter: str, filename: str, index: int) -> Draft:
+    text = _formatted(element.find("questiontext"))
+    draft = Draft(
+        kind="",
+        text=text,
+        points=_points(element),
+        chapter=chapter[:100],
+        explanation=_formatted(element.find("generalfeedback")),
+        source=f"{filename}#{index}",
+    )
+    answers = [(_fraction(a), _formatted(a)) for a in element.findall("answer")]
+    if kind == "multichoice":
+        if len(answers) > len(shapes.OPTION_KEYS):
+            raise _Refused(
+                _("A choice question has at most %(n)d options.") % {"n": len(shapes.OPTION_KEYS)}
+            )
+        draft.options = [
+            {"key": key, "text": answer_text}
+            for key, (_f, answer_text) in zip(shapes.OPTION_KEYS, answers, strict=False)
+        ]
+        single = (_plain(element.find("single")) or "true").lower() in ("true", "1")
+        if single:
+            right = [
+                key for key, (f, _t) in zip(shapes.OPTION_KEYS, answers, strict=False) if f == 100
+            ]
+            if len(right) != 1:
+                raise _Refused(
+                    _("A single-choice question needs exactly one answer with fraction 100.")
+                )
+            draft.kind, draft.answer = Kind.SINGLE, right[0]
+        else:
+            right = [
+                key for key, (f, _t) in zip(shapes.OPTION_KEYS, answers, strict=False) if f > 0
+            ]
+            if not right:
+                raise _Refused(_("No answer has a positive fraction."))
+            draft.kind, draft.answer = Kind.MULTIPLE, right
+    elif kind == "truefalse":
+        right = [answer_text.strip().lower() for f, answer_text in answers if f == 100]
+        if len(right) != 1 or right[0] not in ("true", "false"):
+            raise _Refused(_("A true-or-false question needs “true” or “false” with fraction 100."))
+        draft.kind, draft.answer = Kind.TRUE_FALSE, "T" if right[0] == "true" else "F"
+        draft.options = list(shapes.TRUE_FALSE_OPTIONS)
+    elif kind == "shortanswer":
+        accepted = [answer_text.strip() for f, answer_text in answers if f == 100]
+        if not accepted:
+            raise _Refused(_("No answer has fraction 100."))
+        if any("*" in t for t in accepted):
+            raise _Refused(_("Wildcards (*) in accepted answers are not supported."))
+        draft.kind, draft.answer = Kind.FILL_IN, [accepted]
+    else:  # essay
+        draft.kind = Kind.SHORT_ANSWER
+        draft.answer = _formatted(element.find("graderinfo"))
+    return draft
+
+
+def _points(element: Element) -> int:
+    raw = _plain(element.find("defaultgrade")) or "1"
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise _Refused(_("<defaultgrade> is not a number.")) from None
+    if value != value.to_integral_value():
+        raise _Refused(
+            _("Points must be a whole number; <defaultgrade> is %(value)s.") % {"value": raw}
+        )
+    return int(value)
+
+
+def _fraction(answer: Element) -> Decimal:
+    try:
+        return Decimal(answer.get("fraction", "0"))
+    except InvalidOperation:
+        raise _Refused(_("An answer's fraction is not a number.")) from None
+
+
+def _chapter(path: str) -> str:
+    # "$course$/top/第一章 常识" → "第一章 常识": the last level names the chapter.
+    parts = [part for part in path.split("/") if part and not part.startswith("$")]
+    parts = [part for part in parts if part != "top"]
+    return parts[-1].strip() if parts else ""
+
+
+def _plain(element: Element | None) -> str:
+    return (element.text or "").strip() if element is not None else ""
+
+
+def _formatted(element: Element | None) -> str:
+    """The text of an element with a ``format`` attribute and a ``<text>`` child, as plain text."""
+    if element is None:
+        return ""
+    text = _plain(element.find("text"))
+    if element.get("format", "html") != "html":
+        return text
+    if re.search(r"<img\b|@@PLUGINFILE@@", text, re.IGNORECASE):
+        raise _Refused(_("Images and attached files are not supported; the text would lose them."))
+    return html_to_text(text)
+
+
+class _TextCollector(HTMLParser):
+    _BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
+    _SKIPPED = frozenset({"script", "style"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIPPED:
+            self.skipping += 1
+        elif tag in self._BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self._BREAKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment: tags removed, entities decoded, paragraphs and line breaks
+    kept as single line ends, runs of spaces made one."""
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    text = "".join(collector.parts).replace("\xa0", " ")
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from questionbank import views
+
+app_name = "questionbank"
+urlpatterns = [
+    path("", views.subjects, name="subjects"),
+    path("template.xlsx", views.template, name="template"),
+    path("questions/<int:question_id>/retire/", views.retire, name="retire"),
+    path("questions/<int:question_id>/restore/", views.restore, name="restore"),
+    path("<str:code>/", views.bank, name="bank"),
+    path("<str:code>/import/", views.import_questions, name="import"),
+]

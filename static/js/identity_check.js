@@ -1,0 +1,68 @@
+// The face check: capture a burst of webcam frames while the candidate does the challenge,
+// post them, then poll the check's status until the vision worker decides.
+(function () {
+  "use strict";
+  var start = document.getElementById("start");
+  var video = document.getElementById("camera");
+  var canvas = document.getElementById("canvas");
+  var result = document.getElementById("result");
+  var texts = document.getElementById("texts").dataset;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var burst = Math.min(12, parseInt(start.dataset.burst, 10) || 12);
+
+  function say(text) { result.textContent = text; }
+
+  navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false })
+    .then(function (stream) { video.srcObject = stream; })
+    .catch(function () { say(texts.noCamera); start.disabled = true; });
+
+  function grab() {
+    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.9); });
+  }
+
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  async function capture() {
+    var frames = [];
+    for (var i = 0; i < burst; i++) { frames.push(await grab()); await sleep(250); }
+    return frames;
+  }
+
+  async function poll(url) {
+    for (var i = 0; i < 120; i++) {
+      var response = await fetch(url, { headers: { Accept: "application/json" } });
+      var body = await response.json();
+      if (body.done) { return body; }
+      await sleep(1000);
+    }
+    throw new Error("timeout");
+  }
+
+  start.addEventListener("click", async function () {
+    start.disabled = true;
+    try {
+      say(texts.capturing);
+      var frames = await capture();
+      var form = new FormData();
+      frames.forEach(function (blob, i) { form.append("frame", blob, "frame" + i + ".jpg"); });
+      say(texts.checking);
+      var response = await fetch(start.dataset.url, {
+        method: "POST", body: form, headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+      });
+      var body = await response.json();
+      if (!response.ok) { say(body.error || texts.error); return; }
+      var outcome = await poll(body.status_url);
+      if (outcome.passed) {
+        say(texts.passed);
+        document.getElementById("continue").hidden = false;
+      }
+      else { say(texts.failed + " " + (outcome.problem || "") + " " + texts.retry); }
+    } catch (e) {
+      say(texts.error);
+    } finally {
+      start.disabled = false;
+    }
+  });
+})();

@@ -1,0 +1,106 @@
+// The support chat (candidate widget and staff conversation page). Messages are read from the
+// server: a snapshot on every (re)connect, then the new ones; text is shown with textContent.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-chat]").forEach(function (root) {
+    var log = root.querySelector("[data-chat-log]");
+    var state = root.querySelector("[data-chat-state]");
+    var error = root.querySelector("[data-chat-error]");
+    var form = root.querySelector("[data-chat-form]");
+    var input = form.querySelector("textarea");
+    var texts = {};
+    root.querySelectorAll("[data-chat-texts] [data-key]").forEach(function (el) {
+      texts[el.dataset.key] = el.textContent;
+    });
+    var mine = root.dataset.mine; // "candidate" or "staff"
+    var socket = null;
+    var delay = 1000;
+    var lastId = 0;
+    var widget = root.closest("details");
+
+    function setState(name) {
+      state.dataset.state = name;
+      state.textContent = texts[name] || name;
+    }
+
+    function add(message) {
+      if (message.id <= lastId) return;
+      lastId = message.id;
+      var item = document.createElement("li");
+      var ownSide = (mine === "staff") === message.from_staff;
+      item.className = "chat-message" + (ownSide ? " mine" : "");
+      var who = document.createElement("span");
+      who.className = "muted";
+      var name = message.from_staff ? message.author : (mine === "staff" ? texts.candidate : texts.me);
+      who.textContent = name + " · " +
+        new Date(message.at).toLocaleTimeString();
+      var body = document.createElement("p");
+      body.textContent = message.body;
+      item.appendChild(who);
+      item.appendChild(body);
+      log.appendChild(item);
+      log.scrollTop = log.scrollHeight;
+      if (widget && message.from_staff && !widget.open) widget.open = true;
+    }
+
+    function markRead() {
+      if (socket && socket.readyState === 1 && lastId) {
+        socket.send(JSON.stringify({ type: "read", upto: lastId }));
+      }
+    }
+
+    function showEmpty() {
+      if (!log.children.length) {
+        var item = document.createElement("li");
+        item.className = "muted chat-empty";
+        item.textContent = texts.empty;
+        log.appendChild(item);
+      }
+    }
+
+    function connect() {
+      var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+      socket = new WebSocket(scheme + location.host + root.dataset.socket);
+      socket.onopen = function () { delay = 1000; setState("live"); };
+      socket.onmessage = function (event) {
+        var data = JSON.parse(event.data);
+        if (data.type === "chat.snapshot") {
+          log.textContent = "";
+          lastId = 0;
+          data.messages.forEach(add);
+          showEmpty();
+          markRead();
+        } else if (data.type === "chat.messages") {
+          var empty = log.querySelector(".chat-empty");
+          if (empty) empty.remove();
+          data.messages.forEach(add);
+          markRead();
+        } else if (data.type === "chat.closed") {
+          error.textContent = mine === "candidate" ? texts.closed : "";
+          if (mine === "candidate") { log.textContent = ""; lastId = 0; }
+        } else if (data.type === "error") {
+          error.textContent = data.message || data.code;
+        }
+      };
+      socket.onclose = function (event) {
+        if (event.code === 4403) { setState("forbidden"); return; }
+        setState("lost");
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 30000);
+      };
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = input.value.trim();
+      if (!body || !socket || socket.readyState !== 1) return;
+      error.textContent = "";
+      socket.send(JSON.stringify({ type: "send", body: body }));
+      input.value = "";
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+    });
+    connect();
+  });
+})();

@@ -1,0 +1,42 @@
+"""The life cycles of support: a chat conversation and a make-up request.
+
+Every change of ``status`` goes through ``support.lifecycle.transition_to``, which checks the
+move against the table of the object's class and writes an audit entry.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class MakeupStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    GRANTED = "granted", _("Make-up attempt granted")
+    REFUSED = "refused", _("Refused")
+
+
+# A closed conversation stays closed: a candidate who writes again starts a new one, so the
+# staff's queue shows a fresh, unanswered conversation.
+CONVERSATION_ALLOWED: dict[str, frozenset[str]] = {
+    ConversationStatus.OPEN: frozenset({ConversationStatus.CLOSED}),
+    ConversationStatus.CLOSED: frozenset(),
+}
+
+# A decision is final; a refused candidate may file a new request with new evidence.
+MAKEUP_ALLOWED: dict[str, frozenset[str]] = {
+    MakeupStatus.PENDING: frozenset({MakeupStatus.GRANTED, MakeupStatus.REFUSED}),
+    MakeupStatus.GRANTED: frozenset(),
+    MakeupStatus.REFUSED: frozenset(),
+}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, kind: str, old: str, new: str) -> None:
+        super().__init__(f"a {kind} cannot move from {old!r} to {new!r}")
+        self.old, self.new = old, new

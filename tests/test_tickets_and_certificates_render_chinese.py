@@ -1,0 +1,186 @@
+"""R-CERT-10, R-CERT-12: admission tickets, room materials and certificates are PDFs with the
+Chinese names readable (text extraction and a rendered page), and the certificate's QR code
+decodes to its public verification page, which shows the status and a masked name only."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+from django.test import Client
+from pypdf import PdfReader
+
+from certification.models import Enrolment, ExamSession, IssuedCertificate, Score, Seat
+from certification.statuses import CertificateStatus
+from tests import certification_world
+from tests.certification_world import set_phase
+from tests.personas import PASSWORD
+
+if TYPE_CHECKING:
+    from tests.personas import Personas
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
+
+
+@pytest.fixture
+def seated(personas: Personas):
+    world = certification_world.build(personas)
+    plan = certification_world.plan(world, "scheduling")
+    session = ExamSession.objects.create(
+        plan=plan, name="第一场", starts_at=plan.exam_opens, ends_at=plan.exam_closes
+    )
+    seats = []
+    for number, name in enumerate(["欧阳娜娜", "司马懿"], start=1):
+        candidate = certification_world.verified_candidate(world, 400 + number, name, personas.site)
+        enrolment = Enrolment.objects.create(plan=plan, candidate=candidate, site=personas.site)
+        seats.append(
+            Seat.objects.create(
+                enrolment=enrolment, session=session, room=personas.room_a, number=number
+            )
+        )
+    return plan, session, seats
+
+
+def staff(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+def text_of(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def render_png(pdf: bytes, tmp_path) -> np.ndarray:
+    import cv2
+
+    (tmp_path / "doc.pdf").write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "150",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(tmp_path / "doc.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
+    (png,) = tmp_path.glob("page*.png")
+    image = cv2.imread(str(png))
+    assert image is not None
+    return image
+
+
+def test_an_admission_ticket_shows_the_chinese_name(seated, personas, tmp_path):
+    plan, _session, seats = seated
+    response = staff("sam").get(f"/cert/plans/{plan.pk}/seats/{seats[0].pk}/ticket.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = text_of(response.content)
+    assert "欧阳娜娜" in text and "化工精馏安全控制" in text and seats[0].ticket_number in text
+    page = render_png(response.content, tmp_path)
+    assert page.shape[0] > 1000 and (page < 128).any()  # a real page with ink on it
+
+
+def test_a_room_gets_one_merged_file_of_tickets_and_its_materials(seated, personas):
+    plan, session, _seats = seated
+    client = staff("sam")
+    base = f"/cert/plans/{plan.pk}/rooms/{personas.room_a.pk}/{session.pk}"
+    tickets = client.get(f"{base}/tickets.pdf")
+    assert len(PdfReader(io.BytesIO(tickets.content)).pages) == 2
+    assert "司马懿" in text_of(tickets.content)
+    materials = text_of(client.get(f"{base}/materials.pdf").content)
+    assert "欧阳娜娜" in materials and "司马懿" in materials
+
+
+def test_another_site_cannot_download_the_tickets(seated):
+    plan, _session, seats = seated
+    assert (
+        staff("olga").get(f"/cert/plans/{plan.pk}/seats/{seats[0].pk}/ticket.pdf").status_code
+        == 404
+    )
+
+
+def test_a_stamped_certificate_has_a_qr_code_that_opens_its_verification_page(seated, tmp_path):
+    import cv2
+
+    plan, _session, seats = seated
+    enrolment = seats[0].enrolment
+    Score.objects.create(enrolment=enrolment, value=88, passed=True)
+    set_phase(plan, "ended")
+    oscar, sam = staff("oscar"), staff("sam")
+    for client, step in ((oscar, "org-sign"), (sam, "site-sign"), (oscar, "stamp")):
+        response = client.post(f"/cert/plans/{plan.pk}/certificates/{step}/")
+        assert response.status_code == 302 and "X-Refused" not in response
+    issued = IssuedCertificate.objects.get(enrolment=enrolment)
+    assert issued.status == CertificateStatus.STAMPED
+
+    public = Client()
+    query = public.post(
+        "/cert/query/", {"id_number": enrolment.candidate.id_number.lower(), "name": "欧阳娜娜"}
+    )
+    page = query.content.decode()
+    assert issued.number in page and "88" in page
+    found = re.search(r'href="(/cert/download/[^"]+)"', page)
+    assert found is not None
+    link = found.group(1)
+    pdf = public.get(link).content
+    text = text_of(pdf)
+    assert "欧阳娜娜" in text and issued.number in text
+
+    image = render_png(pdf, tmp_path)
+    decoded, _points, _straight = cv2.QRCodeDetector().detectAndDecode(image)
+    assert decoded == f"http://testserver/cert/verify/{issued.token}/"
+    verify = public.get(decoded.removeprefix("http://testserver"))
+    body = verify.content.decode()
+    assert verify.status_code == 200 and issued.number in body and 'data-status="stamped"' in body
+    assert "欧阳娜娜" not in body and enrolment.candidate.id_number not in body
+    assert "欧***" in body
+
+    oscar.post(f"/cert/plans/{plan.pk}/certificates/{issued.pk}/revoke/", {"reason": "作弊"})
+    assert (
+        'data-status="revoked"'
+        in public.get(decoded.removeprefix("http://testserver")).content.decode()
+    )
+
+
+def test_the_query_needs_the_matching_name_and_is_rate_limited(seated, settings):
+    plan, _session, seats = seated
+    enrolment = seats[0].enrolment
+    Score.objects.create(enrolment=enrolment, value=88, passed=True)
+    set_phase(plan, "publication")
+    public = Client()
+    wrong = public.post(
+        "/cert/query/", {"id_number": enrolment.candidate.id_number, "name": "别人"}
+    )
+    assert "88" not in wrong.content.decode()
+    settings.CERT_QUERY_RATE_PER_MINUTE = 3
+    statuses = [
+        public.post(
+            "/cert/query/", {"id_number": enrolment.candidate.id_number, "name": "欧阳娜娜"}
+        ).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [200, 200, 429]  # the wrong-name query above counted too
+
+
+def test_scores_are_not_shown_before_publication(seated):
+    plan, _session, seats = seated
+    enrolment = seats[0].enrolment
+    Score.objects.create(enrolment=enrolment, value=77, passed=True)
+    set_phase(plan, "score_entry")
+    page = (
+        Client()
+        .post("/cert/query/", {"id_number": enrolment.candidate.id_number, "name": "欧阳娜娜"})
+        .content.decode()
+    )
+    assert "77" not in page

@@ -1,0 +1,44 @@
+"""Shared data and helpers of the vision tests. The models are real and load once per test
+session (module-level caches in vision.faces and vision.objects)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.conf import settings
+
+pytest.importorskip("face_recognition", reason="the vision extra is not installed")
+
+
+def shared(*parts: str) -> Path:
+    path = Path(settings.SHARED_DATA_DIR).joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data missing: {path}")
+    return path
+
+
+def face_bytes(name: str) -> bytes:
+    return shared("faces", name).read_bytes()
+
+
+def scene(name: str) -> np.ndarray:
+    from vision.images import load_image
+
+    return load_image(shared("scenes", name).read_bytes())
+
+
+def encoding_of(name: str) -> np.ndarray:
+    from vision import faces
+    from vision.images import load_image
+
+    image = load_image(face_bytes(name))
+    return faces.encode(image, faces.detect_faces(image)[0])
+
+
+def clip_frames(name: str, start: int, count: int, step: int = 1) -> list[np.ndarray]:
+    from vision.video import read_y4m
+
+    frames = list(read_y4m(shared("video", name), limit=start + count * step))
+    return frames[start::step][:count]
