@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import partial
 from typing import Any, Literal
 
 from django.conf import settings
@@ -92,6 +93,10 @@ class EventOut(Schema):
     result_url: str | None = None
 
 
+def _seb_allows(request: HttpRequest, attempt: Attempt) -> bool:
+    return seb.request_allowed(request, attempt.registration.exam)
+
+
 def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
     attempt = get_object_or_404(
         Attempt.objects.of_candidate(request.user).select_related("registration__exam"),
@@ -150,16 +155,22 @@ def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload
     """Save one answer. 200 means it is committed to the database; 409 means it was refused
     (``stale``, ``finished``, ``time_over``) and the client should stop retrying it; 422 means
     the answer itself is not acceptable (``invalid_response``, ``not_on_paper``)."""
-    attempt = _own_attempt(request, attempt_id)
     if len(json.dumps(payload.response, ensure_ascii=False)) > settings.EXAM_MAX_ANSWER_CHARS:
         return Status(413, {"code": "too_large", "message": _("This answer is too long to save.")})
+    # One locked read finds the attempt, checks its owner and its exam's SEB rule: this is the
+    # hot path of every exam, kept to the fewest queries.
+    gate = partial(_seb_allows, request)
     try:
-        answer, attempt = services.save_answer(
-            attempt.pk, question_id, payload.response, payload.seq
+        seq, attempt = services.save_answer(
+            attempt_id, question_id, payload.response, payload.seq, owner=request.user, gate=gate
         )
+    except services.AttemptNotFound:
+        raise Http404 from None
     except services.AnswerRefused as refused:
+        if refused.code == "seb_required":
+            raise HttpError(403, refused.message) from None
         status = 422 if refused.code in {"invalid_response", "not_on_paper"} else 409
-        attempt.refresh_from_db(fields=["deadline"])
+        attempt = Attempt.objects.get(pk=attempt_id)
         refusal = {
             "code": refused.code,
             "message": refused.message,
@@ -169,7 +180,7 @@ def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload
         return Status(status, refusal)
     saved = {
         "question_id": question_id,
-        "seq": answer.seq,
+        "seq": seq,
         "remaining_seconds": attempt.remaining_seconds(),
     }
     return Status(200, saved)

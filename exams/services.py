@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from functools import partial
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Any
 
 from django.conf import settings
@@ -132,7 +133,7 @@ def answer_commitment(
     attempt: Attempt, *, accepted: bool, text: str, request: HttpRequest | None = None
 ) -> None:
     """Sign the commitment letter, keeping the text as signed; declining ends the attempt."""
-    with transaction.atomic():
+    with transaction.atomic():  # one transaction: the room hears of the attempt once
         if not accepted:
             transition_to(attempt, AttemptStatus.DECLINED, request=request, reason="declined")
             return
@@ -140,7 +141,7 @@ def answer_commitment(
             CommitmentSignature.objects.create(
                 attempt=attempt, text=text, ip=(client_ip(request) or None) if request else None
             )
-    advance(attempt)
+        advance(attempt)
 
 
 def identity_verified(
@@ -213,14 +214,56 @@ def start_answering(attempt: Attempt, now: dt.datetime | None = None) -> None:
 # --- Answering (R-EXAM-9) ---------------------------------------------------------------------
 
 
+class AttemptNotFound(Exception):
+    pass
+
+
+@lru_cache(maxsize=4096)
+def _question(question_id: int) -> Question:
+    """Questions on a drawn paper do not change (banks only add and retire), so each web
+    process keeps the ones it has seen instead of reading them on every save."""
+    return Question.objects.get(pk=question_id)
+
+
 def save_answer(
-    attempt_id: int, question_id: int, response: Any, seq: int, *, now: dt.datetime | None = None
-) -> tuple[Answer, Attempt]:
-    """Store one answer if ``seq`` is newer than the stored one. The attempt row is locked for
-    the save, so a submit or a time-out never interleaves with it."""
+    attempt_id: int,
+    question_id: int,
+    response: Any,
+    seq: int,
+    *,
+    owner: Any = None,
+    gate: Callable[[Attempt], bool] | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[int, Attempt]:
+    """Store one answer if ``seq`` is newer than the stored one; returns the stored ``seq``.
+
+    The attempt row is locked for the save, so a submit or a time-out never interleaves with
+    it. With ``owner``, only that candidate's attempt is found (``AttemptNotFound`` otherwise);
+    ``gate`` may refuse the request for the attempt's exam (Safe Exam Browser).
+    """
     grace = dt.timedelta(seconds=settings.EXAM_SAVE_GRACE_SECONDS)
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
+        # Only the columns the save needs: this runs for every answer of every candidate.
+        attempts = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("registration__exam")
+            .only(
+                "status",
+                "deadline",
+                "paper",
+                "registration__exam__requires_seb",
+                "registration__exam__seb_config_keys",
+                "registration__exam__seb_browser_exam_keys",
+            )
+        )
+        if owner is not None:
+            attempts = attempts.of_candidate(owner)
+        try:
+            attempt = attempts.get(pk=attempt_id)
+        except Attempt.DoesNotExist:
+            raise AttemptNotFound from None
+        if gate is not None and not gate(attempt):
+            raise AnswerRefused("seb_required", _("This exam must be taken in Safe Exam Browser."))
         now = now or timezone.now()
         if attempt.status != AttemptStatus.ANSWERING:
             raise AnswerRefused("finished", _("This attempt is not open for answers."))
@@ -229,7 +272,7 @@ def save_answer(
             raise AnswerRefused("time_over", _("Time is up; answers can no longer change."))
         if question_id not in attempt.question_ids():
             raise AnswerRefused("not_on_paper", _("This question is not on your paper."))
-        question = Question.objects.get(pk=question_id)
+        question = _question(question_id)
         try:
             response = answer_rules.clean_response(question, response)
         except answer_rules.InvalidResponse as invalid:
@@ -246,8 +289,7 @@ def save_answer(
                     current_seq=current.seq,
                 )
             Answer.objects.create(attempt=attempt, question=question, response=response, seq=seq)
-        answer = Answer.objects.get(attempt=attempt, question=question)
-    return answer, attempt
+    return seq, attempt
 
 
 def earliest_submission(attempt: Attempt) -> dt.datetime | None:

@@ -31,7 +31,7 @@ class Delivery(models.Model):
 
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=254)
-    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    subject = models.CharField(_("e-mail subject"), max_length=200, blank=True)
     body = models.TextField(_("message"))
     # What the message is for, e.g. "exam.passcode" or "inspection.overdue": filters the log.
     purpose = models.CharField(_("purpose"), max_length=80, db_index=True)

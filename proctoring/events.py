@@ -78,10 +78,27 @@ def publish_attempt_changed(attempt_id: int) -> None:
     async_to_sync(layer.group_send)(room_group(attempt.registration.room_id), message)
 
 
+class _Publish:
+    """An on-commit callback that publishes one attempt's state; comparable, so a transaction
+    that moves an attempt several times (commitment → waiting → answering) publishes once."""
+
+    def __init__(self, attempt_id: int) -> None:
+        self.attempt_id = attempt_id
+
+    def __call__(self) -> None:
+        publish_attempt_changed(self.attempt_id)
+
+
 def attempt_changed_on_commit(attempt_id: int) -> None:
-    """Tell the attempt's room once the current transaction commits. A failure to publish is
-    logged and never undoes or fails the change itself."""
-    transaction.on_commit(lambda: publish_attempt_changed(attempt_id), robust=True)
+    """Tell the attempt's room once the current transaction commits, with the state it then
+    has. A failure to publish is logged and never undoes or fails the change itself."""
+    connection = transaction.get_connection()
+    # A pending publish for this attempt is enough: it reads the state at commit time, and any
+    # savepoint that could still roll it back encloses this point too (savepoints nest).
+    pending = connection.run_on_commit if connection.in_atomic_block else []
+    if any(isinstance(func, _Publish) and func.attempt_id == attempt_id for _, func, _ in pending):
+        return
+    transaction.on_commit(_Publish(attempt_id), robust=True)
 
 
 class AlertSummary(TypedDict):

@@ -44,6 +44,16 @@ def _fresh_rate_limits() -> None:
 
 
 @pytest.fixture
+def english(settings) -> Iterator[None]:
+    """For tests that read messages in English: pages and services speak zh-Hans by default."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def personas(db: None) -> Personas:
     return personas_module.build()
 

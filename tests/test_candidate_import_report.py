@@ -16,6 +16,8 @@ from tests.certification_world import id_number, xlsx
 if TYPE_CHECKING:
     from tests.personas import Personas
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def world(personas: Personas) -> certification_world.World:

@@ -17,6 +17,8 @@ from tests.personas import InspectionPersonas, Personas, build_inspections
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def world(personas: Personas) -> InspectionPersonas:

@@ -14,6 +14,8 @@ from inspections.models import InspectionTeam, ReportStatus, SelfInspectionRepor
 from tests.inspection_helpers import items_of, jpeg, signed_in, template_for
 from tests.personas import InspectionPersonas, Personas, build_inspections
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def world(personas: Personas) -> InspectionPersonas:

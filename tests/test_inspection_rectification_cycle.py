@@ -16,6 +16,8 @@ from inspections.statuses import RectificationStatus
 from tests.inspection_helpers import jpeg, record_finding, signed_in
 from tests.personas import InspectionPersonas, Personas, build_inspections
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def world(personas: Personas) -> InspectionPersonas:

@@ -19,6 +19,8 @@ WEEK = dt.date(2026, 3, 2)  # a Monday
 THURSDAY_17 = dt.datetime(2026, 3, 5, 17, 0, tzinfo=SHANGHAI)
 FRIDAY_17 = dt.datetime(2026, 3, 6, 17, 0, tzinfo=SHANGHAI)
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def world(personas: Personas) -> InspectionPersonas:

@@ -12,6 +12,8 @@ from inspections.models import Unit
 from tests.inspection_helpers import record_finding, signed_in, template_for
 from tests.personas import InspectionPersonas, Personas, build_inspections
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def world(personas: Personas) -> InspectionPersonas:

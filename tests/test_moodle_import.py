@@ -9,7 +9,7 @@ from django.utils import translation
 from questionbank.importing import import_file
 from questionbank.models import Subject
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 GOOD = """<?xml version="1.0" encoding="UTF-8"?>
 <quiz>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -38,8 +39,8 @@ def test_submitting_twice_through_the_api_submits_once(
         ).count()
         == 1
     )
-    # One grading task and one console event for the one submission.
-    assert len(callbacks) == 2
+    # One grading task for the one submission (console events are coalesced per transaction).
+    assert sum(isinstance(callback, functools.partial) for callback in callbacks) == 1
 
 
 @pytest.mark.django_db(transaction=True)

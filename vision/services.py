@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import record
 from vision import crypto, faces, statuses
@@ -204,7 +205,7 @@ def complete_check(check_id: int) -> IdentityCheck | None:
             CheckStatus.FAILED,
             reason="not_enrolled",
             problem_code="not_enrolled",
-            problem="No enrolled face: ask the exam staff to enrol your photo.",
+            problem=_("No enrolled face: ask the exam staff to enrol your photo."),
             decided_at=now,
         )
         return check

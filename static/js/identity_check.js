@@ -42,6 +42,7 @@
 
   start.addEventListener("click", async function () {
     start.disabled = true;
+    result.dataset.state = "working";
     try {
       say(texts.capturing);
       var frames = await capture();
@@ -63,6 +64,7 @@
       say(texts.error);
     } finally {
       start.disabled = false;
+      result.dataset.state = "done"; // for scripts and tests: the message above is final
     }
   });
 })();

@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import logging
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -60,6 +60,7 @@ class Outcome:
     # (attempt id, question id) -> (seq, response) of the newest save the server acknowledged
     acknowledged: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)
     submitted: set[int] = field(default_factory=set)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def fail(self, kind: str, detail: str) -> None:
         self.errors[kind] += 1
@@ -87,7 +88,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
         n = options["candidates"]
         tag = timezone.now().strftime("%H%M%S")
         exam, people = _create_data(tag, n)
@@ -97,8 +97,14 @@ class Command(BaseCommand):
             if not url:
                 url, servers = _start_servers(options["web_processes"])
             started = time.monotonic()
+            server_cpu = _cpu_seconds(servers)
+            own_cpu = _own_cpu_seconds()
             outcome = asyncio.run(_run_load(url, people, options))
             elapsed = time.monotonic() - started
+            outcome.cpu = {
+                "server_processes_s": round(_cpu_seconds(servers) - server_cpu, 1),
+                "load_generator_s": round(_own_cpu_seconds() - own_cpu, 1),
+            }
             _wait_for_grading(exam, timeout=60)
             report = _report(n, elapsed, outcome, _verify(exam, outcome), options)
         finally:
@@ -206,6 +212,7 @@ def _start_servers(processes: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
             cwd=base,
             env=env,
             pass_fds=(listener.fileno(),),
+            stdout=sys.stderr,
         )
         for _ in range(processes)
     ]
@@ -227,6 +234,7 @@ def _start_servers(processes: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
             ],
             cwd=base,
             env=env,
+            stdout=sys.stderr,  # the worker's banner must not mix with the report
         )
     )
     listener.close()  # the servers hold it now
@@ -255,67 +263,67 @@ async def _run_load(url: str, people: list[str], options: dict[str, Any]) -> Out
 async def _candidate(
     url: str, number: str, index: int, start: float, options: dict[str, Any], outcome: Outcome
 ) -> None:
-    import httpx
+    import aiohttp
 
     rng = random.Random(index)  # noqa: S311 (load pattern, not secrets)
     sign_in_at = start + rng.uniform(0, options["login_window"])
     end = start + options["duration"]
     submit_at = end - rng.uniform(0, options["submit_window"])
     address = f"127.{1 + index // 65536}.{index // 256 % 256}.{index % 256}"
-    limits = httpx.Limits(max_connections=2)
-    async with httpx.AsyncClient(
-        base_url=url, timeout=30, limits=limits, headers={"X-Forwarded-For": address}
+    async with aiohttp.ClientSession(
+        base_url=url,
+        cookie_jar=aiohttp.CookieJar(unsafe=True),  # cookies for an IP-address host
+        headers={"X-Forwarded-For": address},
+        timeout=aiohttp.ClientTimeout(total=30),
     ) as client:
+
+        def cookie(name: str) -> str:
+            return next((c.value for c in client.cookie_jar if c.key == name), "")
 
         async def call(kind: str, method: str, path: str, expect: int, **kw: Any) -> Any:
             begun = time.monotonic()
             try:
-                response = await client.request(method, path, **kw)
-            except httpx.HTTPError as exc:
+                async with client.request(method, path, allow_redirects=False, **kw) as reply:
+                    body = await reply.text()
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 outcome.fail(kind, repr(exc))
                 return None
             outcome.latencies[kind].append(time.monotonic() - begun)
-            if response.status_code != expect:
-                outcome.fail(kind, f"{response.status_code} {response.text[:120]}")
+            if reply.status != expect:
+                outcome.fail(kind, f"{reply.status} {body[:120]}")
                 return None
-            return response
+            return body
 
         await asyncio.sleep(max(0.0, sign_in_at - time.monotonic()))
         if await call("sign_in_page", "GET", "/exam/sign-in/", 200) is None:
             return
-        csrf = client.cookies.get("csrftoken", "")
-        form = {"csrfmiddlewaretoken": csrf}
-        if (
-            await call(
-                "sign_in",
-                "POST",
-                "/exam/sign-in/",
-                302,
-                data={**form, "id_number": number, "passcode": PASSCODE},
-            )
-            is None
-        ):
+        credentials = {
+            "csrfmiddlewaretoken": cookie("csrftoken"),
+            "id_number": number,
+            "passcode": PASSCODE,
+        }
+        if await call("sign_in", "POST", "/exam/sign-in/", 302, data=credentials) is None:
             return
-        csrf = client.cookies.get("csrftoken", "")  # signing in rotates the token
+        csrf = cookie("csrftoken")  # signing in rotates the token
         form = {"csrfmiddlewaretoken": csrf}
-        for kind, path, data in [
-            ("flow_step", "/exam/", None),
-            ("flow_step", "/exam/info/", form),
-            ("flow_step", "/exam/commitment/", {**form, "decision": "accept"}),
+        for path, data in [
+            ("/exam/", None),
+            ("/exam/info/", form),
+            ("/exam/commitment/", {**form, "decision": "accept"}),
         ]:
             method = "GET" if data is None else "POST"
-            if await call(kind, method, path, 302, data=data) is None:
+            if await call("flow_step", method, path, 302, data=data) is None:
                 return
         page = await call("exam_page", "GET", "/exam/answer/", 200)
         if page is None:
             return
-        attempt_id = int(ATTEMPT_ID.search(page.text).group(1))  # type: ignore[union-attr]
+        attempt_id = int(ATTEMPT_ID.search(page).group(1))  # type: ignore[union-attr]
         api = f"/api/exam/attempts/{attempt_id}"
         headers = {"X-CSRFToken": csrf}
         state = await call("state", "GET", api, 200)
         if state is None:
             return
-        question_ids = [q["id"] for q in state.json()["questions"]]
+        question_ids = [q["id"] for q in json.loads(state)["questions"]]
         seqs: dict[int, int] = defaultdict(int)
         while True:
             wake = time.monotonic() + options["save_interval"] * rng.uniform(0.8, 1.2)
@@ -325,19 +333,31 @@ async def _candidate(
             question = rng.choice(question_ids)
             seqs[question] += 1
             choice = rng.choice("ABCD")
-            saved = await call(
-                "save",
-                "PUT",
-                f"{api}/answers/{question}",
-                200,
-                headers=headers,
-                json={"response": choice, "seq": seqs[question]},
-            )
-            if saved is not None:
+            body = {"response": choice, "seq": seqs[question]}
+            path = f"{api}/answers/{question}"
+            if await call("save", "PUT", path, 200, headers=headers, json=body) is not None:
                 outcome.acknowledged[(attempt_id, question)] = (seqs[question], choice)
         await asyncio.sleep(max(0.0, submit_at - time.monotonic()))
         if await call("submit", "POST", f"{api}/submit", 200, headers=headers) is not None:
             outcome.submitted.add(attempt_id)
+
+
+def _cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> float:
+    """User + system CPU time of ``processes`` so far, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in processes:
+        try:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _wait_for_grading(exam: Exam, timeout: float) -> None:
@@ -399,6 +419,10 @@ def _report(
             "per_second": round(len(everything) / elapsed, 1),
             "p95_ms": round(_percentile(everything, 0.95) * 1000, 1) if everything else None,
         },
+        "cpu_seconds": outcome.cpu,
+        "server_cpu_ms_per_request": round(
+            outcome.cpu.get("server_processes_s", 0) * 1000 / max(1, len(everything)), 2
+        ),
         "errors": sum(outcome.errors.values()),
         "error_samples": outcome.error_samples,
         "verification": verification,
