@@ -24,7 +24,7 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
@@ -41,6 +41,9 @@ from audit.services import record
 from candidates import idnumber, photos
 from candidates.models import Candidate
 from certification.models import Certificate, Institution, Major
+
+# progress(done, total): rows checked so far, and the rows the sheet says it has (header excluded).
+ProgressCallback = Callable[[int, int | None], None]
 
 MAX_ROWS = 50_000
 MAX_PHOTOS = 50_000
@@ -143,8 +146,11 @@ def clean_cell(value: object) -> str:
     return _SPACE_NEXT_TO_CJK.sub("", text)
 
 
-def read_sheet(data: bytes) -> Iterator[tuple[int, tuple[object, ...]]]:
-    """(row number, cell values) of the first sheet, header included."""
+def read_sheet(
+    data: bytes, sized: Callable[[int | None], None] | None = None
+) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """(row number, cell values) of the first sheet, header included. ``sized`` is told the
+    sheet's declared number of rows (header included) before the first row, if it declares it."""
     from openpyxl import load_workbook
 
     try:
@@ -155,6 +161,8 @@ def read_sheet(data: bytes) -> Iterator[tuple[int, tuple[object, ...]]]:
         ) from exc
     try:
         sheet = workbook.worksheets[0]
+        if sized is not None:
+            sized(sheet.max_row)
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, tuple(values)
     finally:
@@ -185,9 +193,15 @@ ID_MESSAGES = {
 }
 
 
-def validate(data: bytes, institution: Institution, report: ImportReport) -> list[_Row]:
+def validate(
+    data: bytes,
+    institution: Institution,
+    report: ImportReport,
+    progress: ProgressCallback | None = None,
+) -> list[_Row]:
     """Read and check every row; fill ``report``; return the rows that passed."""
-    rows = read_sheet(data)
+    declared: list[int | None] = [None]
+    rows = read_sheet(data, sized=lambda n: declared.__setitem__(0, n))
     try:
         first = next(rows, None)
         if first is None:
@@ -205,7 +219,8 @@ def validate(data: bytes, institution: Institution, report: ImportReport) -> lis
             )
         if missing:
             return []
-        return _check_rows(rows, positions, report)
+        total = declared[0] - 1 if declared[0] else None
+        return _check_rows(rows, positions, report, progress, total)
     except ImportRefused:
         raise
     except Exception as exc:  # a damaged archive may fail only while its rows stream
@@ -216,6 +231,8 @@ def _check_rows(
     rows: Iterator[tuple[int, tuple[object, ...]]],
     positions: dict[str, int],
     report: ImportReport,
+    progress: ProgressCallback | None = None,
+    total: int | None = None,
 ) -> list[_Row]:
     certificates = {c.code: c for c in Certificate.objects.select_related("organisation")}
     majors = {(m.code_list, m.code): m for m in Major.objects.all()}
@@ -227,6 +244,8 @@ def _check_rows(
     seen: dict[str, int] = {}
     candidates: list[_Row] = []
     for number, values in rows:
+        if progress is not None:
+            progress(number - 1, total)
         raw = {
             key: values[index] if index < len(values) else None for key, index in positions.items()
         }
@@ -430,12 +449,15 @@ def import_candidates(
     valid_only: bool = False,
     dry_run: bool = False,
     actor: Any = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportReport:
     """Check ``data`` (an xlsx made from the template) and import it; see the module docstring.
 
-    Raises ``ImportRefused`` for a file that is not a readable workbook."""
+    ``progress(done, total)`` is called before each sheet row is checked (``total`` is what the
+    sheet declares, or None). Raises ``ImportRefused`` for a file that is not a readable
+    workbook."""
     report = ImportReport(dry_run=dry_run)
-    rows = validate(data, institution, report)
+    rows = validate(data, institution, report, progress)
     if photos_zip is not None:
         rows = attach_photos(photos_zip, rows, report)
     report.valid = len(rows)
@@ -616,3 +638,17 @@ def template_workbook() -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def problem_rows(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The report's problems (as in ``ImportReport.as_dict``) as the row report shows them, with
+    the column named in the reader's language."""
+    return [
+        {
+            "row": p["row"],
+            "column": column_label(p["column"]),
+            "code": p["code"],
+            "message": p["message"],
+        }
+        for p in problems
+    ]

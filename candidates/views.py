@@ -16,10 +16,12 @@ from django.views.decorators.http import require_POST
 from accounts.access import role_required
 from accounts.roles import Role
 from candidates import imports, verification
+from candidates import jobs as candidate_jobs
 from candidates.forms import ImportForm, PhotosForm
 from candidates.models import Candidate
 from candidates.statuses import Verification
 from certification.models import Institution, institution_id_of
+from jobs import services as job_services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF = (Role.SITE_ADMIN, Role.ORG_ADMIN)
@@ -89,49 +91,29 @@ def import_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Your exam site is not linked to a pilot institution."))
         return redirect("candidates:list")
     form = ImportForm(request.POST or None, request.FILES or None, choose_institution=is_org)
-    report = None
-    status = 200
     if request.method == "POST":
         if form.is_valid():
             institution = _institution_for(request, form)
             assert institution is not None
             photos = form.cleaned_data.get("photos")
-            try:
-                report = imports.import_candidates(
-                    form.cleaned_data["file"].read(),
-                    institution,
-                    photos_zip=photos.read() if photos else None,
-                    valid_only=form.cleaned_data["valid_only"],
-                    dry_run=form.cleaned_data["dry_run"],
-                    actor=request.user,
-                )
-            except imports.ImportRefused as exc:
-                form.add_error("file", str(exc))
-                status = 400
-            else:
-                if report.imported:
-                    messages.success(
-                        request,
-                        _("%(n)s candidates imported.") % {"n": report.imported},
-                    )
-                status = 200 if report.ok else 400
-        else:
-            status = 400
-    rows = [
-        {
-            "row": p.row,
-            "column": imports.column_label(p.column),
-            "code": p.code,
-            "message": p.message,
-        }
-        for p in (report.problems if report else [])
-    ]
-    return render(
-        request,
-        "candidates/import.html",
-        {"form": form, "report": report, "rows": rows},
-        status=status,
-    )
+            uploads = {"file": form.cleaned_data["file"].read()}
+            if photos:
+                uploads["photos"] = photos.read()
+            # The import runs on a worker (imports.import_candidates through candidates.jobs);
+            # the job page shows its progress and then the row report.
+            job = job_services.start(
+                candidate_jobs.KIND,
+                request.user,
+                params={
+                    "institution": institution.pk,
+                    "valid_only": form.cleaned_data["valid_only"],
+                    "dry_run": form.cleaned_data["dry_run"],
+                },
+                uploads=uploads,
+            )
+            return redirect("jobs:detail", job_id=job.pk)
+        return render(request, "candidates/import.html", {"form": form}, status=400)
+    return render(request, "candidates/import.html", {"form": form})
 
 
 @role_required(*STAFF)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from certification.models import Seat
@@ -27,9 +28,15 @@ def ticket(seat: Seat) -> bytes:
     return render_pdf("pdf/admission_ticket.html", {"seat": seat, "photo": _photo_uri(seat)})
 
 
-def tickets(seats: list[Seat]) -> bytes:
-    """All tickets of a room as one file (each on its own page)."""
-    return merge_pdfs([ticket(seat) for seat in seats])
+def tickets(seats: list[Seat], progress: Callable[[int, int], None] | None = None) -> bytes:
+    """All tickets of a room as one file (each on its own page); ``progress(done, total)`` is
+    told after each ticket."""
+    pages = []
+    for done, seat in enumerate(seats, start=1):
+        pages.append(ticket(seat))
+        if progress is not None:
+            progress(done, len(seats))
+    return merge_pdfs(pages)
 
 
 def room_materials(seats: list[Seat], context: dict[str, Any]) -> bytes:

@@ -32,6 +32,11 @@ urlpatterns = [
         name="room-tickets",
     ),
     path(
+        "plans/<int:plan_id>/rooms/<int:room_id>/<int:session_id>/tickets-job/",
+        plans.room_tickets_job,
+        name="room-tickets-job",
+    ),
+    path(
         "plans/<int:plan_id>/rooms/<int:room_id>/<int:session_id>/materials.pdf",
         plans.room_materials,
         name="room-materials",

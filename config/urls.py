@@ -22,6 +22,7 @@ urlpatterns = [
     path("sites/", include("centres.urls")),
     path("cert/", include("certification.urls")),
     path("support/", include("support.urls")),
+    path("jobs/", include("jobs.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

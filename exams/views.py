@@ -172,11 +172,12 @@ def commitment(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 
 @flow_step("exams:identity")
 def identity_step(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    # Coming back from a passed face check (or an approved review) goes straight on.
+    method = identity.passed(attempt)
+    if method:
+        services.identity_verified(attempt, method=method, request=request)
+        return redirect(page_for(attempt))
     if request.method == "POST":
-        method = identity.passed(attempt)
-        if method:
-            services.identity_verified(attempt, method=method, request=request)
-            return redirect(page_for(attempt))
         messages.error(
             request,
             _(

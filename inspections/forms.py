@@ -9,7 +9,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from inspections.models import ChecklistItem, Unit, UnitKind
+from inspections.models import (
+    ChecklistItem,
+    ChecklistSection,
+    ChecklistTemplate,
+    Unit,
+    UnitKind,
+)
 
 
 class UnitFilterForm(forms.Form):
@@ -88,3 +94,50 @@ class ReviewForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+
+class ChecklistTemplateForm(forms.ModelForm):
+    """A checklist's name, kind and weekly schedule; the code only when creating it."""
+
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["code", "name", "unit_kind", "report_weekday", "report_time"]
+        widgets = {"report_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        help_texts = {"code": _("Letters, digits and hyphens; unique, cannot change later.")}
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["code"]
+
+
+class ChecklistCopyForm(forms.ModelForm):
+    """The code and name of a copy; everything else comes from the template copied."""
+
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["code", "name"]
+        help_texts = {"code": _("Letters, digits and hyphens; unique, cannot change later.")}
+
+
+class ChecklistSectionForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistSection
+        fields = ["title"]
+
+
+class ChecklistItemForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistItem
+        fields = ["text", "due", "due_date", "department"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2}),
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {"due": _("A period as the notice states it, such as 4 月中旬.")}
+
+    def clean_text(self) -> str:
+        text = str(self.cleaned_data["text"]).strip()
+        if len(text) > 2000:
+            raise forms.ValidationError(_("At most 2000 characters."))
+        return text

@@ -142,6 +142,13 @@ class ChecklistTemplateQuerySet(models.QuerySet["ChecklistTemplate"]):
     def for_unit(self, unit: Unit) -> ChecklistTemplateQuerySet:
         return self.active().filter(unit_kind=unit.kind)
 
+    def editable_by(self, user: Any) -> ChecklistTemplateQuerySet:
+        """Templates ``user`` may create, edit, copy and retire: the city exam centre
+        (organisation administrators, superusers) all of them, everyone else none."""
+        if not user.is_authenticated or not user.is_active or not user.has_role(Role.ORG_ADMIN):
+            return self.none()
+        return self.all()
+
 
 class ChecklistTemplate(models.Model):
     """A checklist (督查表) for one kind of unit, and when its weekly report is due."""
@@ -200,6 +207,8 @@ class ChecklistItem(models.Model):
     text = models.TextField(_("text"))
     # As the notice states it ("4 月中旬", "即日起至考试结束"): periods, not dates.
     due = models.CharField(_("due"), max_length=50, blank=True)
+    # A calendar date, when the centre sets one for an item it adds (optional, validated).
+    due_date = models.DateField(_("due date"), null=True, blank=True)
     department = models.CharField(_("responsible department"), max_length=100, blank=True)
 
     class Meta:

@@ -174,11 +174,15 @@ def save_answers(
             target = ReportAnswer.objects.get(report=locked, item_id=item_id)
             _attach(stored, batch, user, answer=target)
         if submit:
-            _submit(locked, user, now or timezone.now(), len(items))
+            _submit(locked, user, now or timezone.now())
     return locked
 
 
-def _submit(report: SelfInspectionReport, user: Any, now: dt.datetime, item_count: int) -> None:
+def _submit(report: SelfInspectionReport, user: Any, now: dt.datetime) -> None:
+    # The centre's checklist edits (``checklist_editing``) lock the same template row: the
+    # checklist cannot change between counting its items here and freezing it by submitting.
+    ChecklistTemplate.objects.select_for_update().only("pk").get(pk=report.template_id)
+    item_count = ChecklistItem.objects.filter(section__template_id=report.template_id).count()
     unanswered = item_count - report.answers.count()
     if unanswered:
         raise InspectionError(

@@ -356,7 +356,12 @@ def weekly_summary_pdf(request: HttpRequest) -> HttpResponse:
 @role_required(*ROLES)
 def checklists(request: HttpRequest) -> HttpResponse:
     templates = ChecklistTemplate.objects.active().prefetch_related("sections__items")
-    return render(request, "inspections/checklists.html", {"templates": templates})
+    user: Any = request.user  # signed in: role_required
+    return render(
+        request,
+        "inspections/checklists.html",
+        {"templates": templates, "can_manage": user.has_role(Role.ORG_ADMIN)},
+    )
 
 
 @role_required(*ROLES)

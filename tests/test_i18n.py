@@ -18,8 +18,14 @@ def test_every_message_is_translated() -> None:
 
 
 def test_the_compiled_catalogue_is_up_to_date() -> None:
-    po = {e.msgid: e.msgstr for e in polib.pofile(str(CATALOGUE / "django.po")) if e.translated()}
-    mo = {e.msgid: e.msgstr for e in polib.mofile(str(CATALOGUE / "django.mo")) if e.msgid}
+    def key(entry: polib._BaseEntry) -> tuple[str, str]:
+        return (entry.msgctxt or "", entry.msgid)
+
+    def value(entry: polib._BaseEntry) -> object:
+        return entry.msgstr or sorted(entry.msgstr_plural.items())
+
+    po = {key(e): value(e) for e in polib.pofile(str(CATALOGUE / "django.po")) if e.translated()}
+    mo = {key(e): value(e) for e in polib.mofile(str(CATALOGUE / "django.mo")) if e.msgid}
     assert po == mo, "django.mo is stale: run `make messages`"
 
 

@@ -25,10 +25,12 @@ from candidates.models import Candidate
 from candidates.statuses import Verification
 from centres.models import Room, Site
 from certification import certificates, documents, registration, scheduling, scores, windows
+from certification import jobs as certification_jobs
 from certification.forms import PlanForm, SessionForm, SheetForm
 from certification.models import Enrolment, ExamPlan, ExamSession, IssuedCertificate, Seat
 from certification.statuses import CertificateStatus
 from certification.windows import OutsideWindow, Phase
+from jobs import services as job_services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Refusals = (
@@ -279,11 +281,7 @@ def move_seat(request: HttpRequest, plan_id: int, seat_id: int) -> HttpResponse:
 
 
 def _seats(request: HttpRequest, plan: ExamPlan) -> Any:
-    return Seat.objects.filter(
-        enrolment__in=Enrolment.objects.visible_to(request.user).filter(plan=plan)
-    ).select_related(
-        "enrolment__candidate__institution", "enrolment__plan__certificate", "room__site", "session"
-    )
+    return certification_jobs.seats_visible_to(request.user, plan)
 
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:
@@ -308,6 +306,25 @@ def room_tickets(request: HttpRequest, plan_id: int, room_id: int, session_id: i
     if not seats:
         return HttpResponse(status=404)
     return _pdf(documents.tickets(seats), f"tickets-{plan.code}-{room_id}-{session_id}.pdf")
+
+
+@require_POST
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def room_tickets_job(
+    request: HttpRequest, plan_id: int, room_id: int, session_id: int
+) -> HttpResponse:
+    """Queue the room's merged tickets as a background job and show its page."""
+    plan = _plan(plan_id)
+    count = _seats(request, plan).filter(room_id=room_id, session_id=session_id).count()
+    if not count:
+        return HttpResponse(status=404)
+    job = job_services.start(
+        certification_jobs.TICKETS,
+        request.user,
+        params={"plan": plan.pk, "room": room_id, "session": session_id},
+        total=count,
+    )
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "notifications",
     "vision",
     "support",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +173,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Overdue rectification items are reported to the level above, once per deadline (R-INSP-4).
     "escalate-overdue-rectifications": {"task": "inspections.escalate_overdue", "schedule": 600.0},
     "purge-old-support-records": {"task": "support.purge_old_records", "schedule": 24 * 3600.0},
+    "purge-old-background-jobs": {"task": "jobs.purge_old", "schedule": 24 * 3600.0},
 }
+
+# Background jobs (imports, PDF batches): kept this many days after they finished; progress is
+# written to the database every this many rows.
+JOBS_RETENTION_DAYS = env_int("JOBS_RETENTION_DAYS", 7)
+JOBS_PROGRESS_EVERY = env_int("JOBS_PROGRESS_EVERY", 50)
 
 # Notifications (R-NOTE-1): gateways are classes in notifications.gateways or elsewhere.
 NOTIFICATION_SMS_GATEWAY = env_str("NOTIFICATION_SMS_GATEWAY", "notifications.gateways.FileGateway")

@@ -1,0 +1,9 @@
+"""Background jobs: long bulk work (imports, PDF batches) run by Celery with their progress."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class JobsConfig(AppConfig):
+    name = "jobs"
+    verbose_name = _("Background jobs")

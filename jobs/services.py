@@ -1,0 +1,221 @@
+"""Background jobs: start one, move it through its life cycle, report progress, run it, purge.
+
+The contract of a job kind (``KINDS``): a handler ``handler(job, progress) -> Outcome`` that
+does the work from ``job.params`` and ``job.inputs`` and calls ``progress(done, total)`` as it
+goes; it raises ``JobRefused`` with a message for the user when the input cannot be used. The
+handler's own writes must be all-or-nothing (a failed job has changed nothing).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.services import record
+from jobs import statuses
+from jobs.models import BackgroundJob
+from jobs.statuses import JobStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Kind:
+    handler: str  # dotted path, imported when the job runs (the apps depend on jobs, not back)
+    label: Any
+    template: str  # renders the finished job's result on the job page
+    context: str = ""  # dotted path of ``context(job) -> dict`` for that template
+
+
+KINDS: dict[str, Kind] = {
+    "candidates.import": Kind(
+        "candidates.jobs.run_import",
+        gettext_lazy("Candidate import"),
+        "candidates/_import_job.html",
+        "candidates.jobs.import_context",
+    ),
+    "certification.room_tickets": Kind(
+        "certification.jobs.run_room_tickets",
+        gettext_lazy("Admission tickets of a room"),
+        "certification/_tickets_job.html",
+    ),
+}
+
+
+@dataclass
+class Outcome:
+    result: dict[str, Any]
+    file: bytes | None = None
+    filename: str = ""
+
+
+class JobRefused(Exception):
+    """The job's input cannot be used; the message is shown to the user."""
+
+
+def start(
+    kind: str,
+    owner: Any,
+    *,
+    params: dict[str, Any] | None = None,
+    uploads: dict[str, bytes] | None = None,
+    total: int | None = None,
+) -> BackgroundJob:
+    """Store the uploads, create the job and queue it after the commit.
+
+    ``uploads`` maps a role ("file", "photos") to its bytes; the handler finds the stored name
+    under the same key of ``job.params["inputs"]``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    stored: dict[str, str] = {}
+    try:
+        for role, data in (uploads or {}).items():
+            stored[role] = default_storage.save(
+                f"jobs/uploads/{uuid.uuid4().hex}", ContentFile(data)
+            )
+        with transaction.atomic():
+            job = BackgroundJob.objects.create(
+                kind=kind,
+                owner=owner,
+                params={**(params or {}), "inputs": stored},
+                inputs=list(stored.values()),
+                total=total,
+            )
+            record("job.queued", actor=owner, target=job, kind=kind)
+            from jobs.tasks import run
+
+            transaction.on_commit(partial(run.delay, job.pk))
+    except BaseException:
+        for name in stored.values():  # a job that was not created must not leave its uploads
+            default_storage.delete(name)
+        raise
+    return job
+
+
+def read_input(job: BackgroundJob, role: str) -> bytes | None:
+    name = job.params.get("inputs", {}).get(role)
+    if not name:
+        return None
+    with default_storage.open(name, "rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def transition_to(job: BackgroundJob, new_status: str, **fields: Any) -> bool:
+    """Move ``job`` to ``new_status`` if nobody else moved it first (conditional UPDATE).
+
+    Raises ``statuses.IllegalTransition`` for a move the life cycle forbids; returns False when
+    the row's status was no longer ``job.status``."""
+    old_status = job.status
+    statuses.check(old_status, new_status)
+    if new_status in statuses.FINISHED:
+        fields.setdefault("finished_at", timezone.now())
+    with transaction.atomic():
+        updated = BackgroundJob.objects.filter(pk=job.pk, status=old_status).update(
+            status=new_status, **fields
+        )
+        if updated != 1:
+            return False
+        job.status = new_status
+        for name, value in fields.items():
+            setattr(job, name, value)
+        record(
+            f"job.{new_status}",
+            actor=None,
+            target=job,
+            kind=job.kind,
+            old_status=old_status,
+        )
+    return True
+
+
+class Progress:
+    """``progress(done, total)`` writes to the job row every ``every`` units and at the end, so
+    a 50,000-row import costs a few hundred small UPDATEs, not 50,000."""
+
+    def __init__(self, job: BackgroundJob, every: int | None = None) -> None:
+        self.job = job
+        self.every = every or settings.JOBS_PROGRESS_EVERY
+        self._written = -1
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        if total is not None and total != self.job.total:
+            self.job.total = total
+            self._written = -1
+        self.job.done = done
+        if self._written < 0 or done - self._written >= self.every or done == self.job.total:
+            self.flush()
+
+    def flush(self) -> None:
+        BackgroundJob.objects.filter(pk=self.job.pk).update(
+            done=self.job.done, total=self.job.total
+        )
+        self._written = self.job.done
+
+
+def run(job_id: int) -> None:
+    """Run the queued job ``job_id`` once; a vanished, running or finished job is left alone."""
+    job = BackgroundJob.objects.filter(pk=job_id).first()
+    if job is None or job.status != JobStatus.QUEUED:
+        return
+    if not transition_to(job, JobStatus.RUNNING, started_at=timezone.now()):
+        return  # another delivery of the same task got there first
+    handler: Callable[[BackgroundJob, Progress], Outcome] = import_string(KINDS[job.kind].handler)
+    progress = Progress(job)
+    try:
+        outcome = handler(job, progress)
+    except JobRefused as exc:
+        _finish_failed(job, str(exc))
+        return
+    except Exception:
+        log.exception("background job %s failed", job.pk)
+        _finish_failed(job, _("The job failed unexpectedly. Try again or tell the administrator."))
+        return
+    finally:
+        _delete_inputs(job)
+    fields: dict[str, Any] = {"result": outcome.result}
+    if job.total is not None:
+        fields["done"] = job.total
+    if outcome.file is not None:
+        job.output.save(
+            f"{uuid.uuid4().hex}-{outcome.filename}", ContentFile(outcome.file), save=False
+        )
+        fields["output"] = job.output.name
+        fields["output_name"] = outcome.filename
+    transition_to(job, JobStatus.DONE, **fields)
+
+
+def _finish_failed(job: BackgroundJob, message: str) -> None:
+    transition_to(job, JobStatus.FAILED, error=message)
+
+
+def _delete_inputs(job: BackgroundJob) -> None:
+    for name in job.inputs:
+        default_storage.delete(name)
+
+
+def purge_old(now: Any = None) -> int:
+    """Delete jobs finished more than ``JOBS_RETENTION_DAYS`` ago, with their files."""
+    moment = (now or timezone.now()) - timedelta(days=settings.JOBS_RETENTION_DAYS)
+    count = 0
+    for job in BackgroundJob.objects.finished_before(moment).iterator():
+        if job.output:
+            job.output.delete(save=False)
+        _delete_inputs(job)
+        job.delete()
+        count += 1
+    return count
