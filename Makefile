@@ -24,7 +24,7 @@ $(RUNTIME_STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,vision]"
+	$(PY) -m pip install --quiet -e ".[dev,vision,media]"
 	$(PY) -m pip install --quiet --no-deps "face_recognition==1.3.0"
 	touch $@ $(RUNTIME_STAMP)
 

@@ -67,6 +67,16 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
         # Raised by the vision workers (proctoring.alerts); the console draws them later.
         await self.send_json({"type": "alert.changed", "alert": event["alert"]})
 
+    async def view_changed(self, event: events.ViewChanged) -> None:
+        await self.send_json(
+            {
+                "type": "view.changed",
+                "attempt": event["attempt"],
+                "view": event["view"],
+                "connected": event["connected"],
+            }
+        )
+
     def _within_rate(self) -> bool:
         now = time.monotonic()
         if now - self._window_start > 10:

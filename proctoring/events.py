@@ -34,6 +34,15 @@ class AttemptChanged(TypedDict):
     attempt: AttemptSummary
 
 
+class ViewChanged(TypedDict):
+    """A candidate's live view (1 computer, 2 phone) reached the media process or was lost."""
+
+    type: Literal["view.changed"]
+    attempt: int
+    view: int
+    connected: bool
+
+
 def room_group(room_id: int) -> str:
     return f"room.{room_id}"
 

@@ -3,10 +3,18 @@
 The WebRTC signalling consumers of live proctoring are routed here, so the server's aiortc peers
 (DTLS, RTP and the decoding of every received frame) live in the media process and stay off the
 web process's event loop: measured in WEBRTC-NOTES, aiortc inside the web process starved its
-loop and stretched ``setLocalDescription`` to 1–2 s with 8 browsers on 2 cores. Empty until the
-live-proctoring issue adds its consumers.
+loop and stretched ``setLocalDescription`` to 1–2 s with 8 browsers on 2 cores.
 """
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import re_path
+
+from proctoring.media_consumers import ViewSignallingConsumer
+
+websocket_urlpatterns: list = [
+    re_path(
+        r"^ws/media/attempts/(?P<attempt_id>\d+)/view/(?P<view>[12])/$",
+        ViewSignallingConsumer.as_asgi(),
+    ),
+]

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_float, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PROCTOR_VAR_DIR", str(BASE_DIR / "var")))
@@ -278,6 +278,17 @@ os.environ.setdefault("YOLO_CONFIG_DIR", str(VAR_DIR / "ultralytics"))
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_VERBOSE", "False")  # keeps --json output of the commands clean
 os.environ.setdefault("YOLO_AUTOINSTALL", "False")  # never pip-install at run time
+
+# Live proctoring media process (config.media_asgi, proctoring.media). The host addresses its
+# WebRTC peers advertise (ICE host candidates); empty = every non-loopback interface. No STUN or
+# TURN server is ever used unless one is configured (WEBRTC-NOTES pitfall 2).
+WEBRTC_ICE_HOST_ADDRESSES = env_list("WEBRTC_ICE_HOST_ADDRESSES", [])
+# Keep only loopback ICE candidates from the browser (tests and single-machine demos).
+WEBRTC_ICE_LOOPBACK_ONLY = env_bool("WEBRTC_ICE_LOOPBACK_ONLY", False)
+# A frame of each view is stored as evidence and analysed this often (R-PROC-4).
+WEBRTC_SAMPLE_EVERY_SECONDS = env_float("WEBRTC_SAMPLE_EVERY_SECONDS", 5.0)
+# Where the candidate's page opens the media WebSocket; empty = same host, port 8001.
+WEBRTC_WS_BASE = env_str("WEBRTC_WS_BASE", "")
 
 LOGGING = {
     "version": 1,

@@ -21,7 +21,7 @@
       tile = document.createElement("li");
       tile.className = "tile";
       tile.dataset.attemptId = id;
-      for (const part of ["name", "id", "status", "progress"]) {
+      for (const part of ["name", "id", "status", "progress", "views"]) {
         const el = document.createElement("span");
         el.className = `tile-${part}`;
         tile.appendChild(el);
@@ -43,6 +43,19 @@
     empty.hidden = true;
   }
 
+  // Live views (1 computer, 2 phone) as the media process reports them; a tile that has
+  // never heard of a view says nothing about it.
+  function showView(event) {
+    const tile = tiles.querySelector(`[data-attempt-id="${event.attempt}"]`);
+    if (!tile) return;
+    const state = event.connected ? "connected" : "lost";
+    tile.dataset[`view${event.view}`] = state;
+    const parts = [1, 2]
+      .filter((view) => tile.dataset[`view${view}`])
+      .map((view) => text(`view${view}_${tile.dataset[`view${view}`]}`));
+    tile.querySelector(".tile-views").textContent = parts.join(" · ");
+  }
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}${root.dataset.wsPath}`);
@@ -57,6 +70,8 @@
         backoff = 500;
       } else if (message.type === "attempt.changed") {
         show(message.attempt);
+      } else if (message.type === "view.changed") {
+        showView(message);
       }
     });
     socket.addEventListener("close", (event) => {

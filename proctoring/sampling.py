@@ -1,0 +1,43 @@
+"""Frames sampled from a live view into the vision workers (R-PROC-3, R-PROC-4).
+
+The media process calls ``store_frame`` with a JPEG it encoded from a decoded WebRTC frame; the
+frame is kept as an ``EvidenceFrame`` (a ``frame`` to analyse; ``vision.analyze_frame`` promotes
+it to a snapshot or alert evidence) and the analysis is queued once the row is committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from exams import statuses
+from exams.models import Attempt
+from vision.models import EvidenceFrame
+
+VIEWS = (1, 2)
+
+
+def store_frame(attempt_id: int, view: int, jpeg: bytes, captured_at: dt.datetime) -> int | None:
+    """Keep one sampled frame of ``view`` and queue its analysis; returns the frame's id, or None
+    when the attempt has vanished or left the steps of a live exam (nothing is stored then)."""
+    from vision.tasks import analyze_frame
+
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view}")
+    with transaction.atomic():
+        attempt = Attempt.objects.filter(pk=attempt_id, status__in=statuses.STEPS).first()
+        if attempt is None:
+            return None
+        frame = EvidenceFrame(attempt=attempt, view=view, captured_at=captured_at)
+        frame.image.save("frame.jpg", ContentFile(jpeg), save=False)
+        try:
+            frame.save()
+        except Exception:
+            # Stored files are not transactional: a row that cannot be written leaves no file.
+            frame.image.storage.delete(frame.image.name)
+            raise
+        frame_id = frame.pk
+        transaction.on_commit(lambda: analyze_frame.delay(frame_id))
+    return frame_id
