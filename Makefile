@@ -15,11 +15,11 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 
 # The embedded platform gets the light vision stack (dlib + LiteRT, about 300 MB) so the demo
-# runs real identity checks; tests get all of it (with Ultralytics and torch, about 5 GB).
+# runs real identity checks, and aiortc for the media process; tests get all of it (with Ultralytics and torch, about 5 GB).
 # face_recognition comes without its dependencies: its dlib requirement would build dlib from
 # source, and dlib-bin already provides the module (so `pip check` names dlib: expected).
 $(RUNTIME_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[vision-core]"
+	$(PY) -m pip install --quiet -e ".[vision-core,media]"
 	$(PY) -m pip install --quiet --no-deps "face_recognition==1.3.0"
 	touch $@
 
