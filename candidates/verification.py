@@ -8,14 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from audit.services import record
 from candidates import idnumber, statuses
 from candidates.models import Candidate
 from candidates.statuses import Verification
+from core import lifecycle
 
 
 def transition_to(
@@ -28,25 +27,17 @@ def transition_to(
 ) -> bool:
     """Move ``candidate`` to ``new_status`` unless someone else moved it first (then False).
     Raises ``IllegalTransition`` for a move the life cycle forbids."""
-    old_status = candidate.verification
-    statuses.check(old_status, new_status)
-    with transaction.atomic():
-        updated = Candidate.objects.filter(pk=candidate.pk, verification=old_status).update(
-            verification=new_status, verification_note=note
-        )
-        if updated != 1:
-            return False
-        candidate.verification = new_status
-        candidate.verification_note = note
-        record(
-            f"candidate.{new_status}",
-            actor=actor,
-            target=candidate,
-            request=request,
-            old_status=old_status,
-            note=note,
-        )
-    return True
+    return lifecycle.move(
+        candidate,
+        new_status,
+        check=statuses.check,
+        action="candidate",
+        actor=actor,
+        request=request,
+        field="verification",
+        audit={"note": note},
+        verification_note=note,
+    )
 
 
 def automatic_problems(candidate: Candidate) -> list[str] | None:

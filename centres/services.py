@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 
-from audit.services import record
 from centres import statuses
 from centres.models import Site
 from centres.statuses import SiteStatus
+from core import lifecycle
 
 
 class SiteNotApproved(Exception):
@@ -28,26 +27,16 @@ def transition_to(
 ) -> bool:
     """Move ``site`` to ``new_status`` unless someone else moved it first (then False).
     Raises ``IllegalTransition`` for a move the life cycle forbids."""
-    old_status = site.status
-    statuses.check(old_status, new_status)
-    with transaction.atomic():
-        updated = Site.objects.filter(pk=site.pk, status=old_status).update(
-            status=new_status, **fields
-        )
-        if updated != 1:
-            return False
-        site.status = new_status
-        for name, value in fields.items():
-            setattr(site, name, value)
-        record(
-            f"site.{new_status}",
-            actor=actor,
-            target=site,
-            request=request,
-            old_status=old_status,
-            reason=reason,
-        )
-    return True
+    return lifecycle.move(
+        site,
+        new_status,
+        check=statuses.check,
+        action="site",
+        actor=actor,
+        request=request,
+        audit={"reason": reason},
+        **fields,
+    )
 
 
 def apply(site: Site, application: str, *, actor: Any, request: HttpRequest | None = None) -> bool:

@@ -19,6 +19,7 @@ from audit.services import record
 from certification import statuses, windows
 from certification.models import Enrolment, ExamPlan, IssuedCertificate
 from certification.statuses import CertificateStatus
+from core import lifecycle
 
 
 def transition_to(
@@ -32,26 +33,16 @@ def transition_to(
 ) -> bool:
     """Move ``certificate`` to ``new_status`` unless someone else moved it first (False).
     Raises ``IllegalTransition`` for a move the life cycle forbids."""
-    old_status = certificate.status
-    statuses.check(old_status, new_status)
-    with transaction.atomic():
-        updated = IssuedCertificate.objects.filter(pk=certificate.pk, status=old_status).update(
-            status=new_status, **fields
-        )
-        if updated != 1:
-            return False
-        certificate.status = new_status
-        for name, value in fields.items():
-            setattr(certificate, name, value)
-        record(
-            f"certificate.{new_status}",
-            actor=actor,
-            target=certificate,
-            request=request,
-            old_status=old_status,
-            reason=reason,
-        )
-    return True
+    return lifecycle.move(
+        certificate,
+        new_status,
+        check=statuses.check,
+        action="certificate",
+        actor=actor,
+        request=request,
+        audit={"reason": reason},
+        **fields,
+    )
 
 
 def number_for(enrolment: Enrolment) -> str:

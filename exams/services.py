@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from core import lifecycle
 from core.http import client_ip
 from exams import papers, statuses
 from exams.models import Answer, Attempt, AttemptEvent, CommitmentSignature, Exam, Registration
@@ -63,27 +64,19 @@ def transition_to(
     status was no longer ``attempt.status`` (a concurrent submit, time-out or grading got there
     first); the caller decides whether that is fine.
     """
-    old_status = attempt.status
-    statuses.check(old_status, new_status)
-    with transaction.atomic():
-        updated = Attempt.objects.filter(pk=attempt.pk, status=old_status).update(
-            status=new_status, **fields
-        )
-        if updated != 1:
-            return False
-        attempt.status = new_status
-        for name, value in fields.items():
-            setattr(attempt, name, value)
-        record(
-            f"attempt.{new_status}",
-            actor=actor,
-            target=attempt,
-            request=request,
-            old_status=old_status,
-            reason=reason,
-        )
+    moved = lifecycle.move(
+        attempt,
+        new_status,
+        check=statuses.check,
+        action="attempt",
+        actor=actor,
+        request=request,
+        audit={"reason": reason},
+        **fields,
+    )
+    if moved:
         events.attempt_changed_on_commit(attempt.pk)
-    return True
+    return moved
 
 
 # --- Sign-in and the steps before answering (R-EXAM-4) ---------------------------------------

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from audit.services import record
+from core import lifecycle
 from inspections import deadlines, statuses, uploads
 from inspections.models import (
     AnswerResult,
@@ -272,26 +273,16 @@ def transition_to(
     Raises ``IllegalTransition`` for a move the life cycle forbids. Returns False when the row's
     status was no longer ``rectification.status``; the caller decides whether that is fine.
     """
-    old_status = rectification.status
-    statuses.check(old_status, new_status)
-    with transaction.atomic():
-        updated = Rectification.objects.filter(pk=rectification.pk, status=old_status).update(
-            status=new_status, **fields
-        )
-        if updated != 1:
-            return False
-        rectification.status = new_status
-        for name, value in fields.items():
-            setattr(rectification, name, value)
-        record(
-            f"rectification.{new_status}",
-            actor=actor,
-            target=rectification,
-            request=request,
-            old_status=old_status,
-            reason=reason,
-        )
-    return True
+    return lifecycle.move(
+        rectification,
+        new_status,
+        check=statuses.check,
+        action="rectification",
+        actor=actor,
+        request=request,
+        audit={"reason": reason},
+        **fields,
+    )
 
 
 def report_progress(

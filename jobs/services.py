@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.services import record
+from core import lifecycle
 from jobs import statuses
 from jobs.models import BackgroundJob
 from jobs.statuses import JobStatus
@@ -120,27 +121,11 @@ def transition_to(job: BackgroundJob, new_status: str, **fields: Any) -> bool:
 
     Raises ``statuses.IllegalTransition`` for a move the life cycle forbids; returns False when
     the row's status was no longer ``job.status``."""
-    old_status = job.status
-    statuses.check(old_status, new_status)
     if new_status in statuses.FINISHED:
         fields.setdefault("finished_at", timezone.now())
-    with transaction.atomic():
-        updated = BackgroundJob.objects.filter(pk=job.pk, status=old_status).update(
-            status=new_status, **fields
-        )
-        if updated != 1:
-            return False
-        job.status = new_status
-        for name, value in fields.items():
-            setattr(job, name, value)
-        record(
-            f"job.{new_status}",
-            actor=None,
-            target=job,
-            kind=job.kind,
-            old_status=old_status,
-        )
-    return True
+    return lifecycle.move(
+        job, new_status, check=statuses.check, action="job", audit={"kind": job.kind}, **fields
+    )
 
 
 class Progress:

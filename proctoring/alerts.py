@@ -18,6 +18,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from audit.services import record
+from core import lifecycle
 from proctoring import events
 from proctoring.models import (
     ALERT_ALLOWED,
@@ -90,26 +91,22 @@ def findings(result: dict[str, Any], rules: AlertRules) -> dict[str, tuple[float
 
 def transition_to(alert: Alert, new_status: str, *, at: dt.datetime, reason: str = "") -> bool:
     """Move ``alert`` to ``new_status`` if nobody else moved it first (False otherwise)."""
-    if new_status not in ALERT_ALLOWED.get(alert.status, frozenset()):
-        raise IllegalAlertTransition(f"an alert cannot move from {alert.status} to {new_status}")
-    old_status = alert.status
-    with transaction.atomic():
-        updated = Alert.objects.filter(pk=alert.pk, status=old_status).update(
-            status=new_status, closed_at=at
-        )
-        if updated != 1:
-            return False
-        alert.status, alert.closed_at = new_status, at
-        record(
-            f"alert.{new_status}",
-            target=alert,
-            old_status=old_status,
-            kind=alert.kind,
-            reason=reason,
-            count=alert.count,
-        )
+
+    def check(old_status: str, new: str) -> None:
+        if new not in ALERT_ALLOWED.get(old_status, frozenset()):
+            raise IllegalAlertTransition(f"an alert cannot move from {old_status} to {new}")
+
+    moved = lifecycle.move(
+        alert,
+        new_status,
+        check=check,
+        action="alert",
+        closed_at=at,
+        audit={"kind": alert.kind, "reason": reason, "count": alert.count},
+    )
+    if moved:
         events.alert_changed_on_commit(alert.pk)
-    return True
+    return moved
 
 
 def raise_or_extend(

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 
-from audit.services import record
+from core import lifecycle
 from support.models import Conversation, MakeupRequest
 from support.statuses import CONVERSATION_ALLOWED, MAKEUP_ALLOWED, IllegalTransition
 
@@ -33,26 +32,18 @@ def transition_to(
     row ``support.<kind>.<new status>`` with the old status and the reason.
     """
     kind, allowed = _TABLES[type(obj)]
-    old_status = obj.status
-    if new_status not in allowed.get(old_status, frozenset()):
-        raise IllegalTransition(kind, old_status, new_status)
-    with transaction.atomic():
-        updated = (
-            type(obj)
-            .objects.filter(pk=obj.pk, status=old_status)
-            .update(status=new_status, **fields)
-        )
-        if updated != 1:
-            return False
-        obj.status = new_status
-        for name, value in fields.items():
-            setattr(obj, name, value)
-        record(
-            f"support.{kind}.{new_status}",
-            actor=actor,
-            target=obj,
-            request=request,
-            old_status=old_status,
-            reason=reason,
-        )
-    return True
+
+    def check(old_status: str, new: str) -> None:
+        if new not in allowed.get(old_status, frozenset()):
+            raise IllegalTransition(kind, old_status, new)
+
+    return lifecycle.move(
+        obj,
+        new_status,
+        check=check,
+        action=f"support.{kind}",
+        actor=actor,
+        request=request,
+        audit={"reason": reason},
+        **fields,
+    )

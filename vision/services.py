@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from core import lifecycle
 from vision import crypto, faces, statuses
 from vision.images import encode_jpeg, load_image
 from vision.models import FaceEnrolment, FaceTemplate, IdentityCheck
@@ -24,7 +25,6 @@ TEMPLATE_MODEL = "dlib_face_recognition_resnet_model_v1"
 
 
 def _transition(
-    model: Any,
     table: dict[str, frozenset[str]],
     kind: str,
     obj: Any,
@@ -35,40 +35,29 @@ def _transition(
     reason: str = "",
     **fields: Any,
 ) -> bool:
-    old_status = obj.status
-    statuses.check(table, kind, old_status, new_status)
-    with transaction.atomic():
-        updated = model.objects.filter(pk=obj.pk, status=old_status).update(
-            status=new_status, **fields
-        )
-        if updated != 1:
-            return False
-        obj.status = new_status
-        for name, value in fields.items():
-            setattr(obj, name, value)
-        record(
-            f"{kind}.{new_status}",
-            actor=actor,
-            target=obj,
-            request=request,
-            old_status=old_status,
-            reason=reason,
-        )
-    return True
+    def check(old_status: str, new: str) -> None:
+        statuses.check(table, kind, old_status, new)
+
+    return lifecycle.move(
+        obj,
+        new_status,
+        check=check,
+        action=kind,
+        actor=actor,
+        request=request,
+        audit={"reason": reason},
+        **fields,
+    )
 
 
 def transition_enrolment(enrolment: FaceEnrolment, new_status: str, **kw: Any) -> bool:
     """The only way ``FaceEnrolment.status`` changes. False if someone moved it first."""
-    return _transition(
-        FaceEnrolment, statuses.ENROLMENT_ALLOWED, "face_enrolment", enrolment, new_status, **kw
-    )
+    return _transition(statuses.ENROLMENT_ALLOWED, "face_enrolment", enrolment, new_status, **kw)
 
 
 def transition_check(check: IdentityCheck, new_status: str, **kw: Any) -> bool:
     """The only way ``IdentityCheck.status`` changes. False if someone moved it first."""
-    return _transition(
-        IdentityCheck, statuses.CHECK_ALLOWED, "identity_check", check, new_status, **kw
-    )
+    return _transition(statuses.CHECK_ALLOWED, "identity_check", check, new_status, **kw)
 
 
 def start_enrolment(

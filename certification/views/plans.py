@@ -403,30 +403,36 @@ def _issued(request: HttpRequest, plan: ExamPlan) -> Any:
     )
 
 
+def _advance_certificates(
+    request: HttpRequest, plan_id: int, status: str, done: str
+) -> HttpResponse:
+    """The signing steps after the organisation's first signature: move every certificate of the
+    plan the user may see to ``status`` once the plan has ended."""
+    plan = _plan(plan_id)
+    windows.require_ended(plan)
+    moved = certificates.advance(
+        _issued(request, plan), status, actor=request.user, request=request
+    )
+    messages.success(request, done % {"n": moved})
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
 @require_POST
 @role_required(Role.SITE_ADMIN)
 @refusals_as_messages
 def site_sign(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = _plan(plan_id)
-    windows.require_ended(plan)
-    moved = certificates.advance(
-        _issued(request, plan), CertificateStatus.SITE_SIGNED, actor=request.user, request=request
+    return _advance_certificates(
+        request, plan_id, CertificateStatus.SITE_SIGNED, _("%(n)s certificates signed by the site.")
     )
-    messages.success(request, _("%(n)s certificates signed by the site.") % {"n": moved})
-    return redirect("certification:plan", plan_id=plan.pk)
 
 
 @require_POST
 @role_required(Role.ORG_ADMIN)
 @refusals_as_messages
 def stamp(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = _plan(plan_id)
-    windows.require_ended(plan)
-    moved = certificates.advance(
-        _issued(request, plan), CertificateStatus.STAMPED, actor=request.user, request=request
+    return _advance_certificates(
+        request, plan_id, CertificateStatus.STAMPED, _("%(n)s certificates stamped.")
     )
-    messages.success(request, _("%(n)s certificates stamped.") % {"n": moved})
-    return redirect("certification:plan", plan_id=plan.pk)
 
 
 @require_POST
