@@ -52,7 +52,7 @@ migrations-check:
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 pytest:
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	bin/in-loopback-netns $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## Recompile the translations after editing locale/*/LC_MESSAGES/django.po.
 messages:

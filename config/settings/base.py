@@ -170,6 +170,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 24 * 3600.0},
     "purge-enrolment-images": {"task": "vision.purge_enrolment_images", "schedule": 24 * 3600.0},
     "purge-vision-evidence": {"task": "vision.purge_evidence", "schedule": 24 * 3600.0},
+    "purge-recordings": {"task": "proctoring.purge_recordings", "schedule": 24 * 3600.0},
     # Overdue rectification items are reported to the level above, once per deadline (R-INSP-4).
     "escalate-overdue-rectifications": {"task": "inspections.escalate_overdue", "schedule": 600.0},
     "purge-old-support-records": {"task": "support.purge_old_records", "schedule": 24 * 3600.0},
@@ -287,8 +288,30 @@ WEBRTC_ICE_HOST_ADDRESSES = env_list("WEBRTC_ICE_HOST_ADDRESSES", [])
 WEBRTC_ICE_LOOPBACK_ONLY = env_bool("WEBRTC_ICE_LOOPBACK_ONLY", False)
 # A frame of each view is stored as evidence and analysed this often (R-PROC-4).
 WEBRTC_SAMPLE_EVERY_SECONDS = env_float("WEBRTC_SAMPLE_EVERY_SECONDS", 5.0)
+# A small JPEG of each live view goes to the proctors' grid this often (view.thumbnail events).
+WEBRTC_THUMBNAIL_EVERY_SECONDS = env_float("WEBRTC_THUMBNAIL_EVERY_SECONDS", 1.0)
+# A chunk of the candidate's microphone (view 1) goes to voice activity detection this often, and
+# how long it is (R-PROC-3; proctoring.audio_sampling).
+WEBRTC_AUDIO_EVERY_SECONDS = env_float("WEBRTC_AUDIO_EVERY_SECONDS", 10.0)
+WEBRTC_AUDIO_CHUNK_SECONDS = env_float("WEBRTC_AUDIO_CHUNK_SECONDS", 3.0)
 # Where the candidate's page opens the media WebSocket; empty = same host, port 8001.
 WEBRTC_WS_BASE = env_str("WEBRTC_WS_BASE", "")
+# The phone's second view is paired by a single-use QR link valid this long (proctoring.pairing).
+PHONE_PAIRING_TTL_SECONDS = env_int("PHONE_PAIRING_TTL_SECONDS", 600)
+# Opens of pairing links per client address and minute (the link is public: no sign-in).
+PHONE_PAIRING_OPENS_PER_MINUTE = env_int("PHONE_PAIRING_OPENS_PER_MINUTE", 20)
+
+# Recordings (R-PROC-6) are made in the browser (MediaRecorder) and uploaded in self-contained
+# WebM segments of this many seconds (static/js/recorder.js); the server never re-encodes them.
+RECORDING_SEGMENT_SECONDS = env_int("RECORDING_SEGMENT_SECONDS", 10)
+RECORDING_VIDEO_BITS_PER_SECOND = env_int("RECORDING_VIDEO_BITS_PER_SECOND", 400_000)
+# One segment at most (10 s at 400 kbps video and Opus audio is about 0.6 MB).
+RECORDING_SEGMENT_MAX_BYTES = env_int("RECORDING_SEGMENT_MAX_BYTES", 4 * 1024 * 1024)
+# Segments still accepted this long after the attempt finished (the last queued ones).
+RECORDING_UPLOAD_GRACE_SECONDS = env_int("RECORDING_UPLOAD_GRACE_SECONDS", 600)
+# Uploads per attempt, view and minute: a backlog after a network drop drains at this rate.
+RECORDING_UPLOADS_PER_MINUTE = env_int("RECORDING_UPLOADS_PER_MINUTE", 60)
+RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 180)
 
 LOGGING = {
     "version": 1,
@@ -303,7 +326,15 @@ LOGGING = {
 def redis_channel_layer(url: str, prefix: str) -> dict[str, object]:
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [url], "prefix": prefix, "capacity": 1000, "expiry": 30},
+        "CONFIG": {
+            # channels_redis waits on BZPOPMIN for 5 s, and redis-py 8 also gives up reading a
+            # socket after 5 s by default: the two raced and crashed consumers with "Timeout
+            # reading from …". The socket timeout must stay above the blocking pop's.
+            "hosts": [{"address": url, "socket_timeout": 30}],
+            "prefix": prefix,
+            "capacity": 1000,
+            "expiry": 30,
+        },
     }
 
 

@@ -53,67 +53,136 @@ def wait_until_up(url: str, processes: list[subprocess.Popen], seconds: float = 
     raise RuntimeError(f"{url} did not come up in {seconds} s")
 
 
-# Per module, not per session: a live worker left running would take tasks meant for the
-# workers that other test modules start themselves.
-@pytest.fixture(scope="module")
-def live_url(django_db_setup: None, django_db_blocker, tmp_path_factory) -> Iterator[str]:
-    with django_db_blocker.unblock():
-        database = connection.settings_dict["NAME"]
-    port = free_port()
-    logs = tmp_path_factory.mktemp("live")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-        "REDIS_URL": settings.REDIS_URL,
-    }
-    commands = {
-        "web": [
-            str(BIN / "daphne"),
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "config.asgi:application",
-        ],
-        "worker": [
-            str(BIN / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            "default,vision",
-            "--loglevel",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-    }
-    processes = [
-        subprocess.Popen(
+def subprocess_database_url(name: str) -> str:
+    """A DATABASE_URL for the live processes that reaches the test database the way this process
+    does: over TCP, or through PostgreSQL's Unix socket inside bin/in-loopback-netns."""
+    params = connection.settings_dict
+    socket_dir = (params.get("OPTIONS") or {}).get("host")
+    if socket_dir:
+        return f"postgres://{params['USER'] or 'postgres'}@/{name}?host={socket_dir}"
+    host, port = params["HOST"] or "127.0.0.1", params["PORT"] or "5432"
+    return f"postgres://{params['USER'] or 'postgres'}@{host}:{port}/{name}"
+
+
+class LivePlatform:
+    """The web process (Daphne), the media process (Daphne on config.media_asgi) and a Celery
+    worker, as real processes. The media process can be killed and started again on the same
+    port, as an operator's restart would (the crash tests of live proctoring)."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.port, self.media_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.media_url = f"http://127.0.0.1:{self.media_port}"
+        self.media_ws = f"ws://127.0.0.1:{self.media_port}"
+        self.env = {**env, "WEBRTC_WS_BASE": self.media_ws}
+        self.logs = logs
+        self.processes: dict[str, subprocess.Popen] = {}
+        self._media_starts = 0
+
+    def _start(self, name: str, command: list[str], log_name: str | None = None) -> None:
+        self.processes[name] = subprocess.Popen(
             command,
             cwd=settings.BASE_DIR,
-            env=env,
-            stdout=(logs / f"{name}.log").open("w"),
+            env=self.env,
+            stdout=(self.logs / f"{log_name or name}.log").open("w"),
             stderr=subprocess.STDOUT,
         )
-        for name, command in commands.items()
-    ]
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", processes)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
+
+    def start(self) -> None:
+        self._start(
+            "web",
+            [
+                str(BIN / "daphne"),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "config.asgi:application",
+            ],
+        )
+        self._start(
+            "worker",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--queues",
+                "default,vision",
+                "--loglevel",
+                "INFO",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+        )
+        self.start_media()
+        wait_until_up(f"{self.url}/healthz", list(self.processes.values()))
+
+    def start_media(self) -> None:
+        self._media_starts += 1
+        self._start(
+            "media",
+            [
+                str(BIN / "daphne"),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.media_port),
+                "config.media_asgi:application",
+            ],
+            log_name=f"media-{self._media_starts}",
+        )
+        wait_until_up(f"{self.media_url}/healthz", [self.processes["media"]])
+
+    def kill_media(self) -> None:
+        """SIGKILL, as a crash would: no shutdown hook runs."""
+        process = self.processes["media"]
+        process.kill()
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        for name in commands:
-            print(f"--- {name} log ---\n{(logs / f'{name}.log').read_text()[-3000:]}")
+        for log in sorted(self.logs.glob("*.log")):
+            print(f"--- {log.stem} log ---\n{log.read_text()[-3000:]}")
+
+
+# Per module, not per session: a live worker left running would take tasks meant for the
+# workers that other test modules start themselves.
+@pytest.fixture(scope="module")
+def live_platform(
+    django_db_setup: None, django_db_blocker, tmp_path_factory
+) -> Iterator[LivePlatform]:
+    with django_db_blocker.unblock():
+        database = connection.settings_dict["NAME"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": subprocess_database_url(database),
+        "REDIS_URL": settings.REDIS_URL,
+        # WebRTC on loopback only (WEBRTC-NOTES, pitfall 2): aioice skips 127.0.0.1 unless told.
+        "WEBRTC_ICE_HOST_ADDRESSES": "127.0.0.1",
+        "WEBRTC_ICE_LOOPBACK_ONLY": "true",
+    }
+    platform = LivePlatform(env, tmp_path_factory.mktemp("live"))
+    try:
+        platform.start()
+        yield platform
+    finally:
+        platform.stop()
+
+
+@pytest.fixture(scope="module")
+def live_url(live_platform: LivePlatform) -> str:
+    return live_platform.url
 
 
 @pytest.fixture
@@ -129,6 +198,39 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+# A camera and a microphone for WebRTC tests: Chromium's fake devices playing the shared
+# talking-face clip (WEBRTC-NOTES, "What works"); loopback candidates allowed, autoplay of the
+# proctor's voice without a click.
+def media_args(video: str = "talking_face_640x360_15fps.y4m") -> list[str]:
+    footage = Path(settings.SHARED_DATA_DIR) / "video"
+    return [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={footage / video}",
+        f"--use-file-for-fake-audio-capture={footage / 'talking_face_audio.wav'}",
+        "--allow-loopback-in-peer-connection",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+
+
+@pytest.fixture
+def media_browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Chromium with a fake camera and microphone, for the WebRTC tests. They belong inside
+    bin/in-loopback-netns (make test runs the suite there)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium is missing at {CHROMIUM}: run bin/install-system-packages (make test does)."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=media_args())
         yield chromium
         chromium.close()
 
