@@ -23,6 +23,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from proctoring.media_routing import websocket_urlpatterns  # noqa: E402
+from proctoring.media_shutdown import install_shutdown_hook  # noqa: E402
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -50,6 +51,10 @@ async def health(scope: Scope, receive: Receive, send: Send) -> None:
     )
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
+
+# Daphne has no ASGI lifespan: live WebRTC peers are closed from a Twisted shutdown trigger, or
+# SIGTERM would leave the process hanging on their decoder threads (WEBRTC-NOTES pitfall 3).
+install_shutdown_hook()
 
 application = ProtocolTypeRouter(
     {

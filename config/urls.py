@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("exam/", include("exams.urls")),
     path("proctor/", include("proctoring.urls")),
+    path("phone/", include("proctoring.phone_urls")),
     path("vision/", include("vision.urls")),
     path("inspections/", include("inspections.urls")),
     path("questionbank/", include("questionbank.urls")),

@@ -282,6 +282,8 @@ def save_answer(
                     current_seq=current.seq,
                 )
             Answer.objects.create(attempt=attempt, question=question, response=response, seq=seq)
+        # The proctor's tile shows the answering progress live (published after commit).
+        events.attempt_changed_on_commit(attempt.pk)
     return seq, attempt
 
 

@@ -175,6 +175,8 @@ def apply(
     rules = rules or rules_for(attempt.registration.exam)
     view = int(result.get("view", 1))
     found = findings(result, rules)
+    if AlertKind.DIFFERENT_PERSON in found and not _persists(attempt, view, at, rules):
+        del found[AlertKind.DIFFERENT_PERSON]
     touched = []
     with transaction.atomic():
         for kind in FRAME_KINDS.get(view, ()):
@@ -191,9 +193,46 @@ def apply(
                         evidence=evidence,
                     )
                 )
-            else:
+            elif kind != AlertKind.DIFFERENT_PERSON or _candidate_seen(result, rules):
                 close_open(attempt, kind, view=view, at=at, reason="not seen")
     return touched
+
+
+def _candidate_seen(result: dict[str, Any], rules: AlertRules) -> bool:
+    """Only the enrolled candidate's own face ends a different-person alert: a frame without a
+    comparable face (blurred, turned away, nobody there) says nothing about who sits there."""
+    identity = result.get("identity")
+    return bool(identity) and identity["distance"] <= rules.distance_threshold
+
+
+def _persists(attempt: Any, view: int, at: dt.datetime, rules: AlertRules) -> bool:
+    """Whether a different person was also seen in the frames analysed just before this one.
+
+    A single frame is not enough to accuse anyone: a blurred or turned face, or someone passing
+    behind, gives one bad distance (on the shared talking-face clip, a one-second cut to the
+    audience does). An impostor sits the whole exam, so the alert opens only once
+    ``VISION_IDENTITY_CONSECUTIVE_FRAMES`` analysed frames in a row show someone else; an open
+    alert goes on counting from the first frame."""
+    from vision.models import FrameAnalysis
+
+    if Alert.objects.filter(
+        attempt=attempt, kind=AlertKind.DIFFERENT_PERSON, view=view, status=AlertStatus.OPEN
+    ).exists():
+        return True
+    needed = settings.VISION_IDENTITY_CONSECUTIVE_FRAMES - 1
+    if needed <= 0:
+        return True
+    earlier = list(
+        FrameAnalysis.objects.filter(
+            frame__attempt=attempt, frame__view=view, frame__captured_at__lt=at
+        )
+        .order_by("-frame__captured_at")
+        .values_list("result", flat=True)[:needed]
+    )
+    return len(earlier) == needed and all(
+        "error" not in result and AlertKind.DIFFERENT_PERSON in findings(result, rules)
+        for result in earlier
+    )
 
 
 def report_voice(attempt: Any, voiced_ratio: float, *, at: dt.datetime) -> Alert | None:

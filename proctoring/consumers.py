@@ -21,8 +21,12 @@ MAX_MESSAGES_PER_10S = 20
 class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
     """Live state of one exam room for the staff who may watch it.
 
-    On connect the room's snapshot is read from the database and sent first; ``attempt.changed``
-    events follow. Clients send only ``{"type": "ping"}`` or ``{"type": "snapshot"}``.
+    On connect the room's snapshot is read from the database and sent first (attempts, the
+    state of their views, the alerts waiting for a decision); events follow: ``attempt.changed``,
+    ``alert.changed``, ``view.changed``, ``view.thumbnail`` (from the media process),
+    ``message.changed`` (a warning sent or read), ``violation.recorded``, ``screenshot.taken``.
+    Clients send only ``{"type": "ping"}`` or ``{"type": "snapshot"}``; proctors act through
+    the CSRF-protected POST views of ``proctoring.views`` (``proctoring.actions``).
     """
 
     room_id: int
@@ -64,8 +68,20 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "attempt.changed", "attempt": event["attempt"]})
 
     async def alert_changed(self, event: events.AlertChanged) -> None:
-        # Raised by the vision workers (proctoring.alerts); the console draws them later.
         await self.send_json({"type": "alert.changed", "alert": event["alert"]})
+
+    async def view_thumbnail(self, event: events.ViewThumbnail) -> None:
+        # About once a second per view from the media process; forwarded as it came.
+        await self.send_json(dict(event))
+
+    async def message_changed(self, event: events.MessageChanged) -> None:
+        await self.send_json({"type": "message.changed", "message": event["message"]})
+
+    async def violation_recorded(self, event: events.ViolationRecorded) -> None:
+        await self.send_json({"type": "violation.recorded", "violation": event["violation"]})
+
+    async def screenshot_taken(self, event: events.ScreenshotTaken) -> None:
+        await self.send_json({"type": "screenshot.taken", "screenshot": event["screenshot"]})
 
     async def view_changed(self, event: events.ViewChanged) -> None:
         await self.send_json(
@@ -85,8 +101,15 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
         return self._window_count <= MAX_MESSAGES_PER_10S
 
     async def _send_snapshot(self) -> None:
-        attempts = await database_sync_to_async(events.room_snapshot)(self.room_id)
-        await self.send_json({"type": "room.snapshot", "attempts": attempts})
+        snapshot = await database_sync_to_async(self._read_snapshot)()
+        await self.send_json({"type": "room.snapshot", **snapshot})
+
+    def _read_snapshot(self) -> dict[str, Any]:
+        return {
+            "attempts": events.room_snapshot(self.room_id),
+            "views": events.room_view_states(self.room_id),
+            "alerts": events.room_alerts(self.room_id),
+        }
 
     @database_sync_to_async
     def _may_watch(self) -> bool:

@@ -43,8 +43,25 @@ class ViewChanged(TypedDict):
     connected: bool
 
 
+class ViewThumbnail(TypedDict):
+    """A small JPEG (base64, about 160x120) of a live view for the room's grid, sent by the media
+    process about every ``WEBRTC_THUMBNAIL_EVERY_SECONDS`` per view; ``at`` is ISO time."""
+
+    type: Literal["view.thumbnail"]
+    attempt: int
+    view: int
+    jpeg: str
+    at: str
+
+
 def room_group(room_id: int) -> str:
     return f"room.{room_id}"
+
+
+def attempt_group(attempt_id: int) -> str:
+    """The candidate's own channel (``proctoring.candidate_consumer``): warnings, the end of
+    the exam and the state of their views reach their pages through it."""
+    return f"attempt.{attempt_id}"
 
 
 def _with_progress(queryset: QuerySet) -> QuerySet:
@@ -72,6 +89,39 @@ def room_snapshot(room_id: int) -> list[AttemptSummary]:
 
     attempts = _with_progress(Attempt.objects.filter(registration__room_id=room_id))
     return [summarise(a) for a in attempts.order_by("registration__candidate__name", "number")]
+
+
+class ViewStateSummary(TypedDict):
+    attempt: int
+    view: int
+    connected: bool
+
+
+# The alert queue of a console: undecided alerts, open or closed, of the room's attempts, at
+# most this many (the most recent); older ones are reviewed on the review page.
+SNAPSHOT_MAX_ALERTS = 300
+
+
+def room_view_states(room_id: int) -> list[ViewStateSummary]:
+    from proctoring.models import ViewState
+
+    rows = ViewState.objects.filter(attempt__registration__room_id=room_id)
+    return [
+        {"attempt": attempt, "view": view, "connected": connected}
+        for attempt, view, connected in rows.values_list("attempt_id", "view", "connected")
+    ]
+
+
+def room_alerts(room_id: int) -> list[AlertSummary]:
+    """Alerts waiting for a proctor's decision: every open one, and closed ones not decided."""
+    from proctoring.models import Alert
+
+    alerts = (
+        Alert.objects.filter(attempt__registration__room_id=room_id, decision="")
+        .select_related("attempt")
+        .order_by("-opened_at")[:SNAPSHOT_MAX_ALERTS]
+    )
+    return [summarise_alert(a) for a in alerts]
 
 
 def publish_attempt_changed(attempt_id: int) -> None:
@@ -124,6 +174,8 @@ class AlertSummary(TypedDict):
     last_seen_at: str
     closed_at: str | None
     evidence_url: str | None
+    decision: str
+    decision_note: str
 
 
 class AlertChanged(TypedDict):
@@ -148,6 +200,8 @@ def summarise_alert(alert) -> AlertSummary:  # a proctoring.models.Alert
         "evidence_url": None
         if alert.evidence_id is None
         else f"/vision/evidence/{alert.evidence_id}/",
+        "decision": alert.decision,
+        "decision_note": alert.decision_note,
     }
 
 
@@ -168,3 +222,145 @@ def alert_changed_on_commit(alert_id: int) -> None:
     """Tell the alert's room once the current transaction commits (a new alert, one more
     detection, or the alert closed). Like attempt events, a failure is only logged."""
     transaction.on_commit(lambda: publish_alert_changed(alert_id), robust=True)
+
+
+# --- Proctors' actions and the candidate's channel (proctoring.actions) -----------------------
+
+
+class MessageSummary(TypedDict):
+    id: int
+    attempt: int
+    kind: str
+    text: str
+    sender: str
+    sent_at: str
+    read_at: str | None
+
+
+class MessageChanged(TypedDict):
+    """To the room: a warning or broadcast line was sent, or its candidate read it."""
+
+    type: Literal["message.changed"]
+    message: MessageSummary
+
+
+class ViolationSummary(TypedDict):
+    id: int
+    attempt: int
+    kind: str
+    label: str
+    note: str
+    recorded_by: str
+    at: str
+
+
+class ViolationRecorded(TypedDict):
+    type: Literal["violation.recorded"]
+    violation: ViolationSummary
+
+
+class ScreenshotSummary(TypedDict):
+    id: int
+    attempt: int
+    view: int
+    note: str
+    taken_by: str
+    at: str
+    url: str
+
+
+class ScreenshotTaken(TypedDict):
+    type: Literal["screenshot.taken"]
+    screenshot: ScreenshotSummary
+
+
+class CandidateWarning(TypedDict):
+    """To the candidate's channel: show this line (``kind`` warning or broadcast)."""
+
+    type: Literal["candidate.warning"]
+    id: int
+    text: str
+    kind: str
+
+
+class CandidateTerminated(TypedDict):
+    """To the candidate's channel: a proctor ended the exam."""
+
+    type: Literal["candidate.terminated"]
+    reason: str
+
+
+def _send(group: str, message: dict) -> None:
+    """Publish one notification; a failure is logged and never fails the caller (events are
+    notifications only, and the state is in the database)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        logger.exception("event %s to %s not published", message.get("type"), group)
+
+
+def send_on_commit(group: str, message: dict) -> None:
+    transaction.on_commit(lambda: _send(group, message), robust=True)
+
+
+def record_view_state(attempt_id: int, view: int, connected: bool) -> None:
+    """A candidate's view ``view`` (1 computer, 2 phone) connected or was lost.
+
+    Called by the media process (``media_consumers``) and by the candidate's own page for view 1
+    (``candidate_consumer``: it still reports "lost" when the media process itself died). Upserts
+    the attempt's ``ViewState``; only a real change is published (``view.changed`` to the room
+    and to the candidate's pages) and, for the phone while the candidate is answering, opens or
+    closes the SECOND_VIEW_LOST alert.
+    """
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    from exams.models import Attempt
+    from exams.statuses import AttemptStatus
+    from proctoring import alerts
+    from proctoring.models import AlertKind, ViewState
+
+    now = timezone.now()
+    with transaction.atomic():
+        attempt = Attempt.objects.select_related("registration").filter(pk=attempt_id).first()
+        if attempt is None:
+            return
+        changed = bool(
+            ViewState.objects.filter(attempt_id=attempt_id, view=view)
+            .exclude(connected=connected)
+            .update(connected=connected, changed_at=now)
+        )
+        if not changed and not ViewState.objects.filter(attempt_id=attempt_id, view=view).exists():
+            try:
+                with transaction.atomic():
+                    ViewState.objects.create(
+                        attempt_id=attempt_id, view=view, connected=connected, changed_at=now
+                    )
+                changed = True
+            except IntegrityError:  # a report of the same view a moment ago created it
+                changed = bool(
+                    ViewState.objects.filter(attempt_id=attempt_id, view=view)
+                    .exclude(connected=connected)
+                    .update(connected=connected, changed_at=now)
+                )
+        if not changed:
+            return
+        if view == 2:
+            if attempt.status == AttemptStatus.ANSWERING:
+                alerts.report_second_view(attempt, present=connected, at=now)
+            elif connected:  # back after the answering ended: nothing is lost any more
+                alerts.close_open(
+                    attempt, AlertKind.SECOND_VIEW_LOST, view=2, at=now, reason="stream back"
+                )
+            # Lost before answering: no alert, the flow itself waits for the phone.
+        message: ViewChanged = {
+            "type": "view.changed",
+            "attempt": attempt_id,
+            "view": view,
+            "connected": connected,
+        }
+        send_on_commit(room_group(attempt.registration.room_id), dict(message))
+        send_on_commit(attempt_group(attempt_id), dict(message))

@@ -1,5 +1,6 @@
-"""The media process's WebRTC side (aiortc): one server peer per live view, and the sampler that
-reads its video track.
+"""The media process's WebRTC side (aiortc): one server peer per live view, the one reader of its
+video (evidence samples and the grid's thumbnails), and the switchable tracks that the focus view
+and voice talk send.
 
 Rules from WEBRTC-NOTES: no STUN/TURN server unless configured (``iceServers=[]``); the host
 addresses advertised are a setting (aioice skips 127.0.0.1 on its own); every received track is
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fractions
 import io
 import ipaddress
 import logging
@@ -19,11 +21,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aioice.ice
+import av
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection
 from aiortc.contrib.media import MediaBlackhole
 from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import candidate_from_sdp
 from django.conf import settings
+
+from proctoring import media_shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +47,9 @@ aioice.ice.get_host_addresses = _configured_host_addresses
 
 
 def new_peer() -> RTCPeerConnection:
-    """A server peer that never asks a public STUN server (aiortc's default otherwise)."""
-    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    """A server peer that never asks a public STUN server (aiortc's default otherwise),
+    registered so that a shutdown of the media process closes it (media_shutdown)."""
+    return media_shutdown.register(RTCPeerConnection(RTCConfiguration(iceServers=[])))
 
 
 def parse_candidate(line: str, sdp_mid: str | None, sdp_m_line_index: int | None) -> Any:
@@ -94,28 +100,89 @@ def jpeg_of(frame: Any) -> bytes:
 Store = Callable[[bytes, dt.datetime], Awaitable[int | None]]
 
 
-async def sample(track: MediaStreamTrack, every: float, store: Store) -> int:
-    """Read every frame of ``track`` (so its queue never grows) and hand one frame every
-    ``every`` seconds to ``store``; returns how many frames were stored when the track ends.
-    A frame that cannot be encoded or stored is logged and skipped, never fatal."""
+Thumbnail = Callable[[bytes, dt.datetime], Awaitable[None]]
+
+THUMBNAIL_BOX = (160, 120)  # the grid's tiles: small enough to send every second per view
+THUMBNAIL_QUALITY = 70
+
+
+def thumbnail_of(frame: Any) -> bytes:
+    """A small JPEG of a decoded frame that fits ``THUMBNAIL_BOX`` with its aspect ratio kept
+    (scaled by libswscale while converting to RGB, so it costs little more than the JPEG)."""
+    box_w, box_h = THUMBNAIL_BOX
+    scale = min(box_w / frame.width, box_h / frame.height, 1.0)
+    width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
+    image = frame.to_image(width=width, height=height)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=THUMBNAIL_QUALITY)
+    return buffer.getvalue()
+
+
+def _encode(frame: Any, sample: bool, thumbnail: bool) -> tuple[bytes | None, bytes | None]:
+    return (jpeg_of(frame) if sample else None, thumbnail_of(frame) if thumbnail else None)
+
+
+async def read_video(
+    track: MediaStreamTrack,
+    *,
+    sample_every: float,
+    store: Store,
+    thumbnail_every: float = 0.0,
+    thumbnail: Thumbnail | None = None,
+) -> int:
+    """The one reader of a view's video for the vision workers and the proctors' grid: reads
+    every frame of ``track`` (so nothing queues), hands one frame every ``sample_every`` seconds
+    to ``store`` and, when ``thumbnail`` is given, a small JPEG every ``thumbnail_every`` seconds
+    to it. Both come from the same frames and are encoded together in one thread call, off the
+    event loop. Returns how many frames were stored when the track ends. A frame that cannot be
+    encoded, stored or sent is logged and skipped, never fatal; frames may change size."""
     stored = 0
-    next_at = 0.0  # the first decoded frame is sampled at once
+    next_sample = next_thumbnail = 0.0  # the first decoded frame is used at once
     while True:
         try:
             frame = await track.recv()
         except MediaStreamError:
             return stored
         now = time.monotonic()
-        if now < next_at:
+        want_sample = now >= next_sample
+        want_thumbnail = thumbnail is not None and now >= next_thumbnail
+        if not (want_sample or want_thumbnail):
             continue
-        next_at = now + every
+        if want_sample:
+            next_sample = now + sample_every
+        if want_thumbnail:
+            next_thumbnail = now + thumbnail_every
         captured_at = dt.datetime.now(dt.UTC)
         try:
-            jpeg = await asyncio.to_thread(jpeg_of, frame)
-            if await store(jpeg, captured_at) is not None:
-                stored += 1
+            jpeg, small = await asyncio.to_thread(_encode, frame, want_sample, want_thumbnail)
         except Exception:
-            logger.exception("a sampled frame could not be stored")
+            logger.exception("a frame could not be encoded")
+            continue
+        if small is not None and thumbnail is not None:
+            try:  # first: a slow database write below must not delay the grid
+                await thumbnail(small, captured_at)
+            except Exception:
+                logger.warning("a thumbnail could not be sent", exc_info=True)
+        if jpeg is not None:
+            try:
+                if await store(jpeg, captured_at) is not None:
+                    stored += 1
+            except Exception:
+                logger.exception("a sampled frame could not be stored")
+
+
+async def reading(track: MediaStreamTrack, reader: Awaitable[Any]) -> Any:
+    """Await ``reader`` of ``track`` and stop the track when it is done, however it ends: a relay
+    proxy left behind by a reader that gave up would queue every frame of its source."""
+    try:
+        return await reader
+    finally:
+        track.stop()
+
+
+async def sample(track: MediaStreamTrack, every: float, store: Store) -> int:
+    """``read_video`` without thumbnails: one frame every ``every`` seconds to ``store``."""
+    return await read_video(track, sample_every=every, store=store)
 
 
 def drain(track: MediaStreamTrack) -> MediaBlackhole:
@@ -123,3 +190,95 @@ def drain(track: MediaStreamTrack) -> MediaBlackhole:
     sink = MediaBlackhole()
     sink.addTrack(track)
     return sink
+
+
+_CLOCK_ORIGIN = time.monotonic()
+VIDEO_CLOCK_RATE = 90_000
+SWITCH_QUEUE = {"video": 2, "audio": 5}  # frames; older ones are dropped when the encoder lags
+AUDIO_GAP_SECONDS = 0.2  # a pause longer than this restarts the audio timestamps at the clock
+
+
+class SwitchTrack(MediaStreamTrack):
+    """A track for a server sender whose source comes and goes: a view that connects after the
+    proctor opened the focus, a view that reconnects, the proctor's voice while talking.
+
+    aiortc's ``RTCRtpSender`` with no track polls every 20 ms, and when its track ends its RTP
+    loop ends for good, so a sender could never be given a new source. This track never ends
+    while the peer lives: without a source its ``recv`` simply waits (no packets, no encoding,
+    no cost). A pump task reads the current source (a ``MediaRelay`` proxy) into a short queue;
+    ``switch`` cancels it and starts reading the new one. Timestamps are rewritten so they stay
+    monotonic across sources (each browser starts its own RTP clock at a random value): video on
+    one process-wide 90 kHz clock, audio contiguous by samples and moved forward to the clock
+    after a pause.
+    """
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=SWITCH_QUEUE[kind])
+        self._source: MediaStreamTrack | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._next_pts: int | None = None  # audio: the pts the next contiguous frame gets
+
+    @property
+    def source(self) -> MediaStreamTrack | None:
+        return self._source
+
+    def switch(self, source: MediaStreamTrack | None) -> None:
+        """Forward ``source`` from now on (None: nothing, the sender pauses). The previous
+        source is stopped, which unsubscribes it from its relay."""
+        if self._pump is not None:
+            self._pump.cancel()
+            self._pump = None
+        if self._source is not None:
+            self._source.stop()
+        self._source = source
+        if source is not None and self.readyState == "live":
+            self._pump = asyncio.ensure_future(self._run(source))
+
+    async def _run(self, source: MediaStreamTrack) -> None:
+        try:
+            while True:
+                frame = await source.recv()
+                if self._queue.full():
+                    self._queue.get_nowait()
+                self._queue.put_nowait(frame)
+        except MediaStreamError:  # the source ended (its view left): wait for the next one
+            pass
+
+    async def recv(self) -> Any:
+        if self.readyState != "live":
+            raise MediaStreamError
+        frame = await self._queue.get()
+        if frame is None:  # put by stop()
+            raise MediaStreamError
+        return self._restamp(frame)
+
+    def stop(self) -> None:
+        self.switch(None)
+        super().stop()
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(None)  # wakes a sender waiting in recv()
+
+    def _restamp(self, frame: Any) -> Any:
+        now = time.monotonic() - _CLOCK_ORIGIN
+        if self.kind == "video":
+            # The same decoded frame may go to several focus peers: each writes the same clock.
+            frame.pts = int(now * VIDEO_CLOCK_RATE)
+            frame.time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
+            return frame
+        rate = frame.sample_rate
+        at_clock = int(now * rate)
+        pts = self._next_pts
+        if pts is None or at_clock - pts > AUDIO_GAP_SECONDS * rate:
+            pts = at_clock if pts is None else max(at_clock, pts)
+        # A copy: the source's frame may be shared with other consumers through the relay.
+        copy = av.AudioFrame.from_ndarray(
+            frame.to_ndarray(), format=frame.format.name, layout=frame.layout.name
+        )
+        copy.sample_rate = rate
+        copy.pts = pts
+        copy.time_base = fractions.Fraction(1, rate)
+        self._next_pts = pts + frame.samples
+        return copy

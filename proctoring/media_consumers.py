@@ -1,15 +1,23 @@
 """WebRTC signalling of a candidate's live views, on the media process (``config.media_asgi``).
 
-``/ws/media/attempts/<id>/view/<1|2>/``: the signed-in candidate of attempt ``id``, while the
+``/ws/media/attempts/<id>/view/<1|2>/``: for view 1 the signed-in candidate of attempt ``id``,
+for view 2 the phone whose session the QR link paired with it (``proctoring.pairing``), while the
 attempt is in the steps before answering or answering, sends ``offer`` (the browser's SDP) and
 trickled ``candidate`` messages; the server answers with ``answer``. The server peer receives the
-view's video (sampled into the vision workers) and audio (drained until audio detection reads it).
-The proctor room is told when the view connects and when it is lost.
+view's video and audio; each source track is read through the view's relay (``proctoring.live``):
+one reader of the video stores evidence samples for the vision workers and sends the room's grid a
+thumbnail every ``WEBRTC_THUMBNAIL_EVERY_SECONDS``, the audio goes to audio detection, and a
+proctor's focus peer (``proctoring.media_focus``) subscribes to both while it is open. The room is
+told when the view connects and when it is lost. Server → page messages besides the signalling:
+``{"type": "focus", "on": bool}`` (a proctor opened or closed the attempt in focus: the page lifts
+its frame-rate cap while on) and, for view 1, ``{"type": "talk", "on": bool}`` (the proctor's
+voice plays on the answer's audio track, pre-negotiated as sendrecv, while on).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import json
 import logging
@@ -25,7 +33,7 @@ from django.conf import settings
 from core import ratelimit
 from exams import statuses
 from exams.models import Attempt
-from proctoring import events, media, sampling
+from proctoring import audio_sampling, events, live, media, pairing, sampling
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +51,8 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
     room_id: int | None = None
     pc: RTCPeerConnection | None = None
     connected = False
+    _pairing_id: int | None = None  # view 2: the phone's pairing (a newer phone replaces it)
+    live_view: live.LiveView | None = None  # this peer's tracks, once it answered an offer
 
     async def connect(self) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
@@ -50,23 +60,34 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
         self._window_start, self._window_count = time.monotonic(), 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sinks: list[MediaBlackhole] = []
-        self._sampling = False
         self.room_id = await self._room_of_own_attempt()
         if self.room_id is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        # A phone has no user: its connects are counted per attempt's view 2.
+        who = str(self.scope["user"].pk) if self.view == 1 else f"phone:{self.attempt_id}"
         if not await database_sync_to_async(ratelimit.hit)(
-            "media-connect", str(self.scope["user"].pk), limit=MAX_CONNECTS_PER_MINUTE
+            "media-connect", who, limit=MAX_CONNECTS_PER_MINUTE
         ):
             await self.close(code=CLOSE_TOO_MANY)
             return
+        if self._pairing_id is not None:
+            await self.channel_layer.group_add(
+                pairing.phone_group(self.attempt_id), self.channel_name
+            )
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        if self._pairing_id is not None:
+            await self.channel_layer.group_discard(
+                pairing.phone_group(self.attempt_id), self.channel_name
+            )
         for task in list(getattr(self, "_tasks", ())):
             task.cancel()
         for sink in getattr(self, "_sinks", ()):
             await sink.stop()
+        if self.live_view is not None:
+            await live.remove_view(self.live_view)
         if self.pc is not None:
             await self.pc.close()
             self.pc = None
@@ -100,12 +121,18 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
             await self._error("already_offered")  # a new connection renegotiates from scratch
             return
         pc = media.new_peer()
-        pc.on("track", self._on_track)
+        view = live.LiveView(self.attempt_id, self.view, self.send_json)
+        pc.on("track", lambda track: self._on_track(view, track))
         pc.on("connectionstatechange", lambda: self._on_state(pc))
         try:
             await pc.setRemoteDescription(RTCSessionDescription(media.allowed_sdp(sdp), "offer"))
             if not any(t.kind == "video" for t in pc.getTransceivers()):
                 raise ValueError("the offer carries no video")
+            if self.view == 1 and any(t.kind == "audio" for t in pc.getTransceivers()):
+                # The proctor's voice: negotiated now (the answer's audio is sendrecv) so talking
+                # later needs no renegotiation; the track sends nothing until a proctor talks.
+                view.talk = media.SwitchTrack("audio")
+                pc.addTrack(view.talk)
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as exc:  # aiortc raises many kinds on malformed SDP; none may escape
             logger.info("offer refused for attempt %s view %s: %s", self.attempt_id, self.view, exc)
@@ -114,6 +141,8 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
             return
         self.pc = pc
         await self.send_json({"type": "answer", "sdp": pc.localDescription.sdp})
+        self.live_view = view
+        await live.add_view(view)  # after the answer: a "focus" or "talk" message follows it
 
     async def _candidate(self, message: dict[str, Any]) -> None:
         line, mid, index = (
@@ -139,15 +168,46 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             await self._error("bad_candidate")
 
-    def _on_track(self, track: MediaStreamTrack) -> None:
-        # Every track is consumed (pitfall 5): the first video by the sampler, the rest drained.
-        if track.kind == "video" and not self._sampling:
-            self._sampling = True
-            self._spawn(media.sample(track, settings.WEBRTC_SAMPLE_EVERY_SECONDS, self._store))
+    def _on_track(self, view: live.LiveView, track: MediaStreamTrack) -> None:
+        # Every track is consumed (pitfall 5). The view's first video and first audio are read
+        # through its relay, so a focus peer can subscribe to them too; any other track (an
+        # offer with two cameras) is drained.
+        if track.kind == "video" and view.video is None:
+            view.video = track
+            reader = view.relay.subscribe(track, buffered=False)  # the latest frame is enough
+            self._spawn(
+                media.reading(
+                    reader,
+                    media.read_video(
+                        reader,
+                        sample_every=settings.WEBRTC_SAMPLE_EVERY_SECONDS,
+                        store=self._store,
+                        thumbnail_every=settings.WEBRTC_THUMBNAIL_EVERY_SECONDS,
+                        thumbnail=self._thumbnail,
+                    ),
+                )
+            )
+        elif track.kind == "audio" and view.audio is None:
+            view.audio = track
+            # Buffered: audio detection needs every frame, and it reads them all.
+            self._consume_audio(view.relay.subscribe(track, buffered=True))
         else:
-            sink = media.drain(track)
-            self._sinks.append(sink)
-            self._spawn(sink.start())
+            self._drain(track)
+
+    def _consume_audio(self, track: MediaStreamTrack) -> None:
+        """The one reader of the view's audio (a relay proxy: the focus reads its own)."""
+        if self.view == 1:
+            # The computer's microphone goes to voice detection (audio_sampling reads it all).
+            self._spawn(
+                media.reading(track, audio_sampling.listen_to_attempt(track, self.attempt_id))
+            )
+        else:
+            self._drain(track)
+
+    def _drain(self, track: MediaStreamTrack) -> None:
+        sink = media.drain(track)
+        self._sinks.append(sink)
+        self._spawn(sink.start())
 
     def _on_state(self, pc: RTCPeerConnection) -> None:
         state = pc.connectionState
@@ -166,22 +226,42 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
             self.attempt_id, self.view, jpeg, captured_at
         )
 
+    async def _thumbnail(self, jpeg: bytes, captured_at: dt.datetime) -> None:
+        if self.room_id is None:
+            return
+        message: events.ViewThumbnail = {
+            "type": "view.thumbnail",
+            "attempt": self.attempt_id,
+            "view": self.view,
+            "jpeg": base64.b64encode(jpeg).decode("ascii"),
+            "at": captured_at.isoformat(),
+        }
+        await self.channel_layer.group_send(events.room_group(self.room_id), dict(message))
+
     async def _set_connected(self, connected: bool) -> None:
         if connected == self.connected or self.room_id is None:
             return
         self.connected = connected
-        message: events.ViewChanged = {
-            "type": "view.changed",
-            "attempt": self.attempt_id,
-            "view": self.view,
-            "connected": connected,
-        }
         try:
-            await self.channel_layer.group_send(events.room_group(self.room_id), message)
-        except Exception:  # events are notifications only: a lost one never breaks the media
-            logger.exception("view event for attempt %s not published", self.attempt_id)
+            # Stored (the console's snapshot reads it), published only on a real change, and
+            # the phone's loss while answering raises an alert (events.record_view_state).
+            await database_sync_to_async(events.record_view_state)(
+                self.attempt_id, self.view, connected
+            )
+        except Exception:  # view state is a notification: its failure never breaks the media
+            logger.exception("view state of attempt %s not recorded", self.attempt_id)
+        if connected and self.view == 2:
+            try:  # the phone's picture arrived: the flow's second-view step is done
+                await database_sync_to_async(pairing.view_two_connected)(self.attempt_id)
+            except Exception:
+                logger.exception("second view step of attempt %s not taken", self.attempt_id)
         if connected:
             await self.send_json({"type": "connected"})
+
+    async def phone_replaced(self, event: dict[str, Any]) -> None:
+        """Another phone used a newer code for this attempt: this one stops (view2.js says so)."""
+        if event.get("pairing") != self._pairing_id:
+            await self.close(code=pairing.CLOSE_REPLACED)
 
     async def _error(self, code: str) -> None:
         await self.send_json({"type": "error", "code": code})
@@ -195,7 +275,20 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _room_of_own_attempt(self) -> int | None:
-        """The room of the attempt when the signed-in candidate owns it and it is live."""
+        """The room of the attempt when it is live and, for view 1, the signed-in candidate owns
+        it, for view 2, this browser's session was paired with it by the phone link. A candidate's
+        sign-in alone never opens view 2 (the second camera must be a device paired on purpose,
+        not a second stream from the exam computer), and a phone's pairing never opens view 1."""
+        if self.view == 2:
+            paired = pairing.phone_pairing(self.scope.get("session"))
+            if paired is None or paired.attempt_id != self.attempt_id:
+                return None
+            self._pairing_id = paired.pk
+            return (
+                Attempt.objects.filter(pk=self.attempt_id, status__in=statuses.STEPS)
+                .values_list("registration__room_id", flat=True)
+                .first()
+            )
         user: Any = self.scope.get("user")
         if user is None or not user.is_authenticated:
             return None

@@ -11,10 +11,12 @@ from __future__ import annotations
 from django.urls import re_path
 
 from proctoring.media_consumers import ViewSignallingConsumer
+from proctoring.media_focus import FocusSignallingConsumer
 
 websocket_urlpatterns: list = [
     re_path(
         r"^ws/media/attempts/(?P<attempt_id>\d+)/view/(?P<view>[12])/$",
         ViewSignallingConsumer.as_asgi(),
     ),
+    re_path(r"^ws/media/focus/(?P<attempt_id>\d+)/$", FocusSignallingConsumer.as_asgi()),
 ]

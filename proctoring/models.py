@@ -32,6 +32,11 @@ class AlertStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class AlertDecision(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
 # Open → closed when the behaviour stops (or a proctor closes it); a closed alert stays closed.
 ALERT_ALLOWED: dict[str, frozenset[str]] = {
     AlertStatus.OPEN: frozenset({AlertStatus.CLOSED}),
@@ -117,6 +122,21 @@ class Alert(models.Model):
         related_name="+",
     )
     detail = models.JSONField(_("details"), default=dict, blank=True)
+    # A proctor's decision on the alert (R-PROC-7): confirmed as a real behaviour or dismissed
+    # as a false alarm; taken once, audited (``proctoring.actions.decide_alert``).
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=AlertDecision.choices, blank=True, default=""
+    )
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -132,3 +152,238 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} {self.kind} {self.status}"
+
+
+# --- What proctors do during an exam (R-PROC-5, R-PROC-7; proctoring.actions) ---------------
+
+MESSAGE_MAX_CHARS = 200
+
+
+class MessageKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    BROADCAST = "broadcast", _("Message to the room")
+
+
+class ProctorMessage(models.Model):
+    """A line of text a proctor sends to a candidate's exam page (a bullet-screen warning) or
+    to the whole room. A broadcast is stored as one row per candidate then live in the room,
+    sharing ``broadcast_id``, so each candidate's page has its own read receipt."""
+
+    attempt = models.ForeignKey(
+        "exams.Attempt",
+        verbose_name=_("attempt"),
+        on_delete=models.CASCADE,
+        related_name="proctor_messages",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
+    text = models.CharField(_("text"), max_length=MESSAGE_MAX_CHARS)
+    broadcast_id = models.UUIDField(_("broadcast"), null=True, blank=True, db_index=True)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sender"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        verbose_name = _("proctor message")
+        verbose_name_plural = _("proctor messages")
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.kind} {self.text[:20]}"
+
+
+class ViolationKind(models.TextChoices):
+    MATERIALS = "materials", _("Unauthorised materials")
+    DEVICE = "device", _("Electronic device")
+    ANOTHER_PERSON = "another_person", _("Help from another person")
+    IMPERSONATION = "impersonation", _("Someone else taking the exam")
+    LEFT_SEAT = "left_seat", _("Left the seat")
+    VIEW_BLOCKED = "view_blocked", _("Camera blocked or turned away")
+    OTHER = "other", _("Other")
+
+
+class Violation(models.Model):
+    """A breach of the exam rules that a proctor records against an attempt."""
+
+    attempt = models.ForeignKey(
+        "exams.Attempt",
+        verbose_name=_("attempt"),
+        on_delete=models.CASCADE,
+        related_name="violations",
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=ViolationKind.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("violation")
+        verbose_name_plural = _("violations")
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.kind}"
+
+
+class ProctorScreenshot(models.Model):
+    """A proctor's screenshot of a view, kept as evidence with a note. The image itself is a
+    ``vision.EvidenceFrame`` of kind ``proctor``: one store for every picture of a candidate,
+    with one retention rule, one access-checked download and one evidence list."""
+
+    frame = models.OneToOneField(
+        "vision.EvidenceFrame",
+        verbose_name=_("image"),
+        on_delete=models.CASCADE,
+        related_name="proctor_screenshot",
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("proctor screenshot")
+        verbose_name_plural = _("proctor screenshots")
+
+    def __str__(self) -> str:
+        return f"{self.frame_id} {self.note[:20]}"
+
+
+class ViewState(models.Model):
+    """Whether a candidate's live view (1 computer, 2 phone) is connected now, as the media
+    process (and, for view 1, the candidate's own page) last reported it. The console's
+    snapshot reads it; changes are published (``events.record_view_state``)."""
+
+    attempt = models.ForeignKey(
+        "exams.Attempt",
+        verbose_name=_("attempt"),
+        on_delete=models.CASCADE,
+        related_name="view_states",
+    )
+    view = models.PositiveSmallIntegerField(_("view"))
+    connected = models.BooleanField(_("connected"))
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "view"], name="one_state_per_view")
+        ]
+        verbose_name = _("view state")
+        verbose_name_plural = _("view states")
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.view} {self.connected}"
+
+
+# --- The phone as the second camera (view 2; proctoring.pairing) ------------------------------
+
+
+class PhonePairing(models.Model):
+    """A single-use QR link that pairs a phone's browser with an attempt as its view 2.
+
+    Only the SHA-256 of the link's token is kept. A code is issued unused; a newer code
+    supersedes the unused older ones, and a phone that uses a code supersedes the phone paired
+    before it. The pairing in force for an attempt is the used one not superseded.
+
+    .. pii: ``user_agent`` and ``ip`` of the phone that used the code; kept with the attempt
+       (as the commitment's address is).
+    """
+
+    attempt = models.ForeignKey(
+        "exams.Attempt",
+        verbose_name=_("attempt"),
+        on_delete=models.CASCADE,
+        related_name="phone_pairings",
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    user_agent = models.CharField(_("phone browser"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("phone address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["attempt", "used_at"], name="phone_pairing_attempt_used")]
+        verbose_name = _("phone pairing")
+        verbose_name_plural = _("phone pairings")
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.created_at:%H:%M:%S}"
+
+
+# --- Recordings (R-PROC-6; proctoring.recordings) ---------------------------------------------
+
+
+def _recording_path(instance: Any, filename: str) -> str:
+    import secrets
+
+    # A random name: segments are served only through a view that checks permission, and a
+    # path that cannot be guessed keeps them private even if the storage is exposed by mistake.
+    return (
+        f"proctoring/recordings/{instance.attempt_id}/{instance.view}/"
+        f"{instance.seq:06d}-{secrets.token_urlsafe(18)}.webm"
+    )
+
+
+class RecordingSegment(models.Model):
+    """A few seconds of one view of an attempt, recorded by the candidate's browser
+    (MediaRecorder) and uploaded as a self-contained WebM file; never re-encoded here.
+
+    ``started_at`` is on the server's clock (the browser's time corrected by its offset at
+    upload). Segments of a view played in ``started_at`` order make its recording; a hole
+    between two of them is a time the browser did not record (closed page, dropped camera).
+
+    .. pii: video and audio of the candidate and the room; deleted after
+       ``RECORDING_RETENTION_DAYS`` (180) by the daily ``proctoring.purge_recordings``.
+    """
+
+    attempt = models.ForeignKey(
+        "exams.Attempt",
+        verbose_name=_("attempt"),
+        on_delete=models.CASCADE,
+        related_name="recording_segments",
+    )
+    view = models.PositiveSmallIntegerField(_("view"))  # 1 computer, 2 phone
+    seq = models.PositiveIntegerField(_("sequence number"))
+    # The browser's name for the segment: the same seq with another name is another segment.
+    client_id = models.CharField(_("client segment id"), max_length=40)
+    started_at = models.DateTimeField(_("started at"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    file = models.FileField(_("file"), upload_to=_recording_path, max_length=200)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["view", "started_at", "seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "view", "seq"], name="one_recording_segment_per_seq"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["attempt", "view", "started_at"], name="recording_segment_timeline"
+            )
+        ]
+        verbose_name = _("recording segment")
+        verbose_name_plural = _("recording segments")
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.view} #{self.seq}"

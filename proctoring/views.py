@@ -1,24 +1,142 @@
+"""The proctor console's pages and the proctors' actions (thin: ``proctoring.actions`` does the
+work). Actions are CSRF-protected POSTs answering JSON, for the console's script: 200 with the
+result, 400 ``{"code", "message"}`` when refused, 404 for an attempt, alert or room the user may
+not watch (never saying whether it exists)."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import role_required
 from accounts.roles import Role
 from centres.models import Room
 from exams.statuses import AttemptStatus
+from proctoring import actions
+from proctoring.models import MESSAGE_MAX_CHARS, AlertDecision, ViolationKind
+
+STAFF = (Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)
 
 
-@role_required(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)
+@role_required(*STAFF)
 def console(request: HttpRequest) -> HttpResponse:
     rooms = Room.objects.visible_to(request.user).select_related("site")
     return render(request, "proctoring/console.html", {"rooms": rooms})
 
 
-@role_required(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)
+@role_required(*STAFF)
 def room(request: HttpRequest, room_id: int) -> HttpResponse:
     room = get_object_or_404(
         Room.objects.visible_to(request.user).select_related("site"), pk=room_id
     )
     status_labels = {value: str(label) for value, label in AttemptStatus.choices}
-    return render(request, "proctoring/room.html", {"room": room, "status_labels": status_labels})
+    return render(
+        request,
+        "proctoring/room.html",
+        {
+            "room": room,
+            "status_labels": status_labels,
+            "violation_kinds": ViolationKind.choices,
+            "message_max": MESSAGE_MAX_CHARS,
+            "note_max": actions.NOTE_MAX_CHARS,
+        },
+    )
+
+
+Action = Callable[..., dict[str, Any]]
+
+
+def action(view: Action) -> Callable[..., HttpResponse]:
+    """A proctor's action: staff only, POST only (CSRF-checked by the middleware), JSON out."""
+
+    @role_required(*STAFF)
+    @require_POST
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return JsonResponse(view(request, *args, **kwargs))
+        except ObjectDoesNotExist:
+            return JsonResponse({"code": "not_found", "message": ""}, status=404)
+        except actions.ActionRefused as refused:
+            return JsonResponse({"code": refused.code, "message": refused.message}, status=400)
+
+    return wrapped
+
+
+@role_required(*STAFF)
+@require_GET
+def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    try:
+        attempt = actions.attempt_for(request.user, attempt_id)
+    except ObjectDoesNotExist:
+        return JsonResponse({"code": "not_found", "message": ""}, status=404)
+    return JsonResponse(actions.attempt_detail(attempt))
+
+
+@action
+def send_warning(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
+    attempt = actions.attempt_for(request.user, attempt_id)
+    message = actions.send_warning(
+        attempt, request.POST.get("text"), actor=request.user, request=request
+    )
+    return {"message": actions.summarise_message(message)}
+
+
+@action
+def broadcast(request: HttpRequest, room_id: int) -> dict[str, Any]:
+    room = actions.room_for(request.user, room_id)
+    sent = actions.broadcast(room, request.POST.get("text"), actor=request.user, request=request)
+    return {"sent": len(sent)}
+
+
+@action
+def record_violation(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
+    attempt = actions.attempt_for(request.user, attempt_id)
+    violation = actions.record_violation(
+        attempt,
+        request.POST.get("kind"),
+        request.POST.get("note"),
+        actor=request.user,
+        request=request,
+    )
+    return {"violation": actions.summarise_violation(violation)}
+
+
+@action
+def take_screenshot(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
+    attempt = actions.attempt_for(request.user, attempt_id)
+    shot = actions.take_screenshot(
+        attempt,
+        request.POST.get("view"),
+        request.FILES.get("image"),
+        request.POST.get("note"),
+        actor=request.user,
+        request=request,
+    )
+    return {"screenshot": actions.summarise_screenshot(shot)}
+
+
+@action
+def decide_alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
+    alert = actions.alert_for(request.user, alert_id)
+    alert = actions.decide_alert(
+        alert,
+        request.POST.get("decision"),
+        request.POST.get("note"),
+        actor=request.user,
+        request=request,
+    )
+    return {"alert": alert.pk, "decision": alert.decision, "labels": dict(AlertDecision.choices)}
+
+
+@action
+def end_exam(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
+    attempt = actions.attempt_for(request.user, attempt_id)
+    actions.end_exam(attempt, request.POST.get("reason"), actor=request.user, request=request)
+    return {"attempt": attempt.pk, "status": attempt.status}

@@ -52,6 +52,14 @@ async def media_socket(attempt_id: int, user: Any | None, view: int = 1) -> Webs
     return WebsocketCommunicator(media_application, path, headers=headers)
 
 
+async def next_event(proctor: WebsocketCommunicator, timeout: float = 5) -> dict[str, Any]:
+    """The room's next event other than a view's thumbnail (those come every second)."""
+    while True:
+        event = await proctor.receive_json_from(timeout=timeout)
+        if event["type"] != "view.thumbnail":
+            return event
+
+
 async def test_a_candidates_camera_becomes_evidence_frames_queued_for_analysis(
     personas: Personas,
 ) -> None:
@@ -84,7 +92,7 @@ async def test_a_candidates_camera_becomes_evidence_frames_queued_for_analysis(
         await client.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
         assert await socket.receive_json_from(timeout=15) == {"type": "connected"}
 
-        event = await proctor.receive_json_from(timeout=5)
+        event = await next_event(proctor)
         assert event == {
             "type": "view.changed",
             "attempt": attempt.pk,
@@ -109,14 +117,15 @@ async def test_a_candidates_camera_becomes_evidence_frames_queued_for_analysis(
 
         queued = redis.Redis.from_url(settings.REDIS_URL).lrange("vision", 0, -1)
         tasks = [json.loads(m)["headers"] for m in queued]
-        assert {t["task"] for t in tasks} == {"vision.analyze_frame"}
-        assert {f.pk for f in frames} <= {ast.literal_eval(t["argsrepr"])[0] for t in tasks}
+        # Other tests' audio chunks may share the queue; these frames' analyses are all there.
+        analyses = [t for t in tasks if t["task"] == "vision.analyze_frame"]
+        assert {f.pk for f in frames} <= {ast.literal_eval(t["argsrepr"])[0] for t in analyses}
     finally:
         await socket.disconnect()
         await client.close()
         if player.video is not None:
             player.video.stop()
 
-    lost = await proctor.receive_json_from(timeout=5)
+    lost = await next_event(proctor)
     assert lost == {"type": "view.changed", "attempt": attempt.pk, "view": 1, "connected": False}
     await proctor.disconnect()

@@ -202,6 +202,7 @@ class EvidenceFrame(models.Model):
         FRAME = "frame", _("Frame to analyse")
         SNAPSHOT = "snapshot", _("Random snapshot")
         ALERT = "alert", _("Alert evidence")
+        PROCTOR = "proctor", _("Proctor screenshot")  # proctoring.models.ProctorScreenshot
 
     attempt = models.ForeignKey(
         "exams.Attempt",

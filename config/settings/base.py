@@ -230,6 +230,9 @@ VISION_MIN_FACE_SHARPNESS = env_int("VISION_MIN_FACE_SHARPNESS", 20)
 # Same person below this distance: same-person pairs on the shared faces reach 0.52, different
 # people start at 0.70 (docs/vision.md).
 VISION_FACE_DISTANCE_THRESHOLD = env_float("VISION_FACE_DISTANCE_THRESHOLD", 0.6)
+# A different-person alert needs this many analysed frames in a row showing someone else: one
+# frame (a turned head, a passer-by, a cut in the shared clip) accuses nobody (proctoring.alerts).
+VISION_IDENTITY_CONSECUTIVE_FRAMES = env_int("VISION_IDENTITY_CONSECUTIVE_FRAMES", 3)
 VISION_IDENTITY_VALID_MINUTES = env_int("VISION_IDENTITY_VALID_MINUTES", 30)
 VISION_ENROLMENT_IMAGE_RETENTION_DAYS = env_int("VISION_ENROLMENT_IMAGE_RETENTION_DAYS", 30)
 VISION_EVIDENCE_RETENTION_DAYS = env_int("VISION_EVIDENCE_RETENTION_DAYS", 180)

@@ -1,22 +1,58 @@
-// View 1: the candidate's camera and microphone to the media process over WebRTC. The sender is
-// capped (frame rate, resolution) because the server decodes every frame it receives
-// (DESIGN-BRIEF, media plane). A lost signalling socket or peer starts over with back-off; the
-// answering itself never depends on this script.
+// View 1: the candidate's camera and microphone to the media process over WebRTC, from the
+// set-up steps (waiting room) to the end of the answering. The sender is capped (frame rate,
+// resolution) because the server decodes every frame it receives (DESIGN-BRIEF, media plane);
+// while a proctor has the candidate in focus the server sends {"type": "focus", "on": true} and
+// the cap is lifted to full rate. The answer's audio track carries the proctor's voice:
+// {"type": "talk", "on": true} shows that the proctor is speaking. A lost signalling socket or
+// peer (a network drop, a restart of the media process) starts over with back-off; the state
+// is reported to the candidate's channel (attempt_channel.js), so the proctor learns "view 1
+// lost" even when the media process itself is down. The answering never depends on this script.
 (function () {
   "use strict";
-  const root = document.getElementById("exam");
+  const root = document.getElementById("exam") || document.getElementById("view1-root");
   const status = document.getElementById("view1-status");
   if (!root || !window.RTCPeerConnection || !navigator.mediaDevices) return;
-  const text = (key) => document.querySelector(`#view1-texts [data-key="${key}"]`).textContent;
-  const MAX_FRAMERATE = 5;
+  const text = (key) => {
+    const node = document.querySelector(`#view1-texts [data-key="${key}"]`);
+    return node ? node.textContent : "";
+  };
+  const CAPPED_FRAMERATE = 5;
+  const FULL_FRAMERATE = 15;
   const SCALE_DOWN = 1;
+  const OPEN_TIMEOUT = 10000; // a socket that never opens (a dead host drops packets) is retried
+  const CONNECT_TIMEOUT = 20000; // and so is a peer that never connects
   let stream = null;
   let backoff = 1000;
+  let reported = null;
+  let current = null; // { pc, socket } of the live attempt to connect
+  let focused = false;
+  const voice = document.createElement("audio");
+  voice.autoplay = true;
+  voice.hidden = true;
+  const banner = document.createElement("p");
+  banner.className = "talk-banner";
+  banner.setAttribute("role", "status");
+  banner.hidden = true;
+  (status || root).insertAdjacentElement(status ? "afterend" : "afterbegin", banner);
+  root.appendChild(voice);
+  // Where a browser refuses to play sound without a click, the banner offers the click.
+  const unmute = document.createElement("button");
+  unmute.type = "button";
+  unmute.className = "button";
+  unmute.addEventListener("click", () => {
+    voice.play().then(() => { unmute.hidden = true; }).catch(() => {});
+  });
 
   function setStatus(state) {
     if (!status) return;
     status.dataset.state = state;
     status.textContent = text(state);
+  }
+
+  function report(connected) {
+    if (reported === connected) return;
+    reported = connected;
+    if (window.AttemptChannel) window.AttemptChannel.reportView(1, connected);
   }
 
   function wsUrl() {
@@ -31,16 +67,29 @@
       const parameters = sender.getParameters();
       if (!parameters.encodings || !parameters.encodings.length) parameters.encodings = [{}];
       for (const encoding of parameters.encodings) {
-        encoding.maxFramerate = MAX_FRAMERATE;
+        encoding.maxFramerate = focused ? FULL_FRAMERATE : CAPPED_FRAMERATE;
         encoding.scaleResolutionDownBy = SCALE_DOWN;
       }
       try { await sender.setParameters(parameters); } catch (error) { /* keep the defaults */ }
     }
   }
 
+  function talk(on) {
+    banner.textContent = text("talk");
+    banner.hidden = !on;
+    if (!on) return;
+    unmute.textContent = text("talk_play");
+    unmute.hidden = true;
+    banner.append(" ", unmute);
+    voice.play().catch(() => { unmute.hidden = false; });
+  }
+
   function retry() {
     setStatus("lost");
-    setTimeout(start, backoff);
+    report(false);
+    talk(false);
+    // Jitter spreads the reconnections of a whole room after a restart of the media process.
+    setTimeout(start, backoff * (0.5 + Math.random()));
     backoff = Math.min(backoff * 2, 15000);
   }
 
@@ -50,23 +99,54 @@
         stream = await navigator.mediaDevices.getUserMedia({
           video: { width: 640, height: 480, frameRate: 15 }, audio: true,
         });
+        // The recording is made here in the browser and uploaded (recorder.js, contract 6);
+        // it does not depend on the live connection below.
+        if (window.ProctorRecorder && root.dataset.recordingUrl) {
+          const csrf = document.querySelector('meta[name="csrf-token"]');
+          try {
+            window.ProctorRecorder.start(stream, {
+              attemptId: Number(root.dataset.attemptId), view: 1,
+              uploadUrl: root.dataset.recordingUrl, csrfToken: csrf ? csrf.content : "",
+            });
+          } catch (error) { /* the live view matters more than the recording */ }
+        }
       }
     } catch (error) {
       setStatus("denied");
+      report(false);
       return;
     }
     setStatus("connecting");
+    focused = false;
     const pc = new RTCPeerConnection({ iceServers: [] });
-    const socket = new WebSocket(wsUrl());
+    let socket;
+    try {
+      socket = new WebSocket(wsUrl());
+    } catch (error) { // a malformed address: nothing to retry against
+      pc.close();
+      setStatus("stopped");
+      return;
+    }
     let ended = false;
+    current = { pc, socket };
+    const timers = [];
     const end = () => {
       if (ended) return;
       ended = true;
+      timers.forEach(clearTimeout);
       pc.close();
       if (socket.readyState <= 1) socket.close();
       retry();
     };
+    timers.push(setTimeout(() => { if (socket.readyState === 0) end(); }, OPEN_TIMEOUT));
+    timers.push(setTimeout(() => { if (pc.connectionState !== "connected") end(); },
+      CONNECT_TIMEOUT));
     stream.getTracks().forEach((track) => pc.addTrack(track, stream));
+    pc.addEventListener("track", (event) => {
+      if (event.track.kind !== "audio") return;
+      voice.srcObject = new MediaStream([event.track]);
+      voice.play().catch(() => {});
+    });
     pc.addEventListener("icecandidate", (event) => {
       if (event.candidate && socket.readyState === 1) {
         socket.send(JSON.stringify({
@@ -79,24 +159,50 @@
       if (pc.connectionState === "failed" || pc.connectionState === "disconnected") end();
     });
     socket.addEventListener("open", async () => {
-      await capSenders(pc);
-      await pc.setLocalDescription(await pc.createOffer());
-      socket.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }));
+      try {
+        await capSenders(pc);
+        await pc.setLocalDescription(await pc.createOffer());
+        socket.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }));
+      } catch (error) { end(); }
     });
     socket.addEventListener("message", async (event) => {
-      const message = JSON.parse(event.data);
+      let message;
+      try { message = JSON.parse(event.data); } catch (error) { return; }
       if (message.type === "answer") {
-        await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+        try {
+          await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+        } catch (error) { end(); }
       } else if (message.type === "connected") {
         setStatus("connected");
+        report(true);
         backoff = 1000;
+      } else if (message.type === "focus") {
+        focused = Boolean(message.on);
+        await capSenders(pc);
+      } else if (message.type === "talk") {
+        talk(Boolean(message.on));
       }
     });
     socket.addEventListener("close", (event) => {
-      if (event.code === 4403) { ended = true; pc.close(); setStatus("stopped"); return; }
+      if (event.code === 4403) { // the attempt is over (or not this candidate's): stop for good
+        ended = true;
+        timers.forEach(clearTimeout);
+        pc.close();
+        setStatus("stopped");
+        report(false);
+        talk(false);
+        return;
+      }
       end();
     });
   }
+
+  // Leaving the page (the waiting room opening the paper) frees the server's peer at once.
+  window.addEventListener("pagehide", () => {
+    if (!current) return;
+    current.pc.close();
+    if (current.socket.readyState <= 1) current.socket.close();
+  });
 
   start();
 })();

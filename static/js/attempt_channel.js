@@ -1,0 +1,143 @@
+// The candidate's live channel with the proctors (web process, /ws/attempts/<id>/).
+// A proctor's warning crosses the top of the page as a bullet-screen line (弹幕) and stays in a
+// small list; once it has been on screen the page sends the read receipt. When a proctor ends
+// the exam the page says so and goes to the result page. Text from the server is only ever set
+// with textContent. Every message is also dispatched as `attempt:message` on document (the
+// phone's state for the exam page, for example); `AttemptChannel.reportView(view, connected)`
+// tells the proctors of the page's own media connection (resent after every reconnect).
+(function () {
+  "use strict";
+  const root = document.getElementById("attempt-channel");
+  if (!root) return;
+  const lane = root.querySelector(".bullet-lane");
+  const box = root.querySelector(".proctor-messages");
+  const list = box.querySelector("ol");
+  const ended = root.querySelector(".exam-ended");
+  const text = (key) => root.querySelector(`.channel-texts [data-key="${key}"]`).textContent;
+  const reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const views = new Map();  // view → connected, as last reported by the page
+  const seen = new Set();  // message ids already shown
+  const pendingReads = [];  // ids shown while the socket was down
+  let socket = null;
+  let backoff = 1000;
+  let stopped = false;
+  let row = 0;
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(message));
+      return true;
+    }
+    return false;
+  }
+
+  function markRead(id) {
+    if (!send({ type: "read", id })) pendingReads.push(id);
+  }
+
+  // The list can be folded to its heading, so it never hides a question the candidate is
+  // answering; the page also keeps room below the paper for it.
+  const fold = box.querySelector(".messages-fold");
+  if (fold) {
+    fold.addEventListener("click", () => {
+      box.classList.toggle("collapsed");
+      fold.setAttribute("aria-expanded", String(!box.classList.contains("collapsed")));
+    });
+  }
+
+  // The line crosses the page once; the list keeps it. It counts as read once it is on screen
+  // in a visible tab (a hidden tab waits until the candidate comes back).
+  function showWarning(message) {
+    if (seen.has(message.id)) return;
+    seen.add(message.id);
+    const item = document.createElement("li");
+    item.dataset.kind = message.kind;
+    item.dataset.messageId = message.id;
+    const label = document.createElement("strong");
+    label.textContent = text(message.kind === "broadcast" ? "broadcast" : "warning");
+    const line = document.createElement("span");
+    line.textContent = message.text;
+    item.append(label, " ", line);
+    list.appendChild(item);
+    box.hidden = false;
+    box.classList.remove("collapsed");  // a new message is always shown in full
+    document.body.classList.add("has-proctor-messages");
+
+    const bullet = document.createElement("div");
+    bullet.className = `bullet bullet-${message.kind}`;
+    bullet.textContent = message.text;
+    bullet.style.top = `${(row % 3) * 2.6 + 0.5}rem`;
+    row += 1;
+    if (reducedMotion) bullet.classList.add("still");
+    bullet.addEventListener("animationend", () => bullet.remove());
+    lane.appendChild(bullet);
+
+    const read = () => markRead(message.id);
+    if (document.visibilityState === "visible") {
+      setTimeout(read, 0);  // not requestAnimationFrame: a page in the background gets none
+    } else {
+      const onVisible = () => {
+        if (document.visibilityState !== "visible") return;
+        document.removeEventListener("visibilitychange", onVisible);
+        read();
+      };
+      document.addEventListener("visibilitychange", onVisible);
+    }
+  }
+
+  function stopAnswering(reason) {
+    stopped = true;
+    ended.hidden = false;
+    ended.textContent = "";
+    const title = document.createElement("strong");
+    title.textContent = text("ended");
+    ended.appendChild(title);
+    if (reason) {
+      const why = document.createElement("p");
+      why.textContent = `${text("reason")} ${reason}`;
+      ended.appendChild(why);
+    }
+    const note = document.createElement("p");
+    note.textContent = text("leaving");
+    ended.appendChild(note);
+    // The answer API refuses from now on; the page stops offering to answer at once.
+    document.querySelectorAll("#paper input, #paper textarea, #paper select, #submit")
+      .forEach((field) => { field.disabled = true; });
+    setTimeout(() => { location.assign(root.dataset.resultUrl); }, 4000);
+  }
+
+  function connect() {
+    if (stopped) return;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}${root.dataset.wsPath}`);
+    socket.addEventListener("open", () => {
+      backoff = 1000;
+      root.dataset.state = "live";
+      for (const [view, connected] of views) send({ type: "view", view, connected });
+      while (pendingReads.length) send({ type: "read", id: pendingReads.shift() });
+    });
+    socket.addEventListener("message", (event) => {
+      let message;
+      try { message = JSON.parse(event.data); } catch (error) { return; }
+      if (message.type === "warning") showWarning(message);
+      else if (message.type === "terminated") stopAnswering(message.reason);
+      document.dispatchEvent(new CustomEvent("attempt:message", { detail: message }));
+    });
+    socket.addEventListener("close", (event) => {
+      root.dataset.state = "lost";
+      // 4403: not (or no longer) this candidate's live attempt; 4000: the exam ended.
+      if (stopped || event.code === 4403 || event.code === 4000) return;
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 15000);
+    });
+  }
+
+  window.AttemptChannel = {
+    reportView(view, connected) {
+      views.set(view, Boolean(connected));
+      send({ type: "view", view, connected: Boolean(connected) });
+    },
+  };
+  setInterval(() => send({ type: "ping" }), 30000);
+  connect();
+})();

@@ -1,0 +1,284 @@
+// View 2: the phone's camera and microphone to the media process over WebRTC, on the page the
+// pairing link opened (templates/proctoring/phone.html). Same signalling as view1.js
+// (offer / candidate / answer / connected). The video sender is capped low (3 fps, at most
+// 640x480) because the server decodes every frame it receives; a proctor's focus lifts the cap
+// to 15 fps until it ends. A lost socket or peer starts over with back-off. The screen is kept
+// on with the Screen Wake Lock API where the browser has it, re-taken whenever the page is shown.
+(function () {
+  "use strict";
+  const root = document.getElementById("phone");
+  if (!root) return;
+  const statusEl = document.getElementById("phone-status");
+  const wakeEl = document.getElementById("phone-wake");
+  const preview = document.getElementById("phone-preview");
+  const text = (key) => {
+    const node = document.querySelector(`#phone-texts [data-key="${key}"]`);
+    return node ? node.textContent : key;
+  };
+  const LOW_FRAMERATE = 3;
+  const FOCUS_FRAMERATE = 15;
+  const LOW_BITRATE = 250000;
+  const FOCUS_BITRATE = 900000;
+  const MAX_SIDE = 640; // the longer side of the picture sent, in either orientation
+  const PING_EVERY_MS = 20000;
+  const FATAL_ERRORS = ["bad_sdp", "already_offered"];
+  // Phones drop idle sockets and suspend hidden pages: state kept across reconnections.
+  let facing = "environment";
+  let stream = null;
+  let pc = null;
+  let socket = null;
+  let senders = {};
+  let focus = false;
+  let backoff = 1000;
+  let retryTimer = null;
+  let pingTimer = null;
+  let generation = 0;
+  let finished = false; // unpaired or replaced: nothing more to do on this page
+  let recorder = null;
+  let wakeLock = null;
+
+  function setStatus(state) {
+    root.dataset.state = state;
+    statusEl.dataset.state = state;
+    statusEl.textContent = text(state);
+  }
+
+  function wsUrl() {
+    const base = root.dataset.mediaWs ||
+      `${location.protocol === "https:" ? "wss" : "ws"}://${location.hostname}:8001`;
+    return `${base}/ws/media/attempts/${root.dataset.attemptId}/view/2/`;
+  }
+
+  async function openCamera() {
+    // Ideal values only: a phone that cannot meet a hard limit would refuse the camera. The
+    // sender scales a larger picture down to MAX_SIDE instead (capSenders).
+    const video = {
+      facingMode: { ideal: facing },
+      width: { ideal: 640 },
+      height: { ideal: 480 },
+      frameRate: { ideal: FOCUS_FRAMERATE },
+    };
+    try {
+      return await navigator.mediaDevices.getUserMedia({ video: video, audio: true });
+    } catch (error) {
+      if (error && error.name === "OverconstrainedError") {
+        return navigator.mediaDevices.getUserMedia({ video: { facingMode: facing }, audio: true });
+      }
+      throw error;
+    }
+  }
+
+  function scaleDown() {
+    const track = stream && stream.getVideoTracks()[0];
+    const settings = track && track.getSettings ? track.getSettings() : {};
+    const side = Math.max(settings.width || 0, settings.height || 0);
+    return side > MAX_SIDE ? side / MAX_SIDE : 1;
+  }
+
+  async function capSenders() {
+    const sender = senders.video;
+    if (!sender) return;
+    const parameters = sender.getParameters();
+    if (!parameters.encodings || !parameters.encodings.length) parameters.encodings = [{}];
+    for (const encoding of parameters.encodings) {
+      encoding.maxFramerate = focus ? FOCUS_FRAMERATE : LOW_FRAMERATE;
+      encoding.maxBitrate = focus ? FOCUS_BITRATE : LOW_BITRATE;
+      encoding.scaleResolutionDownBy = scaleDown();
+    }
+    try { await sender.setParameters(parameters); } catch (error) { /* keep the defaults */ }
+  }
+
+  function startRecorder() {
+    const uploadUrl = root.dataset.uploadUrl;
+    if (!window.ProctorRecorder || !uploadUrl || !stream) return;
+    const csrf = document.querySelector('meta[name="csrf-token"]');
+    try {
+      recorder = window.ProctorRecorder.start(stream, {
+        attemptId: Number(root.dataset.attemptId), view: 2, uploadUrl: uploadUrl,
+        csrfToken: csrf ? csrf.content : "",
+      });
+    } catch (error) { recorder = null; /* the live view matters more than the recording */ }
+  }
+
+  function stopRecorder() {
+    if (recorder && typeof recorder.stop === "function") {
+      try { recorder.stop(); } catch (error) { /* already stopped */ }
+    }
+    recorder = null;
+  }
+
+  function cameraUsable() {
+    return stream && stream.getVideoTracks().some((track) => track.readyState === "live");
+  }
+
+  async function ensureCamera() {
+    if (cameraUsable()) return true;
+    if (stream) stream.getTracks().forEach((track) => track.stop());
+    stream = null;
+    stopRecorder();
+    try {
+      stream = await openCamera();
+    } catch (error) {
+      setStatus("denied");
+      return false;
+    }
+    preview.srcObject = stream;
+    startRecorder();
+    return true;
+  }
+
+  function closeConnection() {
+    generation += 1;
+    clearInterval(pingTimer);
+    if (pc) pc.close();
+    if (socket && socket.readyState <= 1) socket.close();
+    pc = null;
+    socket = null;
+    senders = {};
+  }
+
+  function retry(delay) {
+    closeConnection();
+    if (finished) return;
+    setStatus("lost");
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, delay || backoff);
+    backoff = Math.min(backoff * 2, 15000);
+  }
+
+  function stopFor(state) {
+    finished = true;
+    closeConnection();
+    clearTimeout(retryTimer);
+    stopRecorder();
+    if (stream) stream.getTracks().forEach((track) => track.stop());
+    stream = null;
+    preview.srcObject = null;
+    setStatus(state);
+  }
+
+  async function connect() {
+    if (finished) return;
+    clearTimeout(retryTimer);
+    if (!(await ensureCamera())) return;
+    closeConnection();
+    const mine = generation;
+    const current = () => mine === generation;
+    setStatus("connecting");
+    pc = new RTCPeerConnection({ iceServers: [] });
+    socket = new WebSocket(wsUrl());
+    const peer = pc;
+    const ws = socket;
+    stream.getTracks().forEach((track) => { senders[track.kind] = peer.addTrack(track, stream); });
+    peer.addEventListener("icecandidate", (event) => {
+      if (event.candidate && ws.readyState === 1) {
+        ws.send(JSON.stringify({
+          type: "candidate", candidate: event.candidate.candidate,
+          sdpMid: event.candidate.sdpMid, sdpMLineIndex: event.candidate.sdpMLineIndex,
+        }));
+      }
+    });
+    peer.addEventListener("connectionstatechange", () => {
+      if (!current()) return;
+      if (peer.connectionState === "failed" || peer.connectionState === "disconnected") retry();
+    });
+    ws.addEventListener("open", async () => {
+      if (!current()) return;
+      await capSenders();
+      await peer.setLocalDescription(await peer.createOffer());
+      ws.send(JSON.stringify({ type: "offer", sdp: peer.localDescription.sdp }));
+      pingTimer = setInterval(() => {
+        if (ws.readyState === 1) ws.send(JSON.stringify({ type: "ping" }));
+      }, PING_EVERY_MS);
+    });
+    ws.addEventListener("message", async (event) => {
+      if (!current()) return;
+      let message;
+      try { message = JSON.parse(event.data); } catch (error) { return; }
+      if (message.type === "answer") {
+        try {
+          await peer.setRemoteDescription({ type: "answer", sdp: message.sdp });
+        } catch (error) { retry(); }
+      } else if (message.type === "connected") {
+        setStatus("connected");
+        backoff = 1000;
+      } else if (message.type === "focus") {
+        focus = message.on === true;
+        root.dataset.focus = focus ? "on" : "off";
+        await capSenders();
+      } else if (message.type === "error" && FATAL_ERRORS.includes(message.code)) {
+        retry(); // the offer was refused: start over with a fresh peer
+      }
+    });
+    ws.addEventListener("close", (event) => {
+      if (!current()) return;
+      if (event.code === 4403) { stopFor("unpaired"); return; }
+      if (event.code === 4409) { stopFor("replaced"); return; }
+      retry(event.code === 4429 ? 30000 : undefined);
+    });
+  }
+
+  async function switchCamera(next) {
+    if (next === facing || finished) return;
+    facing = next;
+    // Phones often open one camera at a time: release the old one before asking for the other.
+    if (stream) stream.getTracks().forEach((track) => track.stop());
+    stream = null;
+    stopRecorder();
+    if (!(await ensureCamera())) return;
+    const peer = pc;
+    if (peer && peer.connectionState === "connected") {
+      try {
+        for (const track of stream.getTracks()) {
+          if (senders[track.kind]) await senders[track.kind].replaceTrack(track);
+        }
+        await capSenders();
+        return;
+      } catch (error) { /* fall through: start the connection over */ }
+    }
+    connect();
+  }
+
+  async function keepAwake() {
+    if (!("wakeLock" in navigator)) {
+      showWake(false);
+      return;
+    }
+    if (wakeLock || document.visibilityState !== "visible") return;
+    try {
+      wakeLock = await navigator.wakeLock.request("screen");
+      wakeLock.addEventListener("release", () => { wakeLock = null; });
+      showWake(true);
+    } catch (error) {
+      showWake(false);
+    }
+  }
+
+  function showWake(awake) {
+    wakeEl.dataset.state = awake ? "awake" : "not_awake";
+    wakeEl.textContent = text(awake ? "awake" : "not_awake");
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible" || finished) return;
+    keepAwake();
+    // A phone may have stopped the camera or the connection while the page was hidden.
+    if (!cameraUsable() || !socket || socket.readyState > 1) {
+      backoff = 1000;
+      connect();
+    }
+  });
+  window.addEventListener("online", () => {
+    if (!finished && (!socket || socket.readyState > 1)) { backoff = 1000; connect(); }
+  });
+  document.querySelectorAll('input[name="facing"]').forEach((input) => {
+    input.addEventListener("change", () => { if (input.checked) switchCamera(input.value); });
+  });
+
+  if (!window.RTCPeerConnection || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    setStatus("unsupported");
+    return;
+  }
+  keepAwake();
+  connect();
+})();
