@@ -23,7 +23,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from proctoring.media_routing import websocket_urlpatterns  # noqa: E402
-from proctoring.media_shutdown import install_shutdown_hook  # noqa: E402
+from proctoring.media_shutdown import forget_own_views, install_shutdown_hook  # noqa: E402
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -54,7 +54,8 @@ async def health(scope: Scope, receive: Receive, send: Send) -> None:
 
 # Daphne has no ASGI lifespan: live WebRTC peers are closed from a Twisted shutdown trigger, or
 # SIGTERM would leave the process hanging on their decoder threads (WEBRTC-NOTES pitfall 3).
-install_shutdown_hook()
+if install_shutdown_hook():  # only when served by Daphne, not when a test imports the app
+    forget_own_views()
 
 application = ProtocolTypeRouter(
     {

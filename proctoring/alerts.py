@@ -202,7 +202,9 @@ def _candidate_seen(result: dict[str, Any], rules: AlertRules) -> bool:
     """Only the enrolled candidate's own face ends a different-person alert: a frame without a
     comparable face (blurred, turned away, nobody there) says nothing about who sits there."""
     identity = result.get("identity")
-    return bool(identity) and identity["distance"] <= rules.distance_threshold
+    if not identity:
+        return False
+    return bool(identity["distance"] <= rules.distance_threshold)
 
 
 def _persists(attempt: Any, view: int, at: dt.datetime, rules: AlertRules) -> bool:

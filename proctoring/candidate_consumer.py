@@ -12,8 +12,8 @@ before answering, or answering). The server sends:
 
 The page sends ``{"type": "read", "id": n}`` (the read receipt), ``{"type": "view", "view": 1,
 "connected": bool}`` (its own view-1 media state, so the proctor hears of a lost view even when
-the media process is down) and ``{"type": "ping"}``. Anything else gets ``error`` with a code;
-a flood closes the socket (4429).
+the media process is down; only a loss counts, "connected" is the media process's to say) and
+``{"type": "ping"}``. Anything else gets ``error`` with a code; a flood closes the socket (4429).
 """
 
 from __future__ import annotations
@@ -121,6 +121,10 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
             return
         if not isinstance(connected, bool):
             await self._error("bad_state")
+            return
+        if connected:
+            # Only the media process, which receives the stream, says a view is connected; a
+            # page's word could show a camera that sends nothing. A page reports losses only.
             return
         # Reports count only while the attempt is live: a page left open after the end must
         # not keep changing the console.

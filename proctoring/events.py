@@ -306,7 +306,9 @@ def send_on_commit(group: str, message: dict) -> None:
     transaction.on_commit(lambda: _send(group, message), robust=True)
 
 
-def record_view_state(attempt_id: int, view: int, connected: bool) -> None:
+def record_view_state(
+    attempt_id: int, view: int, connected: bool, *, media_process: str = ""
+) -> None:
     """A candidate's view ``view`` (1 computer, 2 phone) connected or was lost.
 
     Called by the media process (``media_consumers``) and by the candidate's own page for view 1
@@ -328,6 +330,10 @@ def record_view_state(attempt_id: int, view: int, connected: bool) -> None:
         attempt = Attempt.objects.select_related("registration").filter(pk=attempt_id).first()
         if attempt is None:
             return
+        if connected and media_process:
+            ViewState.objects.filter(attempt_id=attempt_id, view=view).update(
+                media_process=media_process
+            )
         changed = bool(
             ViewState.objects.filter(attempt_id=attempt_id, view=view)
             .exclude(connected=connected)
@@ -337,7 +343,11 @@ def record_view_state(attempt_id: int, view: int, connected: bool) -> None:
             try:
                 with transaction.atomic():
                     ViewState.objects.create(
-                        attempt_id=attempt_id, view=view, connected=connected, changed_at=now
+                        attempt_id=attempt_id,
+                        view=view,
+                        connected=connected,
+                        changed_at=now,
+                        media_process=media_process if connected else "",
                     )
                 changed = True
             except IntegrityError:  # a report of the same view a moment ago created it
@@ -364,3 +374,19 @@ def record_view_state(attempt_id: int, view: int, connected: bool) -> None:
         }
         send_on_commit(room_group(attempt.registration.room_id), dict(message))
         send_on_commit(attempt_group(attempt_id), dict(message))
+
+
+def forget_views_of(media_process: str) -> int:
+    """Mark lost every view that ``media_process`` held: called when that process starts, since a
+    process that starts holds no peer (it crashed or was restarted, and its views are down until
+    the pages reconnect). Each is published like any loss; returns how many there were."""
+    from proctoring.models import ViewState
+
+    held = list(
+        ViewState.objects.filter(connected=True, media_process=media_process).values_list(
+            "attempt_id", "view"
+        )
+    )
+    for attempt_id, view in held:
+        record_view_state(attempt_id, view, False)
+    return len(held)

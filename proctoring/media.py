@@ -89,6 +89,61 @@ def allowed_sdp(sdp: str) -> str:
     return "\r\n".join(kept) + "\r\n"
 
 
+# aiortc runs its receive-side bitrate estimator (aiortc/rate.py, REMB) on every video packet
+# that carries this header extension: a quarter of the per-packet receive path, in the event
+# loop. These views only receive, and the pages cap their own bit rate (view1.js, view2.js), so
+# the browser's loss-based estimate from our receiver reports is enough. Leaving the extension
+# out of the offer before aiortc reads it keeps it out of the answer: the browser stops sending
+# it and aiortc never runs the estimator. (aiortc negotiates no transport-cc at all.)
+_UNUSED_EXTENSIONS = ("http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",)
+
+
+def receive_only_sdp(sdp: str) -> str:
+    """The offer without the header extensions a receive-only view has no use for."""
+    kept = [
+        line
+        for line in sdp.splitlines()
+        if not (line.startswith("a=extmap:") and line.split()[1:2] == list(_UNUSED_EXTENSIONS))
+    ]
+    return "\r\n".join(kept) + "\r\n"
+
+
+def with_opus_dtx(sdp: str) -> str:
+    """The answer with ``usedtx=1`` on Opus: the browser's encoder then sends about one packet
+    in 400 ms instead of 50 a second while the candidate is silent (the receive path costs per
+    packet; audio sampling cuts 3 s chunks of what arrives, and silence holds no voice). The
+    parameter only asks the remote sender; aiortc's own decoder needs nothing."""
+    lines = sdp.splitlines()
+    opus: set[str] = set()
+    for line in lines:
+        bits = line.split()
+        if (
+            len(bits) == 2
+            and bits[0].startswith("a=rtpmap:")
+            and bits[1].lower().startswith("opus/")
+        ):
+            opus.add(bits[0].removeprefix("a=rtpmap:"))
+    with_fmtp = {
+        line.split()[0].removeprefix("a=fmtp:") for line in lines if line.startswith("a=fmtp:")
+    }
+    out = []
+    for line in lines:
+        bits = line.split()
+        if (
+            bits
+            and bits[0].startswith("a=fmtp:")
+            and bits[0].removeprefix("a=fmtp:") in opus
+            and "usedtx=" not in line
+        ):
+            line += ";usedtx=1"
+        out.append(line)
+        if bits and bits[0].startswith("a=rtpmap:"):
+            payload_type = bits[0].removeprefix("a=rtpmap:")
+            if payload_type in opus and payload_type not in with_fmtp:  # aiortc writes none
+                out.append(f"a=fmtp:{payload_type} usedtx=1")
+    return "\r\n".join(out) + "\r\n"
+
+
 def jpeg_of(frame: Any) -> bytes:
     """Encode a decoded ``av.VideoFrame`` of any size as JPEG (CPU work: run it in a thread)."""
     image = frame.to_image()

@@ -16,40 +16,34 @@ voice plays on the answer's audio track, pre-negotiated as sendrecv, while on).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
-import json
 import logging
-import time
 from typing import Any
 
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
-from aiortc.contrib.media import MediaBlackhole
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from core import ratelimit
 from exams import statuses
 from exams.models import Attempt
 from proctoring import audio_sampling, events, live, media, pairing, sampling
+from proctoring.signalling import (
+    CLOSE_FORBIDDEN,
+    CLOSE_TOO_MANY,
+    MAX_CONNECTS_PER_MINUTE,
+    MAX_SDP_CHARS,
+    PeerSignallingConsumer,
+)
 
 logger = logging.getLogger(__name__)
 
-CLOSE_FORBIDDEN = 4403
-CLOSE_TOO_MANY = 4429
-MAX_MESSAGES_PER_10S = 60  # an offer and a few dozen trickled candidates per (re)connection
-MAX_CONNECTS_PER_MINUTE = 30
-MAX_SDP_CHARS = 20_000
-MAX_CANDIDATE_CHARS = 500
 
-
-class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
+class ViewSignallingConsumer(PeerSignallingConsumer):
     attempt_id: int
     view: int
     room_id: int | None = None
-    pc: RTCPeerConnection | None = None
     connected = False
     _pairing_id: int | None = None  # view 2: the phone's pairing (a newer phone replaces it)
     live_view: live.LiveView | None = None  # this peer's tracks, once it answered an offer
@@ -57,9 +51,7 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
         self.attempt_id, self.view = int(kwargs["attempt_id"]), int(kwargs["view"])
-        self._window_start, self._window_count = time.monotonic(), 0
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._sinks: list[MediaBlackhole] = []
+        self.start_signalling()
         self.room_id = await self._room_of_own_attempt()
         if self.room_id is None:
             await self.close(code=CLOSE_FORBIDDEN)
@@ -82,35 +74,10 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(
                 pairing.phone_group(self.attempt_id), self.channel_name
             )
-        for task in list(getattr(self, "_tasks", ())):
-            task.cancel()
-        for sink in getattr(self, "_sinks", ()):
-            await sink.stop()
         if self.live_view is not None:
             await live.remove_view(self.live_view)
-        if self.pc is not None:
-            await self.pc.close()
-            self.pc = None
+        await self.end_signalling()
         await self._set_connected(False)
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self._within_rate():
-            await self.close(code=CLOSE_TOO_MANY)
-            return
-        try:
-            message = json.loads(text_data or "")
-        except ValueError:
-            await self._error("bad_json")
-            return
-        kind = message.get("type") if isinstance(message, dict) else None
-        if kind == "offer":
-            await self._offer(message)
-        elif kind == "candidate":
-            await self._candidate(message)
-        elif kind == "ping":
-            await self.send_json({"type": "pong"})
-        else:
-            await self._error("unknown_type")
 
     async def _offer(self, message: dict[str, Any]) -> None:
         sdp = message.get("sdp")
@@ -125,7 +92,8 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
         pc.on("track", lambda track: self._on_track(view, track))
         pc.on("connectionstatechange", lambda: self._on_state(pc))
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(media.allowed_sdp(sdp), "offer"))
+            offer = media.receive_only_sdp(media.allowed_sdp(sdp))
+            await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
             if not any(t.kind == "video" for t in pc.getTransceivers()):
                 raise ValueError("the offer carries no video")
             if self.view == 1 and any(t.kind == "audio" for t in pc.getTransceivers()):
@@ -140,33 +108,11 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
             await self._error("bad_sdp")
             return
         self.pc = pc
-        await self.send_json({"type": "answer", "sdp": pc.localDescription.sdp})
+        await self.send_json(
+            {"type": "answer", "sdp": media.with_opus_dtx(pc.localDescription.sdp)}
+        )
         self.live_view = view
         await live.add_view(view)  # after the answer: a "focus" or "talk" message follows it
-
-    async def _candidate(self, message: dict[str, Any]) -> None:
-        line, mid, index = (
-            message.get("candidate"),
-            message.get("sdpMid"),
-            message.get("sdpMLineIndex"),
-        )
-        if (
-            self.pc is None
-            or not isinstance(line, str)
-            or len(line) > MAX_CANDIDATE_CHARS
-            or not (mid is None or isinstance(mid, str))
-            or not (index is None or (isinstance(index, int) and 0 <= index < 16))
-        ):
-            await self._error("bad_candidate")
-            return
-        if not line:  # end of candidates
-            return
-        try:
-            candidate = media.parse_candidate(line, mid, index)
-            if candidate is not None:
-                await self.pc.addIceCandidate(candidate)
-        except ValueError:
-            await self._error("bad_candidate")
 
     def _on_track(self, view: live.LiveView, track: MediaStreamTrack) -> None:
         # Every track is consumed (pitfall 5). The view's first video and first audio are read
@@ -204,11 +150,6 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
         else:
             self._drain(track)
 
-    def _drain(self, track: MediaStreamTrack) -> None:
-        sink = media.drain(track)
-        self._sinks.append(sink)
-        self._spawn(sink.start())
-
     def _on_state(self, pc: RTCPeerConnection) -> None:
         state = pc.connectionState
         if state == "connected":
@@ -216,13 +157,11 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
         elif state in ("failed", "closed"):
             self._spawn(self._set_connected(False))
 
-    def _spawn(self, coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def _store(self, jpeg: bytes, captured_at: dt.datetime) -> int | None:
-        return await database_sync_to_async(sampling.store_frame)(
+        # Not on the consumers' one shared database thread (thread_sensitive=False): with many
+        # views, frames queued behind each other's writes there and delayed view-state writes
+        # and disconnects; store_frame is self-contained (its own transaction).
+        return await database_sync_to_async(sampling.store_frame, thread_sensitive=False)(
             self.attempt_id, self.view, jpeg, captured_at
         )
 
@@ -246,7 +185,7 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
             # Stored (the console's snapshot reads it), published only on a real change, and
             # the phone's loss while answering raises an alert (events.record_view_state).
             await database_sync_to_async(events.record_view_state)(
-                self.attempt_id, self.view, connected
+                self.attempt_id, self.view, connected, media_process=settings.MEDIA_PROCESS_ID
             )
         except Exception:  # view state is a notification: its failure never breaks the media
             logger.exception("view state of attempt %s not recorded", self.attempt_id)
@@ -262,16 +201,6 @@ class ViewSignallingConsumer(AsyncJsonWebsocketConsumer):
         """Another phone used a newer code for this attempt: this one stops (view2.js says so)."""
         if event.get("pairing") != self._pairing_id:
             await self.close(code=pairing.CLOSE_REPLACED)
-
-    async def _error(self, code: str) -> None:
-        await self.send_json({"type": "error", "code": code})
-
-    def _within_rate(self) -> bool:
-        now = time.monotonic()
-        if now - self._window_start > 10:
-            self._window_start, self._window_count = now, 0
-        self._window_count += 1
-        return self._window_count <= MAX_MESSAGES_PER_10S
 
     @database_sync_to_async
     def _room_of_own_attempt(self) -> int | None:

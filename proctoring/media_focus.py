@@ -28,16 +28,12 @@ to play it), ``error``, ``pong``.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-import time
 from typing import Any
 
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
-from aiortc.contrib.media import MediaBlackhole, MediaRelay
+from aiortc.contrib.media import MediaRelay
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from audit.services import record
 from centres.models import Room
@@ -45,13 +41,13 @@ from core import ratelimit
 from exams import statuses
 from exams.models import Attempt
 from proctoring import live, media
-from proctoring.media_consumers import (
+from proctoring.signalling import (
     CLOSE_FORBIDDEN,
     CLOSE_TOO_MANY,
-    MAX_CANDIDATE_CHARS,
     MAX_CONNECTS_PER_MINUTE,
-    MAX_MESSAGES_PER_10S,
     MAX_SDP_CHARS,
+    Handler,
+    PeerSignallingConsumer,
 )
 
 logger = logging.getLogger(__name__)
@@ -60,20 +56,17 @@ VIEWS = (1, 2)
 LAYOUT = ("video", "audio", "video", "audio")  # the m-lines of the page's offer, in order
 
 
-class FocusSignallingConsumer(AsyncJsonWebsocketConsumer):
+class FocusSignallingConsumer(PeerSignallingConsumer):
     attempt_id: int
     room_id: int | None = None
-    pc: RTCPeerConnection | None = None
     opened = False  # registered with proctoring.live
 
     async def connect(self) -> None:
         self.attempt_id = int(self.scope["url_route"]["kwargs"]["attempt_id"])
-        self._window_start, self._window_count = time.monotonic(), 0
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.start_signalling()
         self._slots: dict[tuple[int, str], media.SwitchTrack] = {}
         self._voice_source: MediaStreamTrack | None = None
         self._voice_relay = MediaRelay()
-        self._sinks: list[MediaBlackhole] = []
         self.room_id = await self._room_if_may_watch()
         if self.room_id is None:
             await self.close(code=CLOSE_FORBIDDEN)
@@ -89,36 +82,12 @@ class FocusSignallingConsumer(AsyncJsonWebsocketConsumer):
         if self.opened:
             self.opened = False
             await live.close_focus(self.attempt_id, self)
-        for task in list(getattr(self, "_tasks", ())):
-            task.cancel()
-        for sink in getattr(self, "_sinks", ()):
-            await sink.stop()
         for slot in getattr(self, "_slots", {}).values():
             slot.stop()
-        if self.pc is not None:
-            await self.pc.close()
-            self.pc = None
+        await self.end_signalling()
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self._within_rate():
-            await self.close(code=CLOSE_TOO_MANY)
-            return
-        try:
-            message = json.loads(text_data or "")
-        except ValueError:
-            await self._error("bad_json")
-            return
-        kind = message.get("type") if isinstance(message, dict) else None
-        if kind == "offer":
-            await self._offer(message)
-        elif kind == "candidate":
-            await self._candidate(message)
-        elif kind == "talk":
-            await self._talk(message)
-        elif kind == "ping":
-            await self.send_json({"type": "pong"})
-        else:
-            await self._error("unknown_type")
+    def handlers(self) -> dict[str, Handler]:
+        return {**super().handlers(), "talk": self._talk}
 
     # --- proctoring.live.Focus --------------------------------------------------------------
 
@@ -178,30 +147,6 @@ class FocusSignallingConsumer(AsyncJsonWebsocketConsumer):
         await self._send_views()
         self._spawn(self._audit("proctoring.focus_opened"))
 
-    async def _candidate(self, message: dict[str, Any]) -> None:
-        line, mid, index = (
-            message.get("candidate"),
-            message.get("sdpMid"),
-            message.get("sdpMLineIndex"),
-        )
-        if (
-            self.pc is None
-            or not isinstance(line, str)
-            or len(line) > MAX_CANDIDATE_CHARS
-            or not (mid is None or isinstance(mid, str))
-            or not (index is None or (isinstance(index, int) and 0 <= index < 16))
-        ):
-            await self._error("bad_candidate")
-            return
-        if not line:  # end of candidates
-            return
-        try:
-            candidate = media.parse_candidate(line, mid, index)
-            if candidate is not None:
-                await self.pc.addIceCandidate(candidate)
-        except ValueError:
-            await self._error("bad_candidate")
-
     async def _talk(self, message: dict[str, Any]) -> None:
         on = message.get("on")
         if not isinstance(on, bool):
@@ -225,11 +170,6 @@ class FocusSignallingConsumer(AsyncJsonWebsocketConsumer):
         else:
             self._drain(track)
 
-    def _drain(self, track: MediaStreamTrack) -> None:
-        sink = media.drain(track)
-        self._sinks.append(sink)
-        self._spawn(sink.start())
-
     def _on_state(self, pc: RTCPeerConnection) -> None:
         if pc.connectionState == "connected":
             self._spawn(self.send_json({"type": "connected"}))
@@ -239,21 +179,6 @@ class FocusSignallingConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(
             {"type": "views", "views": {str(view): view in views for view in VIEWS}}
         )
-
-    def _spawn(self, coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _error(self, code: str) -> None:
-        await self.send_json({"type": "error", "code": code})
-
-    def _within_rate(self) -> bool:
-        now = time.monotonic()
-        if now - self._window_start > 10:
-            self._window_start, self._window_count = now, 0
-        self._window_count += 1
-        return self._window_count <= MAX_MESSAGES_PER_10S
 
     async def _audit(self, action: str) -> None:
         """Watching a candidate up close and speaking to them are audited (personal data)."""

@@ -116,3 +116,22 @@ def install_shutdown_hook() -> bool:
     reactor.addSystemEventTrigger("after", "shutdown", _exit_watchdog)
     _installed = True
     return True
+
+
+def forget_own_views() -> None:
+    """At start: the views this process held before a crash or restart are down (it holds no
+    peer yet), so the proctors are told at once instead of seeing them connected until the pages
+    come back. A database that is not reachable yet only delays this, never the start."""
+    from django.conf import settings
+
+    from proctoring import events
+
+    try:
+        count = events.forget_views_of(settings.MEDIA_PROCESS_ID)
+    except Exception:
+        logger.exception("the views of media process %s were not reset", settings.MEDIA_PROCESS_ID)
+        return
+    if count:
+        logger.info(
+            "media process %s started: %s views marked lost", settings.MEDIA_PROCESS_ID, count
+        )

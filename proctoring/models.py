@@ -278,6 +278,9 @@ class ViewState(models.Model):
     view = models.PositiveSmallIntegerField(_("view"))
     connected = models.BooleanField(_("connected"))
     changed_at = models.DateTimeField(_("changed at"))
+    # The media process that holds the connected view (``MEDIA_PROCESS_ID``): a process that
+    # starts again holds no peers, so it marks its own views lost (``events.forget_views_of``).
+    media_process = models.CharField(_("media process"), max_length=100, blank=True)
 
     class Meta:
         constraints = [

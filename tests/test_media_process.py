@@ -36,6 +36,7 @@ from proctoring.management.commands.bench_media import (
 )
 from tests.conftest import candidate_client
 from tests.personas import Personas, answering
+from tests.processes import subprocess_database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -54,7 +55,7 @@ def media_process(tmp_path: Path) -> Iterator[Any]:
     env = media_env(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+            "DATABASE_URL": subprocess_database_url(database),
             "REDIS_URL": settings.REDIS_URL,
             "LOG_LEVEL": "INFO",
         }

@@ -594,3 +594,31 @@ def test_the_room_page_offers_the_actions_to_the_rooms_staff_only(personas: Pers
     for part in ('id="warn-form"', 'id="end-form"', 'id="broadcast-form"', "js/focus.js"):
         assert part in html
     assert staff_client(personas.pete).get(path).status_code == 404
+
+
+async def test_a_restarted_media_process_marks_its_own_views_lost_and_no_others(
+    personas: Personas,
+) -> None:
+    carol = await sync_to_async(start)(personas, "carol")
+    dave = await sync_to_async(start)(personas, "dave")
+    record = sync_to_async(events.record_view_state)
+    await record(carol.pk, 1, True, media_process="media-a")
+    await record(carol.pk, 2, True, media_process="media-a")
+    await record(dave.pk, 1, True, media_process="media-b")
+    console = await room_console(personas.room_a.pk, personas.paula)
+
+    # media-a crashed and starts again: it holds no peer, so its views are down until the
+    # pages reconnect; media-b's candidate is untouched.
+    assert await sync_to_async(events.forget_views_of)("media-a") == 2
+    lost = [await next_of(console, "view.changed") for _ in range(2)]
+    assert {(e["attempt"], e["view"], e["connected"]) for e in lost} == {
+        (carol.pk, 1, False),
+        (carol.pk, 2, False),
+    }
+    dave_view = await sync_to_async(ViewState.objects.get)(attempt=dave, view=1)
+    assert dave_view.connected and dave_view.media_process == "media-b"
+    # The phone went down while answering: the proctor is alerted.
+    assert await sync_to_async(
+        Alert.objects.filter(attempt=carol, kind=AlertKind.SECOND_VIEW_LOST, status="open").exists
+    )()
+    await console.disconnect()

@@ -7,6 +7,7 @@ Backends (database, channel layer, broker, cache, storage) are chosen in ``dev``
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +294,9 @@ WEBRTC_ICE_LOOPBACK_ONLY = env_bool("WEBRTC_ICE_LOOPBACK_ONLY", False)
 WEBRTC_SAMPLE_EVERY_SECONDS = env_float("WEBRTC_SAMPLE_EVERY_SECONDS", 5.0)
 # A small JPEG of each live view goes to the proctors' grid this often (view.thumbnail events).
 WEBRTC_THUMBNAIL_EVERY_SECONDS = env_float("WEBRTC_THUMBNAIL_EVERY_SECONDS", 1.0)
+# The name of this media process, recorded with the views it holds, so that on a restart it marks
+# exactly its own views lost. Give each media process of a machine its own (e.g. host:port).
+MEDIA_PROCESS_ID = env_str("MEDIA_PROCESS_ID", socket.gethostname())
 # A chunk of the candidate's microphone (view 1) goes to voice activity detection this often, and
 # how long it is (R-PROC-3; proctoring.audio_sampling).
 WEBRTC_AUDIO_EVERY_SECONDS = env_float("WEBRTC_AUDIO_EVERY_SECONDS", 10.0)

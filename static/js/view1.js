@@ -18,6 +18,11 @@
   };
   const CAPPED_FRAMERATE = 5;
   const FULL_FRAMERATE = 15;
+  // Bit rate caps: the media process's receive cost is per packet, and an uncapped browser
+  // ramps up to what the link takes; evidence frames and thumbnails need far less. Lifted with
+  // the frame rate while a proctor focuses on this candidate.
+  const CAPPED_BITRATE = 300000;
+  const FULL_BITRATE = 1000000;
   const SCALE_DOWN = 1;
   const OPEN_TIMEOUT = 10000; // a socket that never opens (a dead host drops packets) is retried
   const CONNECT_TIMEOUT = 20000; // and so is a peer that never connects
@@ -68,6 +73,7 @@
       if (!parameters.encodings || !parameters.encodings.length) parameters.encodings = [{}];
       for (const encoding of parameters.encodings) {
         encoding.maxFramerate = focused ? FULL_FRAMERATE : CAPPED_FRAMERATE;
+        encoding.maxBitrate = focused ? FULL_BITRATE : CAPPED_BITRATE;
         encoding.scaleResolutionDownBy = SCALE_DOWN;
       }
       try { await sender.setParameters(parameters); } catch (error) { /* keep the defaults */ }

@@ -16,6 +16,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.processes import subprocess_database_url
+
 BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Headless Chromium on a machine with no network: no background traffic, no sandbox as root.
@@ -51,17 +53,6 @@ def wait_until_up(url: str, processes: list[subprocess.Popen], seconds: float = 
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up in {seconds} s")
-
-
-def subprocess_database_url(name: str) -> str:
-    """A DATABASE_URL for the live processes that reaches the test database the way this process
-    does: over TCP, or through PostgreSQL's Unix socket inside bin/in-loopback-netns."""
-    params = connection.settings_dict
-    socket_dir = (params.get("OPTIONS") or {}).get("host")
-    if socket_dir:
-        return f"postgres://{params['USER'] or 'postgres'}@/{name}?host={socket_dir}"
-    host, port = params["HOST"] or "127.0.0.1", params["PORT"] or "5432"
-    return f"postgres://{params['USER'] or 'postgres'}@{host}:{port}/{name}"
 
 
 class LivePlatform:

@@ -8,7 +8,8 @@ import pytest
 
 from exams.models import Answer, Attempt
 from exams.statuses import AttemptStatus
-from tests.personas import FORMAL_PASSCODE, PASSWORD, Personas
+from tests.browser.flows import staff_sign_in
+from tests.personas import FORMAL_PASSCODE, Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,10 +20,7 @@ def test_a_candidate_sits_the_exam_and_the_proctor_watches_it_live(
     proctor = browser.new_context(
         locale="zh-CN", viewport={"width": 1280, "height": 800}
     ).new_page()
-    proctor.goto(f"{live_url}/accounts/sign-in/")
-    proctor.fill("#id_username", "paula")
-    proctor.fill("#id_password", PASSWORD)
-    proctor.click("button[type=submit]")
+    staff_sign_in(proctor, live_url, "paula")
     proctor.click(f"a[href='/proctor/rooms/{personas.room_a.pk}/']")
     proctor.wait_for_selector("#connection[data-state=live]")
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.personas import FORMAL_PASSCODE, PASSWORD, Personas
+from tests.browser.flows import sign_the_commitment, staff_sign_in
+from tests.personas import Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,24 +50,14 @@ def test_a_proctor_watches_a_candidate_in_focus_and_they_talk(
     page = media_browser.new_context(
         locale="zh-CN", viewport={"width": 1024, "height": 700}
     ).new_page()
-    page.goto(f"{live_url}/exam/sign-in/")
-    page.fill("#id_id_number", personas.carol.id_number)
-    page.fill("#id_passcode", FORMAL_PASSCODE)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/exam/info/")
-    page.click("main button.primary")
-    page.wait_for_url("**/exam/commitment/")
-    page.click("button[value=accept]")
+    sign_the_commitment(page, live_url, personas.carol.id_number)
     page.wait_for_selector("fieldset.question")
     page.wait_for_selector("#view1-status[data-state=connected]", timeout=20000)
 
     proctor = media_browser.new_context(
         locale="zh-CN", viewport={"width": 1366, "height": 768}
     ).new_page()
-    proctor.goto(f"{live_url}/accounts/sign-in/")
-    proctor.fill("#id_username", "paula")
-    proctor.fill("#id_password", PASSWORD)
-    proctor.click("button[type=submit]")
+    staff_sign_in(proctor, live_url, "paula")
     proctor.goto(f"{live_url}/proctor/rooms/{personas.room_a.pk}/")
     proctor.wait_for_selector("#connection[data-state=live]")
     tile = proctor.locator(".tile", has_text="Carol")

@@ -22,7 +22,8 @@ from exams.models import Attempt
 from exams.statuses import AttemptStatus
 from proctoring import alerts, events
 from proctoring.models import AlertKind, ProctorMessage, ProctorScreenshot
-from tests.personas import FORMAL_PASSCODE, PASSWORD, Personas
+from tests.browser.flows import sign_the_commitment, staff_sign_in
+from tests.personas import Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,14 +48,7 @@ def test_a_proctor_warns_a_candidate_then_ends_the_exam(
     personas: Personas, live_url: str, browser, screenshot
 ) -> None:
     page = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 700}).new_page()
-    page.goto(f"{live_url}/exam/sign-in/")
-    page.fill("#id_id_number", personas.carol.id_number)
-    page.fill("#id_passcode", FORMAL_PASSCODE)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/exam/info/")
-    page.click("main button.primary")
-    page.wait_for_url("**/exam/commitment/")
-    page.click("button[value=accept]")
+    sign_the_commitment(page, live_url, personas.carol.id_number)
     page.wait_for_selector("fieldset.question")
     page.wait_for_selector("#attempt-channel[data-state=live]", state="attached")
 
@@ -62,10 +56,7 @@ def test_a_proctor_warns_a_candidate_then_ends_the_exam(
     proctor = browser.new_context(
         locale="zh-CN", viewport={"width": 1366, "height": 768}
     ).new_page()
-    proctor.goto(f"{live_url}/accounts/sign-in/")
-    proctor.fill("#id_username", "paula")
-    proctor.fill("#id_password", PASSWORD)
-    proctor.click("button[type=submit]")
+    staff_sign_in(proctor, live_url, "paula")
     proctor.goto(f"{live_url}/proctor/rooms/{personas.room_a.pk}/")
     proctor.wait_for_selector("#connection[data-state=live]")
     proctor.locator(".tile", has_text="Carol").locator(".tile-open").click()

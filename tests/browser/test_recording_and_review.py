@@ -20,7 +20,8 @@ import pytest
 from django.utils import timezone
 
 from proctoring.models import Alert, AlertKind, AlertStatus, RecordingSegment, Severity
-from tests.personas import FORMAL_PASSCODE, PASSWORD, Personas
+from tests.browser.flows import sign_the_commitment, staff_sign_in
+from tests.personas import Personas
 
 pytestmark = [
     pytest.mark.browser,
@@ -63,14 +64,7 @@ def test_the_answer_page_records_and_the_proctor_reviews_it(
     settings.MEDIA_ROOT = _recording_settings
     candidate = media_browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 700})
     page = candidate.new_page()
-    page.goto(f"{live_url}/exam/sign-in/")
-    page.fill("#id_id_number", personas.carol.id_number)
-    page.fill("#id_passcode", FORMAL_PASSCODE)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/exam/info/")
-    page.click("main button.primary")
-    page.wait_for_url("**/exam/commitment/")
-    page.click("button[value=accept]")
+    sign_the_commitment(page, live_url, personas.carol.id_number)
     page.wait_for_selector("fieldset.question")
     page.wait_for_function("window.ProctorRecorder && window.ProctorRecorder.stats.uploaded >= 1")
 
@@ -133,10 +127,7 @@ def test_the_answer_page_records_and_the_proctor_reviews_it(
     proctor = media_browser.new_context(
         locale="zh-CN", viewport={"width": 1280, "height": 800}
     ).new_page()
-    proctor.goto(f"{live_url}/accounts/sign-in/")
-    proctor.fill("#id_username", "paula")
-    proctor.fill("#id_password", PASSWORD)
-    proctor.click("button[type=submit]")
+    staff_sign_in(proctor, live_url, "paula")
     proctor.goto(f"{live_url}/proctor/attempts/{attempt.pk}/review/")
     assert "Carol" in proctor.inner_text("h1")
     # (the live vision worker may add alerts of its own from the real video: find this one)

@@ -14,7 +14,8 @@ import pytest
 from exams.models import Attempt, Exam
 from exams.statuses import AttemptStatus
 from proctoring.models import PhonePairing, RecordingSegment, ViewState
-from tests.personas import FORMAL_PASSCODE, PASSWORD, Personas
+from tests.browser.flows import sign_the_commitment, staff_sign_in, wait_for
+from tests.personas import Personas
 from vision.models import EvidenceFrame
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,14 +60,6 @@ OPEN_FOCUS = """async (url) => {
 }"""
 
 
-def wait_for(predicate, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.25)
-
-
 def test_the_phone_pairs_by_qr_streams_view_two_and_the_exam_goes_on(
     personas: Personas, live_platform, media_browser, screenshot
 ) -> None:
@@ -76,14 +69,7 @@ def test_the_phone_pairs_by_qr_streams_view_two_and_the_exam_goes_on(
     page = media_browser.new_context(
         locale="zh-CN", viewport={"width": 1024, "height": 700}
     ).new_page()
-    page.goto(f"{live_url}/exam/sign-in/")
-    page.fill("#id_id_number", personas.carol.id_number)
-    page.fill("#id_passcode", FORMAL_PASSCODE)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/exam/info/")
-    page.click("main button.primary")
-    page.wait_for_url("**/exam/commitment/")
-    page.click("button[value=accept]")
+    sign_the_commitment(page, live_url, personas.carol.id_number)
     page.wait_for_url("**/exam/second-view/")
 
     # The QR code and its link as text; the page waits for the phone without reloading.
@@ -137,10 +123,7 @@ def test_the_phone_pairs_by_qr_streams_view_two_and_the_exam_goes_on(
 
     # A proctor opens the candidate in focus: the phone lifts its frame-rate cap until it closes.
     proctor = media_browser.new_context(locale="zh-CN").new_page()
-    proctor.goto(f"{live_url}/accounts/sign-in/")
-    proctor.fill("#id_username", "paula")
-    proctor.fill("#id_password", PASSWORD)
-    proctor.click("button[type=submit]")
+    staff_sign_in(proctor, live_url, "paula")
     proctor.wait_for_url(f"{live_url}/**")
     proctor.evaluate(OPEN_FOCUS, f"{live_platform.media_ws}/ws/media/focus/{attempt.pk}/")
     phone.wait_for_selector("#phone[data-focus=on]", timeout=15000)

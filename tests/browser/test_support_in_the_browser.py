@@ -8,7 +8,8 @@ import pytest
 
 from support.models import DeviceCheck, Message
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.personas import FORMAL_PASSCODE, PASSWORD, Personas
+from tests.browser.flows import staff_sign_in
+from tests.personas import FORMAL_PASSCODE, Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,10 +28,7 @@ def test_a_candidate_chats_with_support_from_the_exam_pages(
     personas: Personas, live_url: str, browser, screenshot
 ) -> None:
     staff = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800}).new_page()
-    staff.goto(f"{live_url}/accounts/sign-in/")
-    staff.fill("#id_username", "sam")
-    staff.fill("#id_password", PASSWORD)
-    staff.click("button[type=submit]")
+    staff_sign_in(staff, live_url, "sam")
     staff.goto(f"{live_url}/support/")
     staff.wait_for_selector("#queue-state[data-state=live]")
 

@@ -6,23 +6,16 @@ the process is back (issue 5, "Done means"). Runs inside bin/in-loopback-netns (
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from django.utils import timezone
 
 from exams.models import Answer, Attempt
-from tests.personas import FORMAL_PASSCODE, PASSWORD, Personas
+from proctoring.models import RecordingSegment
+from tests.browser.flows import sign_the_commitment, staff_sign_in, wait_for
+from tests.personas import Personas
 from vision.models import EvidenceFrame
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.25)
 
 
 def test_view_one_streams_survives_a_media_crash_and_comes_back(
@@ -32,24 +25,14 @@ def test_view_one_streams_survives_a_media_crash_and_comes_back(
     proctor = media_browser.new_context(
         locale="zh-CN", viewport={"width": 1280, "height": 800}
     ).new_page()
-    proctor.goto(f"{live_url}/accounts/sign-in/")
-    proctor.fill("#id_username", "paula")
-    proctor.fill("#id_password", PASSWORD)
-    proctor.click("button[type=submit]")
+    staff_sign_in(proctor, live_url, "paula")
     proctor.goto(f"{live_url}/proctor/rooms/{personas.room_a.pk}/")
     proctor.wait_for_selector("#connection[data-state=live]")
 
     page = media_browser.new_context(
         locale="zh-CN", viewport={"width": 1024, "height": 700}
     ).new_page()
-    page.goto(f"{live_url}/exam/sign-in/")
-    page.fill("#id_id_number", personas.carol.id_number)
-    page.fill("#id_passcode", FORMAL_PASSCODE)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/exam/info/")
-    page.click("main button.primary")
-    page.wait_for_url("**/exam/commitment/")
-    page.click("button[value=accept]")
+    sign_the_commitment(page, live_url, personas.carol.id_number)
     page.wait_for_selector("fieldset.question")
 
     # The camera reaches the media process, and the proctor's tile says so.
@@ -62,6 +45,7 @@ def test_view_one_streams_survives_a_media_crash_and_comes_back(
     screenshot(page, "streaming")
 
     # The media process crashes: the page notices, the proctor is told, answering goes on.
+    crashed_at = timezone.now()
     live_platform.kill_media()
     page.wait_for_selector("#view1-status[data-state=lost]", timeout=15000)
     proctor.wait_for_selector(".tile[data-view1=lost]", timeout=15000)
@@ -76,3 +60,9 @@ def test_view_one_streams_survives_a_media_crash_and_comes_back(
     proctor.wait_for_selector(".tile[data-view1=connected]", timeout=15000)
     before = EvidenceFrame.objects.filter(attempt=attempt, view=1).count()
     wait_for(lambda: EvidenceFrame.objects.filter(attempt=attempt, view=1).count() > before)
+
+    # The recording never depended on the media process: recorded in the browser and uploaded
+    # to the web process, it has what came before the crash and what came while it was down.
+    segments = RecordingSegment.objects.filter(attempt=attempt, view=1)
+    wait_for(lambda: segments.filter(started_at__lt=crashed_at).exists(), seconds=30)
+    wait_for(lambda: segments.filter(started_at__gt=crashed_at).exists(), seconds=30)

@@ -1,0 +1,40 @@
+"""Steps the browser tests share: signing in and walking a candidate to the paper's threshold."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.personas import FORMAL_PASSCODE, PASSWORD
+
+
+def staff_sign_in(page: Any, live_url: str, username: str) -> None:
+    page.goto(f"{live_url}/accounts/sign-in/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def sign_the_commitment(
+    page: Any, live_url: str, id_number: str, passcode: str = FORMAL_PASSCODE
+) -> None:
+    """Sign in as a candidate, confirm the information and sign the commitment letter; the page
+    then goes on to whatever the exam requires next (the paper, the phone step…)."""
+    page.goto(f"{live_url}/exam/sign-in/")
+    page.fill("#id_id_number", id_number)
+    page.fill("#id_passcode", passcode)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/exam/info/")
+    page.click("main button.primary")
+    page.wait_for_url("**/exam/commitment/")
+    page.click("button[value=accept]")
+
+
+def wait_for(predicate: Callable[[], object], seconds: float = 20.0) -> None:
+    """Poll the database (or anything) until ``predicate`` holds."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.25)
