@@ -30,6 +30,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Each test's candidate and proctor are windows of one browser: one would hide the other
+    # (visibilityState "hidden", timers throttled), as two people's screens never do.
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+    "--disable-background-timer-throttling",
 ]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
