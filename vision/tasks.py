@@ -133,6 +133,18 @@ def analyze_audio(chunk_id: int) -> float | None:
     return float(result["voiced_ratio"])
 
 
+@shared_task(name="vision.analyze_segment_audio", **RETRY)
+def analyze_segment_audio(segment_id: int) -> float | None:
+    """Voice detection on a stored view-1 recording segment (proctoring.segment_audio): the
+    microphone reaches the server live only while a proctor has the candidate in focus."""
+    from proctoring import segment_audio
+
+    chunk_id = segment_audio.chunk_of_segment(segment_id)
+    if chunk_id is None:
+        return None
+    return analyze_audio(chunk_id)
+
+
 @shared_task(name="vision.purge_enrolment_images", **RETRY)
 def purge_enrolment_images() -> int:
     return services.purge_enrolment_images()

@@ -148,6 +148,17 @@
     timers.push(setTimeout(() => { if (pc.connectionState !== "connected") end(); },
       CONNECT_TIMEOUT));
     stream.getTracks().forEach((track) => pc.addTrack(track, stream));
+    // The microphone goes to the server only while a proctor has this candidate in focus (to
+    // listen and talk): voice detection reads the recording instead (proctoring/segment_audio.py),
+    // and 50 Opus packets a second cost the media process ~2 % of a core per candidate. The
+    // audio transceiver stays negotiated sendrecv: the proctor's voice comes back on it.
+    const mic = pc.getSenders().find((sender) => sender.track && sender.track.kind === "audio");
+    const micTrack = mic ? mic.track : null;
+    const sendMic = async (on) => {
+      if (!mic) return;
+      try { await mic.replaceTrack(on ? micTrack : null); } catch (error) { /* closed */ }
+    };
+    sendMic(false);
     pc.addEventListener("track", (event) => {
       if (event.track.kind !== "audio") return;
       voice.srcObject = new MediaStream([event.track]);
@@ -184,6 +195,7 @@
         backoff = 1000;
       } else if (message.type === "focus") {
         focused = Boolean(message.on);
+        await sendMic(focused);
         await capSenders(pc);
       } else if (message.type === "talk") {
         talk(Boolean(message.on));

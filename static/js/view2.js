@@ -88,6 +88,13 @@
     try { await sender.setParameters(parameters); } catch (error) { /* keep the defaults */ }
   }
 
+  async function sendMic(peer, on) {
+    const sender = senders.audio;
+    const track = stream && stream.getAudioTracks()[0];
+    if (!sender || !track || peer.connectionState === "closed") return;
+    try { await sender.replaceTrack(on ? track : null); } catch (error) { /* closed */ }
+  }
+
   function startRecorder() {
     const uploadUrl = root.dataset.uploadUrl;
     if (!window.ProctorRecorder || !uploadUrl || !stream) return;
@@ -170,6 +177,9 @@
     const peer = pc;
     const ws = socket;
     stream.getTracks().forEach((track) => { senders[track.kind] = peer.addTrack(track, stream); });
+    // The microphone is sent only while a proctor has the candidate in focus (the server only
+    // plays it to that proctor; the recording keeps it all): no Opus packets otherwise.
+    sendMic(peer, false);
     peer.addEventListener("icecandidate", (event) => {
       if (event.candidate && ws.readyState === 1) {
         ws.send(JSON.stringify({
@@ -205,6 +215,7 @@
       } else if (message.type === "focus") {
         focus = message.on === true;
         root.dataset.focus = focus ? "on" : "off";
+        await sendMic(peer, focus);
         await capSenders();
       } else if (message.type === "error" && FATAL_ERRORS.includes(message.code)) {
         retry(); // the offer was refused: start over with a fresh peer

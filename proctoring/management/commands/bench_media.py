@@ -5,9 +5,11 @@ proctor's room listening for alerts.
 What runs: one media process (Daphne, the settings of this command's environment, so
 ``config.settings.prod`` with the Redis channel layer and PostgreSQL for a production-like run),
 one Celery worker on the ``vision`` queue (as compose runs it: two processes, prefetch 1), and
-this process as the load generator: for each candidate a view-1 sender (640×360 VP8 at 5 fps with
-Opus audio, what view1.js sends after its frame-rate cap) and a view-2 sender (480×270 VP8 at
-3 fps, no audio, the phone), each an aiortc peer that replays a pre-encoded WebM
+this process as the load generator: for each candidate a view-1 sender (640×360 VP8 at 5 fps,
+what view1.js sends after its frame-rate cap, with an audio m-line negotiated sendrecv but no
+microphone sent, as the page does unless a proctor has the candidate in focus; Opus audio with
+``--microphone``) and a view-2 sender (480×270 VP8 at 3 fps, no audio, the phone), each an
+aiortc peer that replays a pre-encoded WebM
 (``MediaPlayer(decode=False)``: no encoding in the generator) through the real signalling
 WebSocket, signed in as the candidate by a session cookie. Every ``--alert-every``-th candidate's
 view 1 shows an empty room instead of the talking face, so the vision worker raises "left the
@@ -433,6 +435,10 @@ class ViewSender:
                     if c.mimeType == "video/VP8"
                 ]
                 transceiver.setCodecPreferences(vp8)
+        if self.view == 1 and not any(t.kind == "audio" for t in tracks):
+            # view1.js negotiates its audio sendrecv (the proctor's voice comes back on it) and
+            # sends the microphone only while in focus: an audio m-line with no track.
+            pc.addTransceiver("audio", direction="sendrecv")
         await pc.setLocalDescription(await pc.createOffer())
         await self._ws.send_json({"type": "offer", "sdp": pc.localDescription.sdp})
         async with asyncio.timeout(timeout):
@@ -562,7 +568,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--cache-dir", default=str(Path(settings.VAR_DIR) / "bench" / "media"))
         parser.add_argument(
-            "--no-audio", action="store_true", help="view 1 without a microphone track"
+            "--microphone",
+            action="store_true",
+            help="view 1 sends its microphone (Opus) all the time, as the page does only while a "
+            "proctor has the candidate in focus; without it view 1 negotiates audio but sends "
+            "none (voice detection then reads the recording, not the live stream)",
         )
         parser.add_argument(
             "--profile",
@@ -685,7 +695,7 @@ async def _run(
     for index, (attempt, cookie1, cookie2) in enumerate(attempts):
         alert = options["alert_every"] > 0 and index % options["alert_every"] == 0
         alerting += alert
-        clip = clips[("alert" if alert else "view1") + ("_silent" if options["no_audio"] else "")]
+        clip = clips[("alert" if alert else "view1") + ("" if options["microphone"] else "_silent")]
         senders.append(ViewSender(ws_base, attempt.pk, 1, cookie1, clip))
         if options["views"] == 2:
             senders.append(ViewSender(ws_base, attempt.pk, 2, cookie2, clips["view2"]))
