@@ -31,3 +31,19 @@ def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60) -> bool:
         cache.add(cache_key, 1, timeout=window_seconds + 1)
         count = 1
     return count <= limit
+
+
+class MessageWindow:
+    """Messages one WebSocket may send: at most ``limit`` per ``seconds`` (a fixed window kept
+    in the consumer, since it belongs to that one connection). A flood closes the socket."""
+
+    def __init__(self, limit: int, seconds: float = 10.0) -> None:
+        self.limit, self.seconds = limit, seconds
+        self._start, self._count = time.monotonic(), 0
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        if now - self._start > self.seconds:
+            self._start, self._count = now, 0
+        self._count += 1
+        return self._count <= self.limit

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -53,7 +52,7 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.attempt_id = int(self.scope["url_route"]["kwargs"]["attempt_id"])
-        self._window_start, self._window_count = time.monotonic(), 0
+        self._messages = ratelimit.MessageWindow(MAX_MESSAGES_PER_10S)
         status = await self._own_attempt_status()
         if status is None or status not in statuses.LIVE | {AttemptStatus.TERMINATED}:
             await self.close(code=CLOSE_FORBIDDEN)
@@ -84,7 +83,7 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
             self.group = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self._within_rate():
+        if not self._messages.allow():
             await self.close(code=CLOSE_TOO_MANY)
             return
         if text_data is None or len(text_data) > MAX_FRAME_CHARS:
@@ -153,13 +152,6 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
 
     async def _error(self, code: str) -> None:
         await self.send_json({"type": "error", "code": code})
-
-    def _within_rate(self) -> bool:
-        now = time.monotonic()
-        if now - self._window_start > 10:
-            self._window_start, self._window_count = now, 0
-        self._window_count += 1
-        return self._window_count <= MAX_MESSAGES_PER_10S
 
     def _view_states(self) -> list[tuple[int, bool]]:
         rows = ViewState.objects.filter(attempt_id=self.attempt_id).order_by("view")

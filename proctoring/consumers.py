@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from centres.models import Room
+from core import ratelimit
 from proctoring import events
 
 # Close codes in the 4000 range are the application's own (RFC 6455).
@@ -34,7 +34,7 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
-        self._window_start, self._window_count = time.monotonic(), 0
+        self._messages = ratelimit.MessageWindow(MAX_MESSAGES_PER_10S)
         if not await self._may_watch():
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -48,7 +48,7 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self._within_rate():
+        if not self._messages.allow():
             await self.close(code=CLOSE_TOO_MANY)
             return
         try:
@@ -92,13 +92,6 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
                 "connected": event["connected"],
             }
         )
-
-    def _within_rate(self) -> bool:
-        now = time.monotonic()
-        if now - self._window_start > 10:
-            self._window_start, self._window_count = now, 0
-        self._window_count += 1
-        return self._window_count <= MAX_MESSAGES_PER_10S
 
     async def _send_snapshot(self) -> None:
         snapshot = await database_sync_to_async(self._read_snapshot)()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection
 from aiortc.contrib.media import MediaBlackhole
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from core import ratelimit
 from proctoring import media
 
 # Close codes in the 4000 range are the application's own (RFC 6455).
@@ -39,7 +39,7 @@ class PeerSignallingConsumer(AsyncJsonWebsocketConsumer):
 
     def start_signalling(self) -> None:
         """Call first in ``connect``: the rate window, the tasks and sinks to end later."""
-        self._window_start, self._window_count = time.monotonic(), 0
+        self._messages = ratelimit.MessageWindow(MAX_MESSAGES_PER_10S)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sinks: list[MediaBlackhole] = []
 
@@ -51,7 +51,7 @@ class PeerSignallingConsumer(AsyncJsonWebsocketConsumer):
         raise NotImplementedError
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self._within_rate():
+        if not self._messages.allow():
             await self.close(code=CLOSE_TOO_MANY)
             return
         try:
@@ -116,10 +116,3 @@ class PeerSignallingConsumer(AsyncJsonWebsocketConsumer):
 
     async def _error(self, code: str) -> None:
         await self.send_json({"type": "error", "code": code})
-
-    def _within_rate(self) -> bool:
-        now = time.monotonic()
-        if now - self._window_start > 10:
-            self._window_start, self._window_count = now, 0
-        self._window_count += 1
-        return self._window_count <= MAX_MESSAGES_PER_10S

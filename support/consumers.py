@@ -9,13 +9,13 @@ changed, ``chat.closed``, ``queue.snapshot`` to the staff queue, and ``error`` w
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.roles import Role
+from core import ratelimit
 from support import chat, events
 from support.models import Conversation, is_support_staff
 from support.statuses import ConversationStatus
@@ -37,7 +37,7 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
 
     def _start(self) -> None:
         self.groups_joined = []
-        self._window_start, self._window_count = time.monotonic(), 0
+        self._messages = ratelimit.MessageWindow(MAX_FRAMES_PER_10S)
 
     async def _join(self, group: str) -> None:
         if group not in self.groups_joined:
@@ -53,15 +53,8 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
         for group in list(getattr(self, "groups_joined", [])):
             await self._leave(group)
 
-    def _within_rate(self) -> bool:
-        now = time.monotonic()
-        if now - self._window_start > 10:
-            self._window_start, self._window_count = now, 0
-        self._window_count += 1
-        return self._window_count <= MAX_FRAMES_PER_10S
-
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self._within_rate():
+        if not self._messages.allow():
             await self.close(code=CLOSE_TOO_MANY)
             return
         if text_data is None or len(text_data) > MAX_FRAME_CHARS:
