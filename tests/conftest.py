@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import inspect
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import Client
@@ -44,6 +47,42 @@ def _fresh_rate_limits() -> None:
     client = redis.Redis.from_url(settings.REDIS_URL)
     for key in client.scan_iter(match="*:rl:*", count=1000):
         client.delete(key)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every coroutine test ends the WebSocket applications it started (below)."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if inspect.iscoroutinefunction(function) and isinstance(item, pytest.Function):
+            item.fixturenames.append("_end_websocket_apps")
+
+
+@pytest.fixture
+async def _end_websocket_apps(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """Disconnect, inside the test's own event loop, every WebSocket application the test left
+    running: typically one whose connect the consumer refused, which the test never disconnects.
+
+    Such an application is still waiting on the Redis channel layer when the test ends. Left to
+    itself, it is cancelled by the event loop's shutdown together with channels_redis's own
+    helper tasks (its receive lock, its buffer reads, its backup cleaners) all at once, and that
+    teardown sometimes never finished (a 300 s pytest-timeout at teardown, about one run in six
+    of the consumer tests). A ``websocket.disconnect`` instead lets the consumer stop the way a
+    real server stops it: its dispatch loop cancels only the channel receive, and channels_redis
+    unwinds its helpers itself.
+    """
+    opened: list[WebsocketCommunicator] = []
+    original_init = WebsocketCommunicator.__init__
+
+    def tracking_init(self: WebsocketCommunicator, *args: object, **kwargs: object) -> None:
+        original_init(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(WebsocketCommunicator, "__init__", tracking_init)
+    yield
+    for communicator in opened:
+        if not communicator.future.done():
+            with contextlib.suppress(Exception):
+                await communicator.disconnect(timeout=5)
 
 
 @pytest.fixture
