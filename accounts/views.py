@@ -19,6 +19,19 @@ from core import ratelimit
 from core.http import client_ip
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person where their work is, by role; everyone else sees the two ways in."""
+    user = request.user
+    if user.is_authenticated:
+        if user.role == Role.CANDIDATE and not user.is_superuser:
+            return redirect("exams:exam")
+        if user.role in (Role.INSPECTOR, Role.UNIT_STAFF) and not user.is_superuser:
+            return redirect("inspections:dashboard")
+        if user.has_role(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN):
+            return redirect("proctoring:console")
+    return render(request, "home.html")
+
+
 def staff_sign_in(request: HttpRequest) -> HttpResponse:
     form = StaffSignInForm(request.POST or None)
     status = 200

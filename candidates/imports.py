@@ -41,6 +41,7 @@ from audit.services import record
 from candidates import idnumber, photos
 from candidates.models import Candidate
 from certification.models import Certificate, Institution, Major
+from core.errors import Refused
 
 # progress(done, total): rows checked so far, and the rows the sheet says it has (header excluded).
 ProgressCallback = Callable[[int, int | None], None]
@@ -124,7 +125,7 @@ class _Row:
     photo_ext: str = "jpg"
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refused):
     """Raised for a file that cannot be read at all; the report says why."""
 
 

@@ -2,13 +2,15 @@
 
 ``pending`` (信息待认证) → batch verification → ``verified`` (信息准确) when every automatic check
 passes, ``needs_manual`` (需人工确认) otherwise → manual confirmation → ``verified``. All changes
-go through ``candidates.verification.transition_to``.
+go through ``candidates.services.transition_to``.
 """
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.lifecycle import LifeCycle
 
 
 class Verification(models.TextChoices):
@@ -23,13 +25,4 @@ ALLOWED: dict[str, frozenset[str]] = {
     Verification.VERIFIED: frozenset(),
 }
 
-
-class IllegalTransition(Exception):
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__(f"a candidate record cannot move from {old!r} to {new!r}")
-        self.old, self.new = old, new
-
-
-def check(old: str, new: str) -> None:
-    if new not in ALLOWED.get(old, frozenset()):
-        raise IllegalTransition(old, new)
+VERIFICATION = LifeCycle("candidate record", ALLOWED)

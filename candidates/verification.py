@@ -1,6 +1,6 @@
 """Verification of candidate records (R-CERT-4): batch verification and manual confirmation.
 
-Every change of ``Candidate.verification`` goes through ``transition_to``.
+Every change of ``Candidate.verification`` goes through ``candidates.services.transition_to``.
 """
 
 from __future__ import annotations
@@ -11,33 +11,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from candidates import idnumber, statuses
+from candidates import idnumber
 from candidates.models import Candidate
+from candidates.services import transition_to
 from candidates.statuses import Verification
-from core import lifecycle
-
-
-def transition_to(
-    candidate: Candidate,
-    new_status: str,
-    *,
-    actor: Any = None,
-    request: HttpRequest | None = None,
-    note: str = "",
-) -> bool:
-    """Move ``candidate`` to ``new_status`` unless someone else moved it first (then False).
-    Raises ``IllegalTransition`` for a move the life cycle forbids."""
-    return lifecycle.move(
-        candidate,
-        new_status,
-        check=statuses.check,
-        action="candidate",
-        actor=actor,
-        request=request,
-        field="verification",
-        audit={"note": note},
-        verification_note=note,
-    )
 
 
 def automatic_problems(candidate: Candidate) -> list[str] | None:

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from audit import lifecycle
 from centres import statuses
 from centres.models import Site
 from centres.statuses import SiteStatus
-from core import lifecycle
 
 
 class SiteNotApproved(Exception):
@@ -30,7 +30,7 @@ def transition_to(
     return lifecycle.move(
         site,
         new_status,
-        check=statuses.check,
+        cycle=statuses.SITE,
         action="site",
         actor=actor,
         request=request,

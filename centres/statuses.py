@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.lifecycle import LifeCycle
+
 
 class SiteStatus(models.TextChoices):
     DRAFT = "draft", _("Not applied")
@@ -25,13 +27,4 @@ ALLOWED: dict[str, frozenset[str]] = {
     SiteStatus.APPROVED: frozenset(),
 }
 
-
-class IllegalTransition(Exception):
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__(f"a site cannot move from {old!r} to {new!r}")
-        self.old, self.new = old, new
-
-
-def check(old: str, new: str) -> None:
-    if new not in ALLOWED.get(old, frozenset()):
-        raise IllegalTransition(old, new)
+SITE = LifeCycle("site", ALLOWED)

@@ -16,33 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import record
-from certification import statuses, windows
+from certification import windows
 from certification.models import Enrolment, ExamPlan, IssuedCertificate
+from certification.services import transition_to
 from certification.statuses import CertificateStatus
-from core import lifecycle
-
-
-def transition_to(
-    certificate: IssuedCertificate,
-    new_status: str,
-    *,
-    actor: Any = None,
-    request: HttpRequest | None = None,
-    reason: str = "",
-    **fields: Any,
-) -> bool:
-    """Move ``certificate`` to ``new_status`` unless someone else moved it first (False).
-    Raises ``IllegalTransition`` for a move the life cycle forbids."""
-    return lifecycle.move(
-        certificate,
-        new_status,
-        check=statuses.check,
-        action="certificate",
-        actor=actor,
-        request=request,
-        audit={"reason": reason},
-        **fields,
-    )
 
 
 def number_for(enrolment: Enrolment) -> str:

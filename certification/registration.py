@@ -20,14 +20,13 @@ from centres.models import Site
 from certification import windows
 from certification.models import Enrolment, ExamPlan
 from certification.windows import Phase
+from core.errors import Refused
 
 REGISTRATION_HEADER = "身份证号"
 
 
-class RegistrationRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class RegistrationRefused(Refused):
+    """A refusal; ``message`` says why, for people."""
 
 
 def _problem(plan: ExamPlan, candidate: Candidate) -> str | None:

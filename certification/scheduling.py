@@ -22,12 +22,11 @@ from centres.models import Room
 from certification import windows
 from certification.models import Enrolment, ExamPlan, ExamSession, Seat
 from certification.windows import Phase
+from core.errors import Refused
 
 
-class SchedulingRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class SchedulingRefused(Refused):
+    """A refusal; ``message`` says why, for people."""
 
 
 @dataclass

@@ -20,12 +20,11 @@ from certification import windows
 from certification.models import Enrolment, ExamPlan, IssuedCertificate, Score
 from certification.statuses import CertificateStatus
 from certification.windows import Phase
+from core.errors import Refused
 
 
-class ScoreRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ScoreRefused(Refused):
+    """A refusal; ``message`` says why, for people."""
 
 
 def parse(value: object) -> Decimal:

@@ -3,13 +3,15 @@
 After the plan ends the evaluation organisation signs (``org_signed``), then the site signs
 (``site_signed``), then the organisation stamps (``stamped``): only then may the candidate see
 and download it. A stamped certificate may be revoked. Every change goes through
-``certification.certificates.transition_to``.
+``certification.services.transition_to``.
 """
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.lifecycle import LifeCycle
 
 
 class CertificateStatus(models.TextChoices):
@@ -26,13 +28,4 @@ ALLOWED: dict[str, frozenset[str]] = {
     CertificateStatus.REVOKED: frozenset(),
 }
 
-
-class IllegalTransition(Exception):
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__(f"a certificate cannot move from {old!r} to {new!r}")
-        self.old, self.new = old, new
-
-
-def check(old: str, new: str) -> None:
-    if new not in ALLOWED.get(old, frozenset()):
-        raise IllegalTransition(old, new)
+CERTIFICATE = LifeCycle("certificate", ALLOWED)

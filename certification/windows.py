@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import Refused
+
 if TYPE_CHECKING:
     from certification.models import ExamPlan
 
@@ -31,10 +33,8 @@ class Phase(models.TextChoices):
 ORDER = [Phase.REGISTRATION, Phase.SCHEDULING, Phase.EXAM, Phase.SCORE_ENTRY, Phase.PUBLICATION]
 
 
-class OutsideWindow(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class OutsideWindow(Refused):
+    """A refusal; ``message`` says why, for people."""
 
 
 def bounds(plan: ExamPlan, phase: str) -> tuple[dt.datetime, dt.datetime]:

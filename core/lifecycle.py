@@ -1,62 +1,55 @@
-"""The one mechanism behind every life cycle's ``transition_to`` (attempts, sites, candidates'
-verification, certificates, rectification items, support requests, alerts, identity checks,
-background jobs).
+"""How a life cycle is declared and a move checked, for every object that has one (attempts,
+sites, candidates' verification, certificates, rectification items, support conversations and
+make-up requests, alerts, face enrolments and identity checks, background jobs).
 
-Each app keeps its own states, its table of allowed moves and its own ``transition_to`` (the
-name a reader looks for); that function calls ``move``, which checks the move, applies it with
-a conditional UPDATE on the expected old state, so that of two concurrent moves only one
-happens, and writes the audit row inside the same transaction.
+Each app's ``statuses`` module names its states and its table of allowed moves and builds one
+``LifeCycle`` from them (``ATTEMPT = LifeCycle("attempt", ALLOWED)``); ``ATTEMPT.check(old,
+new)`` raises ``IllegalTransition`` for a move the table does not allow. The move itself
+(conditional UPDATE + audit row) is ``audit.lifecycle.move``: it writes audit rows, and ``core``
+depends on no project app, so it lives with the audit trail it writes to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django.db import models, transaction
-from django.http import HttpRequest
-
-from audit.services import record
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 
-def move(
-    obj: models.Model,
-    new_status: str,
-    *,
-    check: Callable[[str, str], None],
-    action: str,
-    actor: Any = None,
-    request: HttpRequest | None = None,
-    field: str = "status",
-    audit: dict[str, Any] | None = None,
-    **fields: Any,
-) -> bool:
-    """Move ``obj.<field>`` to ``new_status`` if nobody moved it first.
+class IllegalTransition(Exception):
+    """A move its life cycle forbids: a bug in the caller, or a request the caller must have
+    refused earlier (it is never a message for people). ``kind`` names the life cycle."""
 
-    ``check(old, new)`` raises the app's own error for a move its life cycle forbids. ``fields``
-    are written in the same UPDATE. Returns False, writing nothing, when the row no longer had
-    the state ``obj`` was read with; the caller decides whether that is fine. The audit row is
-    ``<action>.<new status>`` with the old state and ``audit``.
+    def __init__(self, kind: str, old: str, new: str) -> None:
+        article = "an" if kind[:1] in "aeiou" else "a"
+        super().__init__(f"{article} {kind} cannot move from {old!r} to {new!r}")
+        self.kind, self.old, self.new = kind, old, new
+
+
+@dataclass(frozen=True)
+class LifeCycle:
+    """The states of one kind of object and the moves allowed between them.
+
+    ``allowed`` maps every state to the states it may move to; a state missing from the table
+    (or a final state, mapped to an empty set) allows no move at all.
     """
-    old_status = getattr(obj, field)
-    check(old_status, new_status)
-    with transaction.atomic():
-        updated = (
-            type(obj)
-            ._default_manager.filter(pk=obj.pk, **{field: old_status})
-            .update(**{field: new_status}, **fields)
-        )
-        if updated != 1:
-            return False
-        setattr(obj, field, new_status)
-        for name, value in fields.items():
-            setattr(obj, name, value)
-        record(
-            f"{action}.{new_status}",
-            actor=actor,
-            target=obj,
-            request=request,
-            old_status=old_status,
-            **(audit or {}),
-        )
-    return True
+
+    kind: str
+    allowed: Mapping[str, frozenset[str]] = field(repr=False)
+
+    @property
+    def states(self) -> frozenset[str]:
+        return frozenset(self.allowed)
+
+    def can(self, old: str, new: str) -> bool:
+        return new in self.allowed.get(old, frozenset())
+
+    def check(self, old: str, new: str) -> None:
+        """Raise ``IllegalTransition`` unless ``old`` → ``new`` is in the table."""
+        if not self.can(old, new):
+            raise IllegalTransition(self.kind, old, new)
+
+    def illegal(self, states: Iterable[str] | None = None) -> list[tuple[str, str]]:
+        """Every pair of ``states`` (default: the table's) that is not an allowed move, for the
+        table tests."""
+        names = list(self.allowed if states is None else states)
+        return [(old, new) for old in names for new in names if not self.can(old, new)]

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import Role
 from audit.services import record
 from core import ratelimit
+from core.errors import Refused
 from exams.models import Exam, Registration
 from notifications import services as notifications
 from notifications.models import Delivery
@@ -43,10 +44,8 @@ IDENTITY_CHECKS: dict[str, Any] = {
 MIN_IDENTITY_CHECKS = 2
 
 
-class PasscodeRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class PasscodeRefused(Refused):
+    """A refusal; ``message`` says why, for people."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from core.errors import Refused
 from exams import services
 from exams.models import Answer, Attempt, Registration
 from exams.statuses import AttemptStatus
@@ -27,12 +28,8 @@ from questionbank.models import Question
 REASON_MAX_CHARS = 500
 
 
-class RepairRefused(Exception):
+class RepairRefused(Refused):
     """A repair that cannot be done; ``message`` says why, for the member of staff."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def clean_reason(reason: Any) -> str:

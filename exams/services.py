@@ -20,8 +20,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import lifecycle
 from audit.services import record
-from core import lifecycle
+from core.errors import Refused
 from core.http import client_ip
 from exams import papers, statuses
 from exams.models import Answer, Attempt, AttemptEvent, CommitmentSignature, Exam, Registration
@@ -31,7 +32,7 @@ from questionbank import answers as answer_rules
 from questionbank.models import Question
 
 
-class AnswerRefused(Exception):
+class AnswerRefused(Refused):
     """A save the server will not take; ``code`` tells the client why."""
 
     def __init__(self, code: str, message: str, *, current_seq: int | None = None) -> None:
@@ -41,12 +42,8 @@ class AnswerRefused(Exception):
         self.current_seq = current_seq
 
 
-class FlowRefused(Exception):
+class FlowRefused(Refused):
     """A step of the flow that cannot be taken now; ``message`` says why, for the candidate."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def transition_to(
@@ -67,7 +64,7 @@ def transition_to(
     moved = lifecycle.move(
         attempt,
         new_status,
-        check=statuses.check,
+        cycle=statuses.ATTEMPT,
         action="attempt",
         actor=actor,
         request=request,

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.lifecycle import LifeCycle
+
 
 class AttemptStatus(models.TextChoices):
     SIGNED_IN = "signed_in", _("Signed in")
@@ -67,13 +69,4 @@ FINISHED = frozenset({S.SUBMITTED, S.MARKING, S.GRADED, S.DECLINED, S.TERMINATED
 # States of a candidate who is in the exam, before or while answering.
 LIVE = frozenset(STEPS)
 
-
-class IllegalTransition(Exception):
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__(f"an attempt cannot move from {old!r} to {new!r}")
-        self.old, self.new = old, new
-
-
-def check(old: str, new: str) -> None:
-    if new not in ALLOWED.get(old, frozenset()):
-        raise IllegalTransition(old, new)
+ATTEMPT = LifeCycle("attempt", ALLOWED)

@@ -26,8 +26,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
+from audit import lifecycle
 from audit.services import record
-from core import lifecycle
+from core.errors import Refused
 from inspections import deadlines, statuses, uploads
 from inspections.models import (
     AnswerResult,
@@ -46,12 +47,8 @@ from inspections.models import (
 from inspections.statuses import RectificationStatus
 
 
-class InspectionError(Exception):
+class InspectionError(Refused):
     """A request the workflow refuses; ``message`` is shown to the user as it is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @contextmanager
@@ -276,7 +273,7 @@ def transition_to(
     return lifecycle.move(
         rectification,
         new_status,
-        check=statuses.check,
+        cycle=statuses.RECTIFICATION,
         action="rectification",
         actor=actor,
         request=request,

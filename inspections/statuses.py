@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.lifecycle import LifeCycle
+
 
 class RectificationStatus(models.TextChoices):
     OPEN = "open", _("Open")
@@ -35,13 +37,4 @@ UNRESOLVED = frozenset(
     {RectificationStatus.OPEN, RectificationStatus.REOPENED, RectificationStatus.SUBMITTED}
 )
 
-
-class IllegalTransition(Exception):
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__(f"a rectification item cannot move from {old!r} to {new!r}")
-        self.old, self.new = old, new
-
-
-def check(old: str, new: str) -> None:
-    if new not in ALLOWED.get(old, frozenset()):
-        raise IllegalTransition(old, new)
+RECTIFICATION = LifeCycle("rectification item", ALLOWED)

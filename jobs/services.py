@@ -25,8 +25,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit import lifecycle
 from audit.services import record
-from core import lifecycle
+from core.errors import Refused
 from jobs import statuses
 from jobs.models import BackgroundJob
 from jobs.statuses import JobStatus
@@ -64,7 +65,7 @@ class Outcome:
     filename: str = ""
 
 
-class JobRefused(Exception):
+class JobRefused(Refused):
     """The job's input cannot be used; the message is shown to the user."""
 
 
@@ -124,7 +125,7 @@ def transition_to(job: BackgroundJob, new_status: str, **fields: Any) -> bool:
     if new_status in statuses.FINISHED:
         fields.setdefault("finished_at", timezone.now())
     return lifecycle.move(
-        job, new_status, check=statuses.check, action="job", audit={"kind": job.kind}, **fields
+        job, new_status, cycle=statuses.JOB, action="job", audit={"kind": job.kind}, **fields
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.lifecycle import LifeCycle
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
@@ -29,13 +31,4 @@ ALLOWED: dict[str, frozenset[str]] = {
 
 FINISHED = frozenset({S.DONE, S.FAILED})
 
-
-class IllegalTransition(Exception):
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__(f"a job cannot move from {old!r} to {new!r}")
-        self.old, self.new = old, new
-
-
-def check(old: str, new: str) -> None:
-    if new not in ALLOWED.get(old, frozenset()):
-        raise IllegalTransition(old, new)
+JOB = LifeCycle("job", ALLOWED)

@@ -26,11 +26,12 @@ from django.utils.translation import gettext as _
 from audit.services import record
 from centres.models import Room
 from core import ratelimit
+from core.errors import Refused
 from exams import services as exam_services
 from exams import statuses
 from exams.models import Attempt
 from exams.statuses import AttemptStatus
-from proctoring import alerts, events
+from proctoring import events, services
 from proctoring.models import (
     MESSAGE_MAX_CHARS,
     Alert,
@@ -53,7 +54,7 @@ JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-class ActionRefused(Exception):
+class ActionRefused(Refused):
     """An action that cannot be taken; ``message`` is for the proctor, ``code`` for programs."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -401,7 +402,7 @@ def decide_alert(
             kind=alert.kind,
             note=note,
         )
-        closed = alert.status == AlertStatus.OPEN and alerts.transition_to(
+        closed = alert.status == AlertStatus.OPEN and services.transition_to(
             alert, AlertStatus.CLOSED, at=now, reason=f"{decision} by proctor"
         )
         if not closed:  # transition_to publishes the change itself

@@ -3,8 +3,9 @@
 ``findings`` reads one frame result against an exam's ``AlertRules`` and says which behaviours
 it shows; ``apply`` merges them into the attempt's alerts: a behaviour seen again adds to its
 open alert (count, time span, best confidence), a behaviour no longer seen closes its alert.
-Alerts change state only through ``transition_to`` (conditional update + audit row), and every
-change is published to the room's group after commit (``events.alert_changed_on_commit``).
+Alerts change state only through ``proctoring.services.transition_to`` (conditional update +
+audit row), and every change is published to the room's group after commit
+(``events.alert_changed_on_commit``).
 """
 
 from __future__ import annotations
@@ -18,16 +19,15 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from audit.services import record
-from core import lifecycle
 from proctoring import events
 from proctoring.models import (
-    ALERT_ALLOWED,
     DEFAULT_SEVERITY,
     Alert,
     AlertKind,
     AlertRules,
     AlertStatus,
 )
+from proctoring.services import transition_to
 
 # Kinds decided from one camera frame, per view. The phone view (2) films the candidate from
 # the side or behind, so face-based rules apply to the computer view only.
@@ -42,10 +42,6 @@ FRAME_KINDS: dict[int, tuple[str, ...]] = {
     ),
     2: (AlertKind.LEFT_SEAT, AlertKind.EXTRA_PERSON, AlertKind.DEVICE),
 }
-
-
-class IllegalAlertTransition(Exception):
-    pass
 
 
 def rules_for(exam: Any) -> AlertRules:
@@ -87,26 +83,6 @@ def findings(result: dict[str, Any], rules: AlertRules) -> dict[str, tuple[float
         if looking and abs(looking["yaw"]) > rules.looking_away_yaw:
             found[AlertKind.LOOKING_AWAY] = (min(1.0, abs(looking["yaw"])), {"yaw": looking["yaw"]})
     return {kind: value for kind, value in found.items() if rules.is_enabled(kind)}
-
-
-def transition_to(alert: Alert, new_status: str, *, at: dt.datetime, reason: str = "") -> bool:
-    """Move ``alert`` to ``new_status`` if nobody else moved it first (False otherwise)."""
-
-    def check(old_status: str, new: str) -> None:
-        if new not in ALERT_ALLOWED.get(old_status, frozenset()):
-            raise IllegalAlertTransition(f"an alert cannot move from {old_status} to {new}")
-
-    moved = lifecycle.move(
-        alert,
-        new_status,
-        check=check,
-        action="alert",
-        closed_at=at,
-        audit={"kind": alert.kind, "reason": reason, "count": alert.count},
-    )
-    if moved:
-        events.alert_changed_on_commit(alert.pk)
-    return moved
 
 
 def raise_or_extend(

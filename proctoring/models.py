@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from proctoring.statuses import AlertStatus
+
 
 class AlertKind(models.TextChoices):
     LEFT_SEAT = "left_seat", _("Left the seat")
@@ -27,21 +29,10 @@ class Severity(models.IntegerChoices):
     HIGH = 3, _("High")
 
 
-class AlertStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
-
-
 class AlertDecision(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     DISMISSED = "dismissed", _("Dismissed")
 
-
-# Open → closed when the behaviour stops (or a proctor closes it); a closed alert stays closed.
-ALERT_ALLOWED: dict[str, frozenset[str]] = {
-    AlertStatus.OPEN: frozenset({AlertStatus.CLOSED}),
-    AlertStatus.CLOSED: frozenset(),
-}
 
 DEFAULT_SEVERITY: dict[str, int] = {
     AlertKind.LEFT_SEAT: Severity.HIGH,

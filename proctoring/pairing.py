@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from core.errors import Refused
 from exams import services, statuses
 from exams.models import Attempt
 from exams.statuses import AttemptStatus
@@ -45,7 +46,7 @@ TOKEN_PATTERN = r"[A-Za-z0-9_-]{32}"  # noqa: S105 (a URL pattern, not a secret)
 CLOSE_REPLACED = 4409
 
 
-class PairingRefused(Exception):
+class PairingRefused(Refused):
     """A code that cannot be issued or used; ``message`` tells the person holding the phone."""
 
     def __init__(self, code: str, message: str) -> None:

@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Refused
 from exams.models import Attempt
 from exams.statuses import FINISHED, LIVE
 from proctoring.models import RecordingSegment
@@ -46,7 +47,7 @@ EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 GAP_MS = 1500
 
 
-class RecordingRefused(Exception):
+class RecordingRefused(Refused):
     """An upload the server does not store; ``code`` is for the recorder, ``message`` for people,
     ``status`` the HTTP status. Permanent refusals (4xx other than 409/429) are dropped by the
     recorder; ``409 seq_taken`` makes it renumber the segment."""

@@ -35,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.errors import Refused
 from questionbank.models import Question
 
 Kind = Question.Kind
@@ -46,15 +47,11 @@ _LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 
 
-class InvalidResponse(Exception):
+class InvalidResponse(Refused):
     """A response that is not a possible answer to its question.
 
     ``message`` is a sentence for the candidate, already translated into the active language.
     """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def clean_response(question: Question, raw: Any) -> Any:

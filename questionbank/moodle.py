@@ -22,6 +22,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from django.utils.translation import gettext as _
 
+from core.errors import Refused
 from questionbank import shapes
 from questionbank.models import Question
 from questionbank.reports import Issue
@@ -90,10 +91,8 @@ def read(data: bytes, filename: str) -> tuple[list[Draft], list[Issue]]:
     return drafts, issues
 
 
-class _Refused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class _Refused(Refused):
+    """A refusal; ``message`` says why, for people."""
 
 
 def _draft(element: Element, kind: str, chapter: str, filename: str, index: int) -> Draft:

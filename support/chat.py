@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 
 from candidates.models import Candidate
 from core import ratelimit
+from core.errors import Refused
 from support import events
-from support.lifecycle import transition_to
 from support.models import Conversation, Message, is_support_staff
+from support.services import transition_to
 from support.statuses import ConversationStatus
 
 
-class ChatRefused(Exception):
+class ChatRefused(Refused):
     """A message the server will not take; ``code`` tells the client why."""
 
     def __init__(self, code: str, message: str) -> None:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from candidates.models import Candidate
+from core.errors import Refused
 from core.http import client_ip
 from support.models import DeviceCheck
 
@@ -54,10 +55,8 @@ def read_user_agent(user_agent: str) -> Browser:
     return Browser(name, version, os, supported)
 
 
-class CheckRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class CheckRefused(Refused):
+    """A refusal; ``message`` says why, for people."""
 
 
 _RESULTS = {choice.value for choice in DeviceCheck.Result}

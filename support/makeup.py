@@ -1,6 +1,6 @@
 """Make-up requests (R-EMG-5): a candidate whose attempt ended abnormally asks for another,
 with a screenshot and an explanation; support staff grant one more attempt or refuse with a
-reason. The decision moves the request through ``lifecycle.transition_to``; a grant adds the
+reason. The decision moves the request through ``services.transition_to``; a grant adds the
 attempt through ``exams.repairs.grant_makeup_attempt``."""
 
 from __future__ import annotations
@@ -15,20 +15,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from core.errors import Refused
 from exams import repairs
 from exams.models import Attempt
 from exams.statuses import FINISHED, AttemptStatus
 from notifications import services as notifications
 from notifications.models import Delivery
-from support.lifecycle import transition_to
 from support.models import MakeupRequest
+from support.services import transition_to
 from support.statuses import MakeupStatus
 
 
-class MakeupRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class MakeupRefused(Refused):
+    """A refusal; ``message`` says why, for people."""
 
 
 def refusal(attempt: Attempt) -> str | None:

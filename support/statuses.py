@@ -1,6 +1,6 @@
 """The life cycles of support: a chat conversation and a make-up request.
 
-Every change of ``status`` goes through ``support.lifecycle.transition_to``, which checks the
+Every change of ``status`` goes through ``support.services.transition_to``, which checks the
 move against the table of the object's class and writes an audit entry.
 """
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.lifecycle import LifeCycle
 
 
 class ConversationStatus(models.TextChoices):
@@ -35,8 +37,5 @@ MAKEUP_ALLOWED: dict[str, frozenset[str]] = {
     MakeupStatus.REFUSED: frozenset(),
 }
 
-
-class IllegalTransition(Exception):
-    def __init__(self, kind: str, old: str, new: str) -> None:
-        super().__init__(f"a {kind} cannot move from {old!r} to {new!r}")
-        self.old, self.new = old, new
+CONVERSATION = LifeCycle("conversation", CONVERSATION_ALLOWED)
+MAKEUP = LifeCycle("makeup", MAKEUP_ALLOWED)

@@ -7,9 +7,10 @@ import itertools
 import pytest
 
 from audit.models import AuditEntry
+from core.lifecycle import IllegalTransition
 from exams import services, statuses
 from exams.models import Attempt
-from exams.statuses import ALLOWED, AttemptStatus, IllegalTransition
+from exams.statuses import ALLOWED, AttemptStatus
 
 ILLEGAL = [
     (old, new)

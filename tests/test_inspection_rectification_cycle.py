@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from core.lifecycle import IllegalTransition
 from inspections import services, statuses
 from inspections.models import Rectification
 from inspections.statuses import RectificationStatus
@@ -73,7 +74,7 @@ def test_only_the_owner_reports_and_only_an_assigned_inspector_reviews(
     ],
 )
 def test_every_move_outside_the_table_is_illegal(old: str, new: str) -> None:
-    with pytest.raises(statuses.IllegalTransition):
+    with pytest.raises(IllegalTransition):
         services.transition_to(Rectification(pk=1, status=old), new)
 
 

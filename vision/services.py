@@ -14,8 +14,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import lifecycle
 from audit.services import record
-from core import lifecycle
+from core.lifecycle import IllegalTransition, LifeCycle
 from vision import crypto, faces, statuses
 from vision.images import encode_jpeg, load_image
 from vision.models import FaceEnrolment, FaceTemplate, IdentityCheck
@@ -25,8 +26,7 @@ TEMPLATE_MODEL = "dlib_face_recognition_resnet_model_v1"
 
 
 def _transition(
-    table: dict[str, frozenset[str]],
-    kind: str,
+    cycle: LifeCycle,
     obj: Any,
     new_status: str,
     *,
@@ -35,14 +35,11 @@ def _transition(
     reason: str = "",
     **fields: Any,
 ) -> bool:
-    def check(old_status: str, new: str) -> None:
-        statuses.check(table, kind, old_status, new)
-
     return lifecycle.move(
         obj,
         new_status,
-        check=check,
-        action=kind,
+        cycle=cycle,
+        action=cycle.kind,
         actor=actor,
         request=request,
         audit={"reason": reason},
@@ -52,12 +49,12 @@ def _transition(
 
 def transition_enrolment(enrolment: FaceEnrolment, new_status: str, **kw: Any) -> bool:
     """The only way ``FaceEnrolment.status`` changes. False if someone moved it first."""
-    return _transition(statuses.ENROLMENT_ALLOWED, "face_enrolment", enrolment, new_status, **kw)
+    return _transition(statuses.ENROLMENT, enrolment, new_status, **kw)
 
 
 def transition_check(check: IdentityCheck, new_status: str, **kw: Any) -> bool:
     """The only way ``IdentityCheck.status`` changes. False if someone moved it first."""
-    return _transition(statuses.CHECK_ALLOWED, "identity_check", check, new_status, **kw)
+    return _transition(statuses.CHECK, check, new_status, **kw)
 
 
 def start_enrolment(
@@ -78,7 +75,7 @@ def start_enrolment(
         )
         if not created:
             if enrolment.status == EnrolmentStatus.ENROLLED:
-                raise statuses.IllegalTransition("face_enrolment", enrolment.status, "pending")
+                raise IllegalTransition(statuses.ENROLMENT.kind, enrolment.status, "pending")
             if enrolment.status != EnrolmentStatus.PENDING:
                 transition_enrolment(
                     enrolment, EnrolmentStatus.PENDING, actor=actor, request=request

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.lifecycle import LifeCycle
+
 
 class EnrolmentStatus(models.TextChoices):
     PENDING = "pending", _("Being processed")
@@ -47,13 +49,5 @@ CHECK_ALLOWED: dict[str, frozenset[str]] = {
 # A check in one of these states lets the candidate go on to the exam.
 CHECK_ACCEPTED = frozenset({CheckStatus.PASSED, CheckStatus.APPROVED})
 
-
-class IllegalTransition(Exception):
-    def __init__(self, kind: str, old: str, new: str) -> None:
-        super().__init__(f"a {kind} cannot move from {old!r} to {new!r}")
-        self.old, self.new = old, new
-
-
-def check(table: dict[str, frozenset[str]], kind: str, old: str, new: str) -> None:
-    if new not in table.get(old, frozenset()):
-        raise IllegalTransition(kind, old, new)
+ENROLMENT = LifeCycle("face_enrolment", ENROLMENT_ALLOWED)
+CHECK = LifeCycle("identity_check", CHECK_ALLOWED)

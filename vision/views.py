@@ -27,11 +27,12 @@ from accounts.access import role_required
 from accounts.roles import Role
 from candidates.models import Candidate
 from core import ratelimit
+from core.lifecycle import IllegalTransition
 from vision import services, tasks
 from vision.forms import EnrolPhotoForm, ReviewForm, UnbindForm
 from vision.images import ImageError
 from vision.models import EvidenceFrame, FaceEnrolment, IdentityCheck
-from vision.statuses import CheckStatus, EnrolmentStatus, IllegalTransition
+from vision.statuses import CheckStatus, EnrolmentStatus
 
 STAFF = (Role.SITE_ADMIN, Role.ORG_ADMIN)
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024

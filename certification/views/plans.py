@@ -26,10 +26,12 @@ from candidates.statuses import Verification
 from centres.models import Room, Site
 from certification import certificates, documents, registration, scheduling, scores, windows
 from certification import jobs as certification_jobs
+from certification import services as certification_services
 from certification.forms import PlanForm, SessionForm, SheetForm
 from certification.models import Enrolment, ExamPlan, ExamSession, IssuedCertificate, Seat
 from certification.statuses import CertificateStatus
 from certification.windows import OutsideWindow, Phase
+from core.errors import as_message
 from jobs import services as job_services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,7 +58,7 @@ def refusals_as_messages(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         try:
             return view(request, plan_id, *args, **kwargs)
         except Refusals as exc:
-            messages.error(request, exc.message)
+            as_message(request, exc)
             response = redirect("certification:plan", plan_id=plan_id)
             response["X-Refused"] = "window" if isinstance(exc, OutsideWindow) else "refused"
             return response
@@ -446,7 +448,7 @@ def revoke(request: HttpRequest, plan_id: int, certificate_id: int) -> HttpRespo
     elif issued.status != CertificateStatus.STAMPED:
         messages.error(request, _("Only a valid certificate can be revoked."))
     else:
-        certificates.transition_to(
+        certification_services.transition_to(
             issued,
             CertificateStatus.REVOKED,
             actor=request.user,

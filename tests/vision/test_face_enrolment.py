@@ -10,11 +10,12 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from core.lifecycle import IllegalTransition
 from tests.personas import Personas
 from tests.vision.conftest import face_bytes
 from vision import crypto, services, tasks
 from vision.models import FaceEnrolment, FaceTemplate
-from vision.statuses import EnrolmentStatus, IllegalTransition
+from vision.statuses import EnrolmentStatus
 
 pytestmark = pytest.mark.django_db
 

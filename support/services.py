@@ -6,14 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from core import lifecycle
+from audit import lifecycle
+from core.lifecycle import LifeCycle
 from support.models import Conversation, MakeupRequest
-from support.statuses import CONVERSATION_ALLOWED, MAKEUP_ALLOWED, IllegalTransition
+from support.statuses import CONVERSATION, MAKEUP
 
-_TABLES: dict[type, tuple[str, dict[str, frozenset[str]]]] = {
-    Conversation: ("conversation", CONVERSATION_ALLOWED),
-    MakeupRequest: ("makeup", MAKEUP_ALLOWED),
-}
+_CYCLES: dict[type, LifeCycle] = {Conversation: CONVERSATION, MakeupRequest: MAKEUP}
 
 
 def transition_to(
@@ -31,17 +29,12 @@ def transition_to(
     status was no longer ``obj.status`` (another member of staff decided first). Writes the audit
     row ``support.<kind>.<new status>`` with the old status and the reason.
     """
-    kind, allowed = _TABLES[type(obj)]
-
-    def check(old_status: str, new: str) -> None:
-        if new not in allowed.get(old_status, frozenset()):
-            raise IllegalTransition(kind, old_status, new)
-
+    cycle = _CYCLES[type(obj)]
     return lifecycle.move(
         obj,
         new_status,
-        check=check,
-        action=f"support.{kind}",
+        cycle=cycle,
+        action=f"support.{cycle.kind}",
         actor=actor,
         request=request,
         audit={"reason": reason},
