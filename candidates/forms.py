@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from certification.models import Institution
+from reference.models import Institution
 
 MAX_UPLOAD = 50 * 1024 * 1024
 

@@ -40,8 +40,8 @@ from accounts.roles import Role
 from audit.services import record
 from candidates import idnumber, photos
 from candidates.models import Candidate
-from certification.models import Certificate, Institution, Major
 from core.errors import Refused
+from reference.models import Certificate, Institution, Major
 
 # progress(done, total): rows checked so far, and the rows the sheet says it has (header excluded).
 ProgressCallback = Callable[[int, int | None], None]

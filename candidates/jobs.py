@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 
 from candidates import imports
-from certification.models import Institution
 from jobs.services import JobRefused, Outcome, read_input
+from reference.models import Institution
 
 if TYPE_CHECKING:
     from jobs.models import BackgroundJob

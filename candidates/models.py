@@ -68,7 +68,7 @@ class Candidate(models.Model):
         related_name="+",
     )
     institution = models.ForeignKey(
-        "certification.Institution",
+        "reference.Institution",
         verbose_name=_("institution"),
         null=True,
         blank=True,
@@ -76,7 +76,7 @@ class Candidate(models.Model):
         related_name="candidates",
     )
     certificate = models.ForeignKey(
-        "certification.Certificate",
+        "reference.Certificate",
         verbose_name=_("certificate"),
         null=True,
         blank=True,
@@ -84,7 +84,7 @@ class Candidate(models.Model):
         related_name="+",
     )
     major = models.ForeignKey(
-        "certification.Major",
+        "reference.Major",
         verbose_name=_("major"),
         null=True,
         blank=True,

@@ -20,8 +20,8 @@ from candidates import jobs as candidate_jobs
 from candidates.forms import ImportForm, PhotosForm
 from candidates.models import Candidate
 from candidates.statuses import Verification
-from certification.models import Institution, institution_id_of
 from jobs import services as job_services
+from reference.models import Institution, institution_id_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF = (Role.SITE_ADMIN, Role.ORG_ADMIN)

@@ -32,7 +32,7 @@ class Site(models.Model):
     name = models.CharField(_("name"), max_length=200)
     # The pilot institution behind the site; its staff (site administrators) act for it.
     institution = models.OneToOneField(
-        "certification.Institution",
+        "reference.Institution",
         verbose_name=_("institution"),
         null=True,
         blank=True,

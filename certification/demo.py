@@ -10,19 +10,9 @@ import datetime as dt
 from candidates.models import Candidate
 from candidates.statuses import Verification
 from centres.models import Site
-from certification.models import (
-    Certificate,
-    Enrolment,
-    ExamPlan,
-    Institution,
-    IssuedCertificate,
-    Major,
-    MajorCodeList,
-    Organisation,
-    Quota,
-    Score,
-)
+from certification.models import Enrolment, ExamPlan, IssuedCertificate, Quota, Score
 from certification.statuses import CertificateStatus
+from reference.models import Certificate, Institution, Major, MajorCodeList, Organisation
 
 
 def _windows(start: dt.datetime) -> dict[str, dt.datetime]:

@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from certification import windows
-from certification.models import Certificate, ExamPlan, Institution, Major, Organisation
+from certification.models import ExamPlan
+from reference.models import Certificate, Institution, Major, Organisation
 
 
 class InstitutionForm(forms.ModelForm):

@@ -25,14 +25,8 @@ from candidates.imports import COLUMNS
 from candidates.models import Candidate
 from candidates.statuses import Verification
 from centres.models import Site
-from certification.models import (
-    Certificate,
-    ExamPlan,
-    Institution,
-    Major,
-    MajorCodeList,
-    Organisation,
-)
+from certification.models import ExamPlan
+from reference.models import Certificate, Institution, Major, MajorCodeList, Organisation
 
 if TYPE_CHECKING:
     from tests.personas import Personas

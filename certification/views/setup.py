@@ -18,14 +18,8 @@ from audit.services import record
 from centres.models import Site
 from centres.statuses import SiteStatus
 from certification.forms import CertificateForm, CodeListForm, InstitutionForm, MajorForm, QuotaForm
-from certification.models import (
-    Certificate,
-    Institution,
-    Major,
-    Organisation,
-    Quota,
-    institution_id_of,
-)
+from certification.models import Quota
+from reference.models import Certificate, Institution, Major, Organisation, institution_id_of
 
 
 def _user(request: HttpRequest) -> Any:

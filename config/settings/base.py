@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "core",
+    "reference",
     "accounts",
     "audit",
     "centres",

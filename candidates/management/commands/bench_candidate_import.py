@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from candidates import idnumber, imports
 from candidates.imports import COLUMNS
-from certification.models import Certificate, Institution, Major, MajorCodeList, Organisation
+from reference.models import Certificate, Institution, Major, MajorCodeList, Organisation
 
 
 class Command(BaseCommand):

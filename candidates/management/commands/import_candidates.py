@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from candidates import imports
-from certification.models import Institution
+from reference.models import Institution
 
 
 class Command(BaseCommand):
