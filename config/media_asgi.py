@@ -2,7 +2,7 @@
 
 Run it with ``daphne -b 0.0.0.0 -p 8001 config.media_asgi:application``. It serves no Django
 views: HTTP answers only ``/healthz`` (for the compose health check and load balancers), and
-WebSockets carry the signalling of ``proctoring.media_routing``, so the event loop that decodes
+WebSockets carry the signalling of ``proctoring.media.routing``, so the event loop that decodes
 media never queues behind page requests, and page requests never wait for media.
 """
 
@@ -22,8 +22,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from proctoring.media_routing import websocket_urlpatterns  # noqa: E402
-from proctoring.media_shutdown import forget_own_views, install_shutdown_hook  # noqa: E402
+from proctoring.media.routing import websocket_urlpatterns  # noqa: E402
+from proctoring.media.shutdown import forget_own_views, install_shutdown_hook  # noqa: E402
 
 Scope = dict[str, Any]
 Message = dict[str, Any]

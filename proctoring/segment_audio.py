@@ -18,7 +18,7 @@ import av
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from proctoring.audio_sampling import RATE, wav_of
+from proctoring.media.audio_sampling import RATE, wav_of
 from proctoring.models import RecordingSegment
 from vision.models import AudioChunk
 

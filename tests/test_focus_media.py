@@ -32,7 +32,7 @@ from PIL import Image
 from audit.models import AuditEntry
 from config.asgi import application as web_application
 from config.media_asgi import application as media_application
-from proctoring import live
+from proctoring.media import live
 from tests.personas import Personas
 from tests.test_proctor_consumer import session_cookie
 from tests.test_view_one_media import VIDEO, media_socket, start

@@ -22,7 +22,7 @@ from asgiref.sync import sync_to_async
 from av import AudioFrame
 from django.conf import settings
 
-from proctoring import audio_sampling
+from proctoring.media import audio_sampling
 from proctoring.models import Alert, AlertKind
 from tests.personas import Personas
 from tests.test_view_one_media import media_socket, start

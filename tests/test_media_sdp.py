@@ -7,7 +7,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
 from django.conf import settings
 
-from proctoring import media
+from proctoring.media import peers
 
 ABS_SEND_TIME = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 
@@ -34,7 +34,7 @@ CHROMIUM_OFFER = "\r\n".join(
 
 
 def test_the_offer_loses_abs_send_time_and_keeps_the_other_extensions() -> None:
-    sdp = media.receive_only_sdp(CHROMIUM_OFFER)
+    sdp = peers.receive_only_sdp(CHROMIUM_OFFER)
     assert ABS_SEND_TIME not in sdp
     assert "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level" in sdp
     assert "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid" in sdp
@@ -42,14 +42,14 @@ def test_the_offer_loses_abs_send_time_and_keeps_the_other_extensions() -> None:
 
 
 def test_opus_gets_usedtx_in_an_existing_fmtp_line() -> None:
-    sdp = media.with_opus_dtx(CHROMIUM_OFFER)
+    sdp = peers.with_opus_dtx(CHROMIUM_OFFER)
     assert "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1" in sdp.splitlines()
     assert "usedtx" not in "\n".join(line for line in sdp.splitlines() if ":63 " in line)
-    assert media.with_opus_dtx(sdp) == sdp  # never added twice
+    assert peers.with_opus_dtx(sdp) == sdp  # never added twice
 
 
 def test_opus_gets_an_fmtp_line_when_there_is_none() -> None:
-    lines = media.with_opus_dtx("v=0\r\nm=audio 9 X 109\r\na=rtpmap:109 opus/48000/2\r\n")
+    lines = peers.with_opus_dtx("v=0\r\nm=audio 9 X 109\r\na=rtpmap:109 opus/48000/2\r\n")
     assert lines.splitlines()[-1] == "a=fmtp:109 usedtx=1"
 
 
@@ -64,10 +64,10 @@ async def test_an_aiortc_answer_to_the_edited_offer_negotiates_neither() -> None
         browser.addTransceiver("audio", direction="sendonly")
         await browser.setLocalDescription(await browser.createOffer())
         assert ABS_SEND_TIME in browser.localDescription.sdp  # what aiortc senders offer
-        offer = media.receive_only_sdp(browser.localDescription.sdp)
+        offer = peers.receive_only_sdp(browser.localDescription.sdp)
         await server.setRemoteDescription(RTCSessionDescription(offer, "offer"))
         await server.setLocalDescription(await server.createAnswer())
-        answer = media.with_opus_dtx(server.localDescription.sdp)
+        answer = peers.with_opus_dtx(server.localDescription.sdp)
         assert ABS_SEND_TIME not in answer
         assert "usedtx=1" in answer
         await browser.setRemoteDescription(RTCSessionDescription(answer, "answer"))

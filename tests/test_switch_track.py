@@ -1,4 +1,4 @@
-"""The sender track of the focus view and of voice talk (``media.SwitchTrack``): it forwards
+"""The sender track of the focus view and of voice talk (``peers.SwitchTrack``): it forwards
 whichever source it is given, waits without one, stops the source it leaves, and keeps the
 timestamps monotonic across sources whose own clocks start anywhere."""
 
@@ -14,7 +14,7 @@ from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 from av import AudioFrame, VideoFrame
 
-from proctoring.media import SwitchTrack
+from proctoring.media.peers import SwitchTrack
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -299,7 +299,7 @@ WEBRTC_THUMBNAIL_EVERY_SECONDS = env_float("WEBRTC_THUMBNAIL_EVERY_SECONDS", 1.0
 # exactly its own views lost. Give each media process of a machine its own (e.g. host:port).
 MEDIA_PROCESS_ID = env_str("MEDIA_PROCESS_ID", socket.gethostname())
 # A chunk of the candidate's microphone (view 1) goes to voice activity detection this often, and
-# how long it is (R-PROC-3; proctoring.audio_sampling).
+# how long it is (R-PROC-3; proctoring.media.audio_sampling).
 WEBRTC_AUDIO_EVERY_SECONDS = env_float("WEBRTC_AUDIO_EVERY_SECONDS", 10.0)
 WEBRTC_AUDIO_CHUNK_SECONDS = env_float("WEBRTC_AUDIO_CHUNK_SECONDS", 3.0)
 # Where the candidate's page opens the media WebSocket; empty = same host, port 8001.

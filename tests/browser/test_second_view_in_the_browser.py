@@ -33,7 +33,7 @@ PHONE = {
 }
 
 
-# A proctor's focus peer as proctoring.media_focus expects it (what static/js/focus.js does).
+# A proctor's focus peer as proctoring.media.focus expects it (what static/js/focus.js does).
 OPEN_FOCUS = """async (url) => {
   const pc = new RTCPeerConnection({ iceServers: [] });
   for (const kind of ["video", "audio", "video", "audio"]) {

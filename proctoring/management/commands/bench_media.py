@@ -53,7 +53,7 @@ from django.utils import timezone
 from exams import services
 from exams.management.commands.bench_exam import _create_data, _delete_data
 from exams.models import Attempt, Exam, Registration
-from proctoring import media as _media  # noqa: F401 (senders: ICE host addresses from settings)
+from proctoring.media import peers as _peers  # noqa: F401 (senders: ICE host addresses from settings)
 
 VIEW1_FPS = 5  # view1.js caps the camera to this while no proctor focuses on the candidate
 VIEW2_FPS = 3  # the phone's view, lower still
@@ -593,7 +593,7 @@ class Command(BaseCommand):
         if options["kbps"] < 50 or options["alert_every"] < 0:
             raise CommandError("--kbps must be at least 50 and --alert-every not negative")
         # The senders (in this process) gather their ICE candidates on loopback too (the
-        # setting is read by proctoring.media's hook into aioice, imported above).
+        # setting is read by proctoring.media.peers's hook into aioice, imported above).
         settings.WEBRTC_ICE_HOST_ADDRESSES = ["127.0.0.1"]
 
         # Long enough for connecting (about 0.1 s a sender, plus slack), warm-up and window.

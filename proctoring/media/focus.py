@@ -12,7 +12,7 @@ offers four m-lines, in this order:
 ==  =====  ========  ==========================================================================
 
 (trailing ones may be left out). The server answers with one sender on each: a
-``media.SwitchTrack`` that forwards the view's relayed track (``proctoring.live``) while the view
+``peers.SwitchTrack`` that forwards the view's relayed track (``live``) while the view
 is live, and waits without a cost while it is not, so a view that connects or reconnects after the
 focus opened simply starts flowing: nothing is renegotiated. The video is re-encoded here (VP8 at
 full rate): the one place the server encodes video, for the few candidates a proctor has in focus
@@ -40,8 +40,8 @@ from centres.models import Room
 from core import ratelimit
 from exams import statuses
 from exams.models import Attempt
-from proctoring import live, media
-from proctoring.signalling import (
+from proctoring.media import live, peers
+from proctoring.media.signalling import (
     CLOSE_FORBIDDEN,
     CLOSE_TOO_MANY,
     MAX_CONNECTS_PER_MINUTE,
@@ -59,12 +59,12 @@ LAYOUT = ("video", "audio", "video", "audio")  # the m-lines of the page's offer
 class FocusSignallingConsumer(PeerSignallingConsumer):
     attempt_id: int
     room_id: int | None = None
-    opened = False  # registered with proctoring.live
+    opened = False  # registered with proctoring.media.live
 
     async def connect(self) -> None:
         self.attempt_id = int(self.scope["url_route"]["kwargs"]["attempt_id"])
         self.start_signalling()
-        self._slots: dict[tuple[int, str], media.SwitchTrack] = {}
+        self._slots: dict[tuple[int, str], peers.SwitchTrack] = {}
         self._voice_source: MediaStreamTrack | None = None
         self._voice_relay = MediaRelay()
         self.room_id = await self._room_if_may_watch()
@@ -89,7 +89,7 @@ class FocusSignallingConsumer(PeerSignallingConsumer):
     def handlers(self) -> dict[str, Handler]:
         return {**super().handlers(), "talk": self._talk}
 
-    # --- proctoring.live.Focus --------------------------------------------------------------
+    # --- live.Focus --------------------------------------------------------------------------
 
     def view_changed(self, view: int, live_view: live.LiveView | None) -> None:
         for kind in ("video", "audio"):
@@ -116,19 +116,19 @@ class FocusSignallingConsumer(PeerSignallingConsumer):
         if self.pc is not None:
             await self._error("already_offered")  # a new focus opens a new socket
             return
-        pc = media.new_peer()
+        pc = peers.new_peer()
         pc.on("track", self._on_track)
         pc.on("connectionstatechange", lambda: self._on_state(pc))
-        slots: dict[tuple[int, str], media.SwitchTrack] = {}
+        slots: dict[tuple[int, str], peers.SwitchTrack] = {}
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(media.allowed_sdp(sdp), "offer"))
+            await pc.setRemoteDescription(RTCSessionDescription(peers.allowed_sdp(sdp), "offer"))
             transceivers = pc.getTransceivers()
             kinds = tuple(t.kind for t in transceivers)
             if not kinds or kinds != LAYOUT[: len(kinds)]:
                 raise ValueError(f"unexpected m-lines {kinds}")
             for index, transceiver in enumerate(transceivers):
                 view, kind = VIEWS[index // 2], transceiver.kind
-                slot = slots[(view, kind)] = media.SwitchTrack(kind)
+                slot = slots[(view, kind)] = peers.SwitchTrack(kind)
                 transceiver.sender.replaceTrack(slot)
                 # Receive only where the page sends: the proctor's microphone on m-line 1.
                 transceiver.direction = "sendrecv" if index == 1 else "sendonly"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.urls import re_path
 
-from proctoring.media_consumers import ViewSignallingConsumer
-from proctoring.media_focus import FocusSignallingConsumer
+from proctoring.media.consumers import ViewSignallingConsumer
+from proctoring.media.focus import FocusSignallingConsumer
 
 websocket_urlpatterns: list = [
     re_path(

@@ -1,5 +1,5 @@
 """What every WebRTC signalling socket of the media process shares: the candidate's views
-(``media_consumers``) and the proctor's focus (``media_focus``).
+(``consumers``) and the proctor's focus (``focus``).
 
 A JSON message per frame, ``{"type": …}``; a flood closes the socket (4429), a malformed message
 gets ``{"type": "error", "code": …}`` and the socket stays open; trickled ICE candidates are
@@ -19,7 +19,7 @@ from aiortc.contrib.media import MediaBlackhole
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from core import ratelimit
-from proctoring import media
+from proctoring.media import peers
 
 # Close codes in the 4000 range are the application's own (RFC 6455).
 CLOSE_FORBIDDEN = 4403
@@ -87,14 +87,14 @@ class PeerSignallingConsumer(AsyncJsonWebsocketConsumer):
         if not line:  # end of candidates
             return
         try:
-            candidate = media.parse_candidate(line, mid, index)
+            candidate = peers.parse_candidate(line, mid, index)
             if candidate is not None:
                 await self.pc.addIceCandidate(candidate)
         except ValueError:
             await self._error("bad_candidate")
 
     def _drain(self, track: MediaStreamTrack) -> None:
-        sink = media.drain(track)
+        sink = peers.drain(track)
         self._sinks.append(sink)
         self._spawn(sink.start())
 

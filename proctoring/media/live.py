@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from aiortc import MediaStreamTrack
 from aiortc.contrib.media import MediaRelay
 
-from proctoring.media import SwitchTrack
+from proctoring.media.peers import SwitchTrack
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class LiveView:
 
 
 class Focus(Protocol):
-    """A proctor's focus peer on one attempt (``proctoring.media_focus``)."""
+    """A proctor's focus peer on one attempt (``focus``)."""
 
     def view_changed(self, view: int, live: LiveView | None) -> None:
         """View ``view`` came up (``live``) or went away (None)."""

@@ -28,7 +28,7 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import candidate_from_sdp
 from django.conf import settings
 
-from proctoring import media_shutdown
+from proctoring.media import shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ aioice.ice.get_host_addresses = _configured_host_addresses
 
 def new_peer() -> RTCPeerConnection:
     """A server peer that never asks a public STUN server (aiortc's default otherwise),
-    registered so that a shutdown of the media process closes it (media_shutdown)."""
-    return media_shutdown.register(RTCPeerConnection(RTCConfiguration(iceServers=[])))
+    registered so that a shutdown of the media process closes it (``shutdown``)."""
+    return shutdown.register(RTCPeerConnection(RTCConfiguration(iceServers=[])))
 
 
 def parse_candidate(line: str, sdp_mid: str | None, sdp_m_line_index: int | None) -> Any:

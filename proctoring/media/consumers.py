@@ -4,10 +4,10 @@
 for view 2 the phone whose session the QR link paired with it (``proctoring.pairing``), while the
 attempt is in the steps before answering or answering, sends ``offer`` (the browser's SDP) and
 trickled ``candidate`` messages; the server answers with ``answer``. The server peer receives the
-view's video and audio; each source track is read through the view's relay (``proctoring.live``):
+view's video and audio; each source track is read through the view's relay (``live``):
 one reader of the video stores evidence samples for the vision workers and sends the room's grid a
 thumbnail every ``WEBRTC_THUMBNAIL_EVERY_SECONDS``, the audio goes to audio detection, and a
-proctor's focus peer (``proctoring.media_focus``) subscribes to both while it is open. The room is
+proctor's focus peer (``focus``) subscribes to both while it is open. The room is
 told when the view connects and when it is lost. Server → page messages besides the signalling:
 ``{"type": "focus", "on": bool}`` (a proctor opened or closed the attempt in focus: the page lifts
 its frame-rate cap while on) and, for view 1, ``{"type": "talk", "on": bool}`` (the proctor's
@@ -28,8 +28,9 @@ from django.conf import settings
 from core import ratelimit
 from exams import statuses
 from exams.models import Attempt
-from proctoring import audio_sampling, events, live, media, pairing, sampling
-from proctoring.signalling import (
+from proctoring import events, pairing
+from proctoring.media import audio_sampling, live, peers, sampling
+from proctoring.media.signalling import (
     CLOSE_FORBIDDEN,
     CLOSE_TOO_MANY,
     MAX_CONNECTS_PER_MINUTE,
@@ -87,19 +88,19 @@ class ViewSignallingConsumer(PeerSignallingConsumer):
         if self.pc is not None:
             await self._error("already_offered")  # a new connection renegotiates from scratch
             return
-        pc = media.new_peer()
+        pc = peers.new_peer()
         view = live.LiveView(self.attempt_id, self.view, self.send_json)
         pc.on("track", lambda track: self._on_track(view, track))
         pc.on("connectionstatechange", lambda: self._on_state(pc))
         try:
-            offer = media.receive_only_sdp(media.allowed_sdp(sdp))
+            offer = peers.receive_only_sdp(peers.allowed_sdp(sdp))
             await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
             if not any(t.kind == "video" for t in pc.getTransceivers()):
                 raise ValueError("the offer carries no video")
             if self.view == 1 and any(t.kind == "audio" for t in pc.getTransceivers()):
                 # The proctor's voice: negotiated now (the answer's audio is sendrecv) so talking
                 # later needs no renegotiation; the track sends nothing until a proctor talks.
-                view.talk = media.SwitchTrack("audio")
+                view.talk = peers.SwitchTrack("audio")
                 pc.addTrack(view.talk)
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as exc:  # aiortc raises many kinds on malformed SDP; none may escape
@@ -109,7 +110,7 @@ class ViewSignallingConsumer(PeerSignallingConsumer):
             return
         self.pc = pc
         await self.send_json(
-            {"type": "answer", "sdp": media.with_opus_dtx(pc.localDescription.sdp)}
+            {"type": "answer", "sdp": peers.with_opus_dtx(pc.localDescription.sdp)}
         )
         self.live_view = view
         await live.add_view(view)  # after the answer: a "focus" or "talk" message follows it
@@ -122,9 +123,9 @@ class ViewSignallingConsumer(PeerSignallingConsumer):
             view.video = track
             reader = view.relay.subscribe(track, buffered=False)  # the latest frame is enough
             self._spawn(
-                media.reading(
+                peers.reading(
                     reader,
-                    media.read_video(
+                    peers.read_video(
                         reader,
                         sample_every=settings.WEBRTC_SAMPLE_EVERY_SECONDS,
                         store=self._store,
@@ -145,7 +146,7 @@ class ViewSignallingConsumer(PeerSignallingConsumer):
         if self.view == 1:
             # The computer's microphone goes to voice detection (audio_sampling reads it all).
             self._spawn(
-                media.reading(track, audio_sampling.listen_to_attempt(track, self.attempt_id))
+                peers.reading(track, audio_sampling.listen_to_attempt(track, self.attempt_id))
             )
         else:
             self._drain(track)
