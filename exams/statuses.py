@@ -77,3 +77,28 @@ class IllegalTransition(Exception):
 def check(old: str, new: str) -> None:
     if new not in ALLOWED.get(old, frozenset()):
         raise IllegalTransition(old, new)
+
+
+# The identity check of the flow's identity step (R-PROC-2, R-EMG-3): a face check with
+# liveness, or a staff review when the candidate cannot pass. Changed only by
+# ``exams.identity.transition_check`` (conditional update + audit row).
+class CheckStatus(models.TextChoices):
+    PENDING = "pending", _("Being checked")
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Not passed")
+    IN_REVIEW = "in_review", _("Waiting for staff review")
+    APPROVED = "approved", _("Approved by staff")
+    REJECTED = "rejected", _("Rejected by staff")
+
+
+CHECK_ALLOWED: dict[str, frozenset[str]] = {
+    CheckStatus.PENDING: frozenset({CheckStatus.PASSED, CheckStatus.FAILED}),
+    CheckStatus.PASSED: frozenset(),
+    CheckStatus.FAILED: frozenset({CheckStatus.IN_REVIEW}),
+    CheckStatus.IN_REVIEW: frozenset({CheckStatus.APPROVED, CheckStatus.REJECTED}),
+    CheckStatus.APPROVED: frozenset(),
+    CheckStatus.REJECTED: frozenset(),
+}
+
+# A check in one of these states lets the candidate go on to the exam.
+CHECK_ACCEPTED = frozenset({CheckStatus.PASSED, CheckStatus.APPROVED})
