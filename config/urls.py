@@ -18,6 +18,9 @@ urlpatterns = [
     path("proctor/", include("proctoring.urls")),
     path("phone/", include("proctoring.phone_urls")),
     path("vision/", include("vision.urls")),
+    # Pages that moved out of vision with their records keep their /vision/ paths.
+    path("vision/", include("exams.identity_urls")),
+    path("vision/", include("proctoring.evidence_urls")),
     path("inspections/", include("inspections.urls")),
     path("questionbank/", include("questionbank.urls")),
     path("candidates/", include("candidates.urls")),

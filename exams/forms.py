@@ -19,3 +19,12 @@ class CandidateSignInForm(forms.Form):
         help_text=_("The passcode sent to you by SMS for this exam."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+class IdentityReviewForm(forms.Form):
+    """A staff decision on an identity check waiting for review."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    note = forms.CharField(label=_("Note"), max_length=300)

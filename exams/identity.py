@@ -1,27 +1,245 @@
-"""The identity step of the flow, joined to the vision workers' checks.
+"""The identity step of the flow: identity checks, their workflows and the questions the flow
+asks about them.
 
-Face recognition is never the only way in (DESIGN-BRIEF): a candidate who cannot pass the face
-check asks for a manual review, and staff decide. Both are recorded by the vision app; this
-module asks it whether the candidate passed since this attempt began.
+Face recognition is never the only way in: a candidate who cannot pass the face check asks for
+a manual review, and staff decide. Both are ``IdentityCheck`` rows. The face comparison with
+liveness itself is the vision app's pure computation (``vision.liveness.verify_burst``) against
+the candidate's enrolled encoding (``vision.services.enrolled_encoding``); this module stores
+the burst, runs it, and records the decision. Statuses change only through
+``transition_check`` (conditional update + audit row); every workflow runs in one transaction.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from exams.models import Attempt
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record
+from audit import lifecycle
+from exams.models import Attempt, IdentityCheck
+from exams.statuses import CHECK, CheckStatus
+from vision.images import encode_jpeg, load_image
+from vision.services import enrolled_encoding
+
+
+def transition_check(
+    check: IdentityCheck,
+    new_status: str,
+    *,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    reason: str = "",
+    **fields: Any,
+) -> bool:
+    """The only way ``IdentityCheck.status`` changes. False if someone moved it first; raises
+    ``core.lifecycle.IllegalTransition`` for a move the life cycle forbids."""
+    return lifecycle.move(
+        check,
+        new_status,
+        cycle=CHECK,
+        action="identity_check",
+        actor=actor,
+        request=request,
+        audit={"reason": reason},
+        **fields,
+    )
+
+
+def start_check(
+    candidate: Any, frames: list[bytes], challenge: str, *, attempt: Any = None
+) -> IdentityCheck:
+    """Store a burst of frames for checking; the caller queues ``vision.verify_identity``.
+    Every frame is validated first (``ImageError``), so a bad upload stores nothing."""
+    pixels = [load_image(data) for data in frames]
+    with transaction.atomic():
+        check = IdentityCheck.objects.create(
+            candidate=candidate,
+            attempt=attempt,
+            challenge=challenge,
+            frames_count=len(pixels),
+            threshold=None,
+        )
+        names = []
+        storage = check.image.storage
+        for index, image in enumerate(pixels):
+            name = storage.save(
+                f"vision/identity/{candidate.pk}/{check.pk}-{index:02d}.jpg",
+                ContentFile(encode_jpeg(image, 90)),
+            )
+            names.append(name)
+        check.frames = names
+        check.image.name = names[len(names) // 2] if names else ""
+        check.save(update_fields=["frames", "image"])
+        record("identity_check.pending", actor=candidate.user, target=check, frames=len(names))
+    return check
+
+
+def complete_check(check_id: int) -> IdentityCheck | None:
+    """Decide a pending check (the task's body). Idempotent: a check no longer pending, or
+    gone, is left as it is."""
+    from vision.liveness import verify_burst
+
+    check = IdentityCheck.objects.filter(pk=check_id).first()
+    if check is None or check.status != CheckStatus.PENDING:
+        return check
+    encoding = enrolled_encoding(check.candidate_id)
+    now = timezone.now()
+    if encoding is None:
+        transition_check(
+            check,
+            CheckStatus.FAILED,
+            reason="not_enrolled",
+            problem_code="not_enrolled",
+            problem=_("No enrolled face: ask the exam staff to enrol your photo."),
+            decided_at=now,
+        )
+        return check
+    storage = check.image.storage
+    frames = []
+    for name in check.frames:
+        with storage.open(name, "rb") as handle:
+            frames.append(load_image(handle.read()))
+    result = verify_burst(frames, encoding, check.challenge)
+    transition_check(
+        check,
+        CheckStatus.PASSED if result.passed else CheckStatus.FAILED,
+        reason=result.problem_code,
+        distance=result.distance,
+        threshold=result.threshold,
+        live=result.live,
+        problem_code=result.problem_code,
+        problem=result.problem,
+        detail={**result.detail, "distances": result.distances, "face_frames": result.face_frames},
+        decided_at=now,
+    )
+    return check
+
+
+def request_review(check: IdentityCheck, *, actor: Any, request: HttpRequest | None = None) -> bool:
+    return transition_check(check, CheckStatus.IN_REVIEW, actor=actor, request=request)
+
+
+def review(
+    check: IdentityCheck,
+    *,
+    approve: bool,
+    actor: Any,
+    note: str,
+    request: HttpRequest | None = None,
+) -> bool:
+    """A staff decision on a check the candidate could not pass (human-review fallback)."""
+    return transition_check(
+        check,
+        CheckStatus.APPROVED if approve else CheckStatus.REJECTED,
+        actor=actor,
+        request=request,
+        reason=note,
+        reviewed_by=actor,
+        review_note=note[:300],
+        decided_at=timezone.now(),
+        method="staff_review",
+    )
+
+
+def request_manual_review(
+    candidate: Any, *, actor: Any, request: HttpRequest | None = None
+) -> IdentityCheck:
+    """The candidate cannot pass the face check: put their latest failed check, or a new
+    manual record, in front of staff. At most one review waits per candidate."""
+    with transaction.atomic():
+        waiting = IdentityCheck.objects.filter(
+            candidate=candidate, status=CheckStatus.IN_REVIEW
+        ).first()
+        if waiting is not None:
+            return waiting
+        failed = (
+            IdentityCheck.objects.select_for_update()
+            .filter(candidate=candidate, status=CheckStatus.FAILED)
+            .order_by("-created_at")
+            .first()
+        )
+        if failed is not None and transition_check(
+            failed, CheckStatus.IN_REVIEW, actor=actor, request=request
+        ):
+            return failed
+        check = IdentityCheck.objects.create(
+            candidate=candidate,
+            challenge=IdentityCheck.Challenge.TURN_HEAD,
+            status=CheckStatus.IN_REVIEW,
+            method="manual",
+        )
+        record(
+            "identity_check.in_review", actor=actor, target=check, request=request, method="manual"
+        )
+    return check
+
+
+def purge_check_frames(cutoff: dt.datetime) -> int:
+    """Delete the burst files of identity checks created before ``cutoff``; the decision stays.
+    Returns how many checks lost their frames (part of ``vision.purge_evidence``)."""
+    count = 0
+    for check in IdentityCheck.objects.filter(created_at__lt=cutoff).exclude(frames=[]):
+        storage = check.image.storage
+        for name in check.frames:
+            storage.delete(name)
+        IdentityCheck.objects.filter(pk=check.pk).update(frames=[], image="")
+        count += 1
+    return count
+
+
+def identity_passed(
+    attempt_or_candidate: Any,
+    *,
+    since: dt.datetime | None = None,
+    within_minutes: int | None = None,
+    now: dt.datetime | None = None,
+) -> str | None:
+    """``"face"`` when the candidate (a ``Candidate`` or an ``Attempt``) passed the face check,
+    ``"manual"`` when staff approved a review, None otherwise; only decisions taken after
+    ``since`` count, or by default within the last ``VISION_IDENTITY_VALID_MINUTES``."""
+    if hasattr(attempt_or_candidate, "registration"):
+        candidate_id = attempt_or_candidate.registration.candidate_id
+    else:
+        candidate_id = attempt_or_candidate.pk
+    if since is None:
+        minutes = (
+            settings.VISION_IDENTITY_VALID_MINUTES if within_minutes is None else within_minutes
+        )
+        since = (now or timezone.now()) - dt.timedelta(minutes=minutes)
+    latest = (
+        IdentityCheck.objects.filter(candidate_id=candidate_id)
+        .accepted_since(since)
+        .order_by("-decided_at")
+        .values_list("status", flat=True)
+        .first()
+    )
+    if latest is None:
+        return None
+    return "face" if latest == CheckStatus.PASSED else "manual"
+
+
+def candidate_links(candidate: Any) -> dict[str, str]:
+    """Where the candidate takes the face check or asks for a review."""
+    return {
+        "face_check_url": reverse("identity:check"),
+        "manual_review_url": reverse("identity:review-request"),
+    }
 
 
 def passed(attempt: Attempt) -> str | None:
     """``"face"`` or ``"manual"`` when the candidate's identity was confirmed since signing in
     for this attempt, else None."""
-    from vision import identity as vision_identity
-
-    return vision_identity.identity_passed(attempt.registration.candidate, since=attempt.created_at)
+    return identity_passed(attempt.registration.candidate, since=attempt.created_at)
 
 
 def links(attempt: Attempt) -> dict[str, Any]:
     """Where the identity page sends the candidate for the face check and the manual review."""
-    from vision import identity as vision_identity
-
-    return vision_identity.candidate_links(attempt.registration.candidate)
+    return candidate_links(attempt.registration.candidate)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
-from exams.statuses import LIVE, AttemptStatus
+from exams.statuses import CHECK_ACCEPTED, LIVE, AttemptStatus, CheckStatus
 
 
 class ExamQuerySet(models.QuerySet["Exam"]):
@@ -361,3 +361,91 @@ class AttemptEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} {self.kind} {self.at:%H:%M:%S}"
+
+
+def _check_path(instance: Any, filename: str) -> str:
+    return f"vision/identity/{instance.candidate_id}/{timezone.now():%Y%m%d%H%M%S%f}.jpg"
+
+
+class IdentityCheckQuerySet(models.QuerySet["IdentityCheck"]):
+    def accepted_since(self, since: dt.datetime) -> IdentityCheckQuerySet:
+        return self.filter(status__in=CHECK_ACCEPTED, decided_at__gte=since)
+
+    def visible_to(self, user: Any) -> IdentityCheckQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_role(Role.ORG_ADMIN):
+            return self
+        if user.role == Role.SITE_ADMIN and user.site_id:
+            return self.filter(candidate__site_id=user.site_id)
+        return self.none()
+
+
+class IdentityCheck(models.Model):
+    """One 1:1 verification with liveness of a burst of camera frames against the enrolment
+    (R-PROC-2, R-EMG-3), or its human review when the candidate cannot pass: the record of the
+    flow's identity step. The computation is ``vision.liveness.verify_burst``.
+
+    .. pii: ``frames`` and ``image`` are the burst, kept for the staff review; deleted by
+       ``vision.purge_evidence`` after ``VISION_EVIDENCE_RETENTION_DAYS``.
+    """
+
+    class Challenge(models.TextChoices):
+        TURN_HEAD = "turn_head", _("Turn your head slowly left and right")
+        BLINK = "blink", _("Blink a few times")
+
+    candidate = models.ForeignKey(
+        "candidates.Candidate",
+        verbose_name=_("candidate"),
+        on_delete=models.CASCADE,
+        related_name="identity_checks",
+    )
+    attempt = models.ForeignKey(
+        Attempt,
+        verbose_name=_("attempt"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="identity_checks",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CheckStatus.choices, default=CheckStatus.PENDING
+    )
+    challenge = models.CharField(_("challenge"), max_length=10, choices=Challenge.choices)
+    method = models.CharField(_("method"), max_length=40, default="face+liveness")
+    frames = models.JSONField(_("frame files"), default=list, blank=True)
+    image = models.FileField(_("sample frame"), upload_to=_check_path, blank=True)
+    frames_count = models.PositiveSmallIntegerField(_("frames"), default=0)
+    distance = models.FloatField(_("median distance"), null=True, blank=True)
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    live = models.BooleanField(_("liveness passed"), null=True)
+    problem_code = models.CharField(_("problem"), max_length=30, blank=True)
+    problem = models.CharField(_("reason"), max_length=300, blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_note = models.CharField(_("review note"), max_length=300, blank=True)
+
+    objects = IdentityCheckQuerySet.as_manager()
+
+    class Meta:
+        db_table = "vision_identitycheck"  # created by the vision app; moved without a copy
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["candidate", "status", "decided_at"], name="vision_iden_candida_f9e647_idx"
+            )
+        ]
+        verbose_name = _("identity check")
+        verbose_name_plural = _("identity checks")
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id} {self.status}"

@@ -70,3 +70,30 @@ FINISHED = frozenset({S.SUBMITTED, S.MARKING, S.GRADED, S.DECLINED, S.TERMINATED
 LIVE = frozenset(STEPS)
 
 ATTEMPT = LifeCycle("attempt", ALLOWED)
+
+
+# The identity check of the flow's identity step (R-PROC-2, R-EMG-3): a face check with
+# liveness, or a staff review when the candidate cannot pass. Changed only by
+# ``exams.identity.transition_check`` (conditional update + audit row).
+class CheckStatus(models.TextChoices):
+    PENDING = "pending", _("Being checked")
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Not passed")
+    IN_REVIEW = "in_review", _("Waiting for staff review")
+    APPROVED = "approved", _("Approved by staff")
+    REJECTED = "rejected", _("Rejected by staff")
+
+
+CHECK_ALLOWED: dict[str, frozenset[str]] = {
+    CheckStatus.PENDING: frozenset({CheckStatus.PASSED, CheckStatus.FAILED}),
+    CheckStatus.PASSED: frozenset(),
+    CheckStatus.FAILED: frozenset({CheckStatus.IN_REVIEW}),
+    CheckStatus.IN_REVIEW: frozenset({CheckStatus.APPROVED, CheckStatus.REJECTED}),
+    CheckStatus.APPROVED: frozenset(),
+    CheckStatus.REJECTED: frozenset(),
+}
+
+# A check in one of these states lets the candidate go on to the exam.
+CHECK_ACCEPTED = frozenset({CheckStatus.PASSED, CheckStatus.APPROVED})
+
+CHECK = LifeCycle("identity_check", CHECK_ALLOWED)

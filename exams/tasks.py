@@ -1,11 +1,14 @@
-"""Background jobs of the exam engine. Tasks take IDs and are safe to run more than once."""
+"""Background jobs of the exam engine. Tasks take IDs and are safe to run more than once.
+
+``vision.verify_identity`` keeps its ``vision.*`` name: it runs the face models, so the
+settings' routing sends it to the vision workers, where those are loaded."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from exams import services
+from exams import identity, services
 
 
 @shared_task(
@@ -30,3 +33,15 @@ def regrade_stuck_attempts() -> int:
 @shared_task(name="exams.submit_expired_attempts")
 def submit_expired_attempts() -> int:
     return services.submit_expired()
+
+
+@shared_task(
+    name="vision.verify_identity",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def verify_identity(check_id: int) -> str | None:
+    """Decide a pending identity check; its new status, or None when the check is gone."""
+    check = identity.complete_check(check_id)
+    return None if check is None else check.status

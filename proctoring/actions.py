@@ -37,13 +37,13 @@ from proctoring.models import (
     Alert,
     AlertDecision,
     AlertStatus,
+    EvidenceFrame,
     MessageKind,
     ProctorMessage,
     ProctorScreenshot,
     Violation,
     ViolationKind,
 )
-from vision.models import EvidenceFrame
 
 NOTE_MAX_CHARS = 500
 # Warnings and broadcasts one member of staff may send per minute: generous for a proctor, a
@@ -159,7 +159,7 @@ def summarise_screenshot(shot: ProctorScreenshot) -> events.ScreenshotSummary:
         "note": shot.note,
         "taken_by": _name(shot.taken_by),
         "at": frame.captured_at.isoformat(),
-        "url": reverse("vision:evidence", args=[frame.pk]),
+        "url": reverse("evidence:frame", args=[frame.pk]),
     }
 
 

@@ -1,11 +1,11 @@
 """Rules that turn vision results into alerts (R-PROC-3).
 
-``findings`` reads one frame result against an exam's ``AlertRules`` and says which behaviours
-it shows; ``apply`` merges them into the attempt's alerts: a behaviour seen again adds to its
-open alert (count, time span, best confidence), a behaviour no longer seen closes its alert.
-Alerts change state only through ``proctoring.services.transition_to`` (conditional update +
-audit row), and every change is published to the room's group after commit
-(``events.alert_changed_on_commit``).
+``findings`` reads one frame result (``vision.results.FrameResult``) against an exam's
+``AlertRules`` and says which behaviours it shows; ``apply`` merges them into the attempt's
+alerts: a behaviour seen again adds to its open alert (count, time span, best confidence), a
+behaviour no longer seen closes its alert.
+Alerts change state only through ``proctoring.services.transition_to`` (conditional update + audit row), and every
+change is published to the room's group after commit (``events.alert_changed_on_commit``).
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from proctoring.models import (
     AlertKind,
     AlertRules,
     AlertStatus,
+    FrameAnalysis,
 )
 from proctoring.services import transition_to
+from vision.results import FrameResult
 
 # Kinds decided from one camera frame, per view. The phone view (2) films the candidate from
 # the side or behind, so face-based rules apply to the computer view only.
@@ -48,40 +50,40 @@ def rules_for(exam: Any) -> AlertRules:
     return AlertRules.objects.filter(exam=exam).first() or AlertRules.defaults(exam)
 
 
-def findings(result: dict[str, Any], rules: AlertRules) -> dict[str, tuple[float, dict[str, Any]]]:
+def findings(result: FrameResult, rules: AlertRules) -> dict[str, tuple[float, dict[str, Any]]]:
     """``{kind: (confidence, detail)}`` for every behaviour the frame result shows."""
-    view = int(result.get("view", 1))
+    view = result.view
     found: dict[str, tuple[float, dict[str, Any]]] = {}
-    persons = [p for p in result["persons"] if p["confidence"] >= rules.person_min_confidence]
-    face_count = result["faces"]["count"]
+    persons = [p for p in result.persons if p.confidence >= rules.person_min_confidence]
+    face_count = result.faces.count
     if not persons and face_count == 0:
-        best = max((p["confidence"] for p in result["persons"]), default=0.0)
+        best = max((p.confidence for p in result.persons), default=0.0)
         found[AlertKind.LEFT_SEAT] = (round(1 - best, 3), {})
-    strong = [p for p in persons if p["confidence"] >= settings.VISION_EXTRA_PERSON_MIN_CONFIDENCE]
+    strong = [p for p in persons if p.confidence >= settings.VISION_EXTRA_PERSON_MIN_CONFIDENCE]
     if face_count > 1 or len(strong) > 1:
-        conf = strong[1]["confidence"] if len(strong) > 1 else 1.0
+        conf = strong[1].confidence if len(strong) > 1 else 1.0
         found[AlertKind.EXTRA_PERSON] = (conf, {"faces": face_count, "persons": len(strong)})
-    devices = [d for d in result["devices"] if d["confidence"] >= rules.device_min_confidence]
+    devices = [d for d in result.devices if d.confidence >= rules.device_min_confidence]
     if devices:
         found[AlertKind.DEVICE] = (
-            devices[0]["confidence"],
-            {"devices": [{"label": d["label"], "confidence": d["confidence"]} for d in devices]},
+            devices[0].confidence,
+            {"devices": [{"label": d.label, "confidence": d.confidence} for d in devices]},
         )
     if view == 1:
-        covered = result.get("covered") or {}
+        covered = result.covered
         if persons and face_count == 0:
-            found[AlertKind.FACE_COVERED] = (persons[0]["confidence"], {"part": "face"})
-        elif covered.get("covered"):
-            found[AlertKind.FACE_COVERED] = (1.0, {"part": covered["part"]})
-        identity = result.get("identity")
-        if identity and identity["distance"] > rules.distance_threshold and face_count == 1:
+            found[AlertKind.FACE_COVERED] = (persons[0].confidence, {"part": "face"})
+        elif covered is not None and covered.covered:
+            found[AlertKind.FACE_COVERED] = (1.0, {"part": covered.part})
+        identity = result.identity
+        if identity and identity.distance > rules.distance_threshold and face_count == 1:
             found[AlertKind.DIFFERENT_PERSON] = (
-                min(1.0, identity["distance"]),
-                {"distance": identity["distance"], "threshold": rules.distance_threshold},
+                min(1.0, identity.distance),
+                {"distance": identity.distance, "threshold": rules.distance_threshold},
             )
-        looking = result.get("looking_away")
-        if looking and abs(looking["yaw"]) > rules.looking_away_yaw:
-            found[AlertKind.LOOKING_AWAY] = (min(1.0, abs(looking["yaw"])), {"yaw": looking["yaw"]})
+        looking = result.looking_away
+        if looking and abs(looking.yaw) > rules.looking_away_yaw:
+            found[AlertKind.LOOKING_AWAY] = (min(1.0, abs(looking.yaw)), {"yaw": looking.yaw})
     return {kind: value for kind, value in found.items() if rules.is_enabled(kind)}
 
 
@@ -140,7 +142,7 @@ def close_open(attempt: Any, kind: str, *, view: int, at: dt.datetime, reason: s
 
 def apply(
     attempt: Any,
-    result: dict[str, Any],
+    result: FrameResult,
     *,
     at: dt.datetime,
     evidence: Any = None,
@@ -149,7 +151,7 @@ def apply(
     """Merge one frame result into the attempt's alerts; returns the alerts it raised or
     extended. Kinds the frame's view checks but did not find are closed."""
     rules = rules or rules_for(attempt.registration.exam)
-    view = int(result.get("view", 1))
+    view = result.view
     found = findings(result, rules)
     if AlertKind.DIFFERENT_PERSON in found and not _persists(attempt, view, at, rules):
         del found[AlertKind.DIFFERENT_PERSON]
@@ -174,13 +176,12 @@ def apply(
     return touched
 
 
-def _candidate_seen(result: dict[str, Any], rules: AlertRules) -> bool:
+def _candidate_seen(result: FrameResult, rules: AlertRules) -> bool:
     """Only the enrolled candidate's own face ends a different-person alert: a frame without a
     comparable face (blurred, turned away, nobody there) says nothing about who sits there."""
-    identity = result.get("identity")
-    if not identity:
+    if result.identity is None:
         return False
-    return bool(identity["distance"] <= rules.distance_threshold)
+    return bool(result.identity.distance <= rules.distance_threshold)
 
 
 def _persists(attempt: Any, view: int, at: dt.datetime, rules: AlertRules) -> bool:
@@ -191,8 +192,6 @@ def _persists(attempt: Any, view: int, at: dt.datetime, rules: AlertRules) -> bo
     audience does). An impostor sits the whole exam, so the alert opens only once
     ``VISION_IDENTITY_CONSECUTIVE_FRAMES`` analysed frames in a row show someone else; an open
     alert goes on counting from the first frame."""
-    from vision.models import FrameAnalysis
-
     if Alert.objects.filter(
         attempt=attempt, kind=AlertKind.DIFFERENT_PERSON, view=view, status=AlertStatus.OPEN
     ).exists():
@@ -208,8 +207,9 @@ def _persists(attempt: Any, view: int, at: dt.datetime, rules: AlertRules) -> bo
         .values_list("result", flat=True)[:needed]
     )
     return len(earlier) == needed and all(
-        "error" not in result and AlertKind.DIFFERENT_PERSON in findings(result, rules)
-        for result in earlier
+        "error" not in stored
+        and AlertKind.DIFFERENT_PERSON in findings(FrameResult.from_json(stored), rules)
+        for stored in earlier
     )
 
 

@@ -1,5 +1,11 @@
 """Alerts raised from the vision workers' results, and the per-exam rules that raise them
-(R-PROC-3). ``proctoring.alerts`` turns analyses into alerts; the console shows them."""
+(R-PROC-3). ``proctoring.alerts`` turns analyses into alerts; the console shows them.
+
+The evidence of an attempt lives here too: camera frames (``EvidenceFrame``) and their analyses
+(``FrameAnalysis``), microphone chunks (``AudioChunk``) and the random snapshot times
+(``SnapshotPlan``). They belong to an ``exams.Attempt``, which the vision compute layer knows
+nothing of; their tables keep the ``vision_`` names they were created with.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proctoring.statuses import AlertStatus
@@ -105,7 +112,7 @@ class Alert(models.Model):
     last_seen_at = models.DateTimeField(_("last seen"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     evidence = models.ForeignKey(
-        "vision.EvidenceFrame",
+        "proctoring.EvidenceFrame",
         verbose_name=_("evidence frame"),
         null=True,
         blank=True,
@@ -229,11 +236,11 @@ class Violation(models.Model):
 
 class ProctorScreenshot(models.Model):
     """A proctor's screenshot of a view, kept as evidence with a note. The image itself is a
-    ``vision.EvidenceFrame`` of kind ``proctor``: one store for every picture of a candidate,
+    ``EvidenceFrame`` of kind ``proctor``: one store for every picture of a candidate,
     with one retention rule, one access-checked download and one evidence list."""
 
     frame = models.OneToOneField(
-        "vision.EvidenceFrame",
+        "proctoring.EvidenceFrame",
         verbose_name=_("image"),
         on_delete=models.CASCADE,
         related_name="proctor_screenshot",
@@ -381,3 +388,112 @@ class RecordingSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id}/{self.view} #{self.seq}"
+
+
+def _evidence_path(instance: Any, filename: str) -> str:
+    return f"vision/evidence/{instance.attempt_id}/{timezone.now():%Y%m%d%H%M%S%f}.jpg"
+
+
+def _audio_path(instance: Any, filename: str) -> str:
+    return f"vision/audio/{instance.attempt_id}/{timezone.now():%Y%m%d%H%M%S%f}.wav"
+
+
+class EvidenceFrame(models.Model):
+    """A camera frame kept as evidence: a random snapshot (R-PROC-4) or the frame of an alert.
+
+    .. pii: a picture of the candidate and the room; deleted after
+       ``VISION_EVIDENCE_RETENTION_DAYS`` (180) by the daily ``vision.purge_evidence``.
+    """
+
+    class Kind(models.TextChoices):
+        FRAME = "frame", _("Frame to analyse")
+        SNAPSHOT = "snapshot", _("Random snapshot")
+        ALERT = "alert", _("Alert evidence")
+        PROCTOR = "proctor", _("Proctor screenshot")  # ProctorScreenshot
+
+    attempt = models.ForeignKey(
+        "exams.Attempt",
+        verbose_name=_("attempt"),
+        on_delete=models.CASCADE,
+        related_name="evidence_frames",
+    )
+    view = models.PositiveSmallIntegerField(_("view"), default=1)  # 1 computer, 2 phone
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.FRAME)
+    image = models.FileField(_("image"), upload_to=_evidence_path)
+    captured_at = models.DateTimeField(_("captured at"), default=timezone.now)
+
+    class Meta:
+        db_table = "vision_evidenceframe"  # created by the vision app; moved without a copy
+        ordering = ["captured_at"]
+        indexes = [
+            models.Index(
+                fields=["attempt", "kind", "captured_at"], name="vision_evid_attempt_84e4b0_idx"
+            )
+        ]
+        verbose_name = _("evidence frame")
+        verbose_name_plural = _("evidence frames")
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.view} {self.kind} {self.captured_at:%H:%M:%S}"
+
+
+class FrameAnalysis(models.Model):
+    """The structured result of analysing one frame (``vision.results.FrameResult.to_json()``,
+    or ``{"error": ...}`` for a frame that could not be read). Written once by
+    ``vision.analyze_frame``; a frame already analysed is not analysed again."""
+
+    frame = models.OneToOneField(
+        EvidenceFrame, verbose_name=_("frame"), on_delete=models.CASCADE, related_name="analysis"
+    )
+    result = models.JSONField(_("result"))
+    analysed_at = models.DateTimeField(_("analysed at"), auto_now_add=True)
+
+    class Meta:
+        db_table = "vision_frameanalysis"
+        verbose_name = _("frame analysis")
+        verbose_name_plural = _("frame analyses")
+
+    def __str__(self) -> str:
+        return f"analysis of {self.frame_id}"
+
+
+class AudioChunk(models.Model):
+    """A few seconds of the candidate's microphone and its voice activity (R-PROC-3).
+
+    .. pii: a recording of the candidate's room; deleted with the evidence
+       (``vision.purge_evidence``).
+    """
+
+    attempt = models.ForeignKey(
+        "exams.Attempt", verbose_name=_("attempt"), on_delete=models.CASCADE, related_name="+"
+    )
+    audio = models.FileField(_("audio"), upload_to=_audio_path)
+    captured_at = models.DateTimeField(_("captured at"), default=timezone.now)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    analysed_at = models.DateTimeField(_("analysed at"), null=True, blank=True)
+
+    class Meta:
+        db_table = "vision_audiochunk"
+        verbose_name = _("audio chunk")
+        verbose_name_plural = _("audio chunks")
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} audio {self.captured_at:%H:%M:%S}"
+
+
+class SnapshotPlan(models.Model):
+    """The random times at which an attempt's frames are kept as snapshots (R-PROC-4), drawn
+    once per attempt so they cannot be predicted from the clock."""
+
+    attempt = models.OneToOneField(
+        "exams.Attempt", on_delete=models.CASCADE, related_name="snapshot_plan"
+    )
+    due = models.JSONField(_("due times"), default=list)  # ISO times not yet taken, sorted
+
+    class Meta:
+        db_table = "vision_snapshotplan"
+        verbose_name = _("snapshot plan")
+        verbose_name_plural = _("snapshot plans")
+
+    def __str__(self) -> str:
+        return f"snapshots of {self.attempt_id}"

@@ -118,7 +118,7 @@ def segment(request: HttpRequest, segment_id: int) -> Any:  # a FileResponse or 
 @require_GET
 def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """A candidate's recording with the alert timeline, evidence and decisions beside it."""
-    from vision.models import EvidenceFrame
+    from proctoring.models import EvidenceFrame
 
     attempt = get_object_or_404(
         Attempt.objects.visible_to_staff(request.user).select_related(

@@ -252,7 +252,7 @@ def store_segment(
     if view == 1:
         # Voice detection reads the recording (proctoring.segment_audio): the live microphone
         # reaches the media process only while a proctor has the candidate in focus.
-        from vision.tasks import analyze_segment_audio
+        from proctoring.tasks import analyze_segment_audio
 
         row_id = row.pk
         transaction.on_commit(lambda: analyze_segment_audio.delay(row_id))

@@ -7,7 +7,7 @@ camera and microphone anyway, in self-contained WebM segments (recorder.js, reco
 voice detection reads those: each new view-1 segment queues ``vision.analyze_segment_audio``,
 which decodes the segment's Opus audio here, keeps it as a 16 kHz mono WAV ``AudioChunk``
 (captured at the segment's start) and runs the same analysis as the live chunks
-(``vision.tasks.analyze_audio``).
+(``proctoring.tasks.analyze_audio``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ import av
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from proctoring.media.audio_sampling import RATE, wav_of
-from proctoring.models import RecordingSegment
-from vision.models import AudioChunk
+from proctoring.models import AudioChunk, RecordingSegment
+from vision.audio import RATE, wav_of
 
 logger = logging.getLogger(__name__)
 

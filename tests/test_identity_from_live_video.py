@@ -17,12 +17,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from exams.models import Attempt, Registration
-from proctoring.models import Alert, AlertKind
+from proctoring import tasks as vision_tasks
+from proctoring.models import Alert, AlertKind, EvidenceFrame
 from tests.personas import Personas, answering
 from tests.test_view_one_media import media_socket
 from vision import services as vision_services
-from vision import tasks as vision_tasks
-from vision.models import EvidenceFrame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 

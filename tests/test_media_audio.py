@@ -23,12 +23,11 @@ from av import AudioFrame
 from django.conf import settings
 
 from proctoring.media import audio_sampling
-from proctoring.models import Alert, AlertKind
+from proctoring.models import Alert, AlertKind, AudioChunk
+from proctoring.tasks import analyze_audio
 from tests.personas import Personas
 from tests.test_view_one_media import media_socket, start
 from vision import audio
-from vision.models import AudioChunk
-from vision.tasks import analyze_audio
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
 

@@ -27,6 +27,7 @@ from proctoring import alerts, events
 from proctoring.models import (
     Alert,
     AlertKind,
+    EvidenceFrame,
     ProctorMessage,
     ProctorScreenshot,
     ViewState,
@@ -34,7 +35,6 @@ from proctoring.models import (
 )
 from questionbank.models import Question
 from tests.personas import Personas, answering
-from vision.models import EvidenceFrame
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

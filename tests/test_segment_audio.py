@@ -17,11 +17,10 @@ from django.conf import settings
 from django.test import Client
 
 from exams.models import Attempt, Registration
-from proctoring.models import Alert, AlertKind, RecordingSegment
+from proctoring.models import Alert, AlertKind, AudioChunk, RecordingSegment
+from proctoring.tasks import analyze_segment_audio
 from tests.conftest import candidate_client
 from tests.personas import Personas, answering
-from vision.models import AudioChunk
-from vision.tasks import analyze_segment_audio
 
 pytestmark = pytest.mark.django_db
 

@@ -23,9 +23,9 @@ from PIL import Image
 from config.asgi import application as web_application
 from config.media_asgi import application as media_application
 from exams.models import Attempt, Registration
+from proctoring.models import EvidenceFrame
 from tests.personas import Personas, answering
 from tests.test_proctor_consumer import session_cookie
-from vision.models import EvidenceFrame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 

@@ -23,11 +23,10 @@ from exams import services
 from exams.models import Attempt, Exam, Registration
 from exams.statuses import AttemptStatus
 from proctoring import pairing
-from proctoring.models import ViewState
+from proctoring.models import EvidenceFrame, ViewState
 from tests.personas import Personas
 from tests.test_proctor_consumer import session_cookie
 from tests.test_view_one_media import VIDEO, media_socket
-from vision.models import EvidenceFrame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 

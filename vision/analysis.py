@@ -1,5 +1,6 @@
 """Analysis of one camera frame (R-PROC-3): persons and devices (YOLO), faces, identity against
-the enrolment, covered face, head turn. One structured result with model versions and timings.
+the enrolment, covered face, head turn. One typed result (``vision.results.FrameResult``) with
+model versions and timings.
 
 Two pipelines share this code:
 
@@ -23,13 +24,15 @@ from __future__ import annotations
 import functools
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.conf import settings
 
 from vision import faces, objects, pose
+from vision.results import Covered, Faces, FrameResult, Identity, LookingAway, rounded
+
+__all__ = ["FrameResult", "StreamState", "Thresholds", "analyse", "stream_state"]
 
 
 @dataclass
@@ -38,10 +41,10 @@ class StreamState:
 
     box: faces.FaceBox | None = None
     encoded_at: float = 0.0
-    identity: dict[str, Any] | None = None
+    identity: Identity | None = None
     thumb: np.ndarray | None = None  # grey 64x36 thumbnail of the last fully analysed frame
     analysed_at: float = 0.0
-    result: dict[str, Any] | None = None
+    result: FrameResult | None = None
 
 
 _streams: OrderedDict[str, StreamState] = OrderedDict()
@@ -102,7 +105,7 @@ def analyse(
     mode: str = "production",
     thresholds: Thresholds | None = None,
     now: float | None = None,
-) -> dict[str, Any]:
+) -> FrameResult:
     """Analyse an RGB frame. ``enrolled`` is the candidate's decrypted encoding (or None);
     ``state`` the stream's memory for the production pipeline (None: encode every time)."""
     thresholds = thresholds or Thresholds()
@@ -123,12 +126,12 @@ def analyse(
             if moved < settings.VISION_MOTION_THRESHOLD:
                 timings["motion"] = time.perf_counter() - started
                 timings["total"] = timings["motion"]
-                return {
-                    **state.result,
-                    "reused": True,
-                    "motion": round(moved, 2),
-                    "timings_ms": {k: round(v * 1000, 1) for k, v in timings.items()},
-                }
+                return replace(
+                    state.result,
+                    reused=True,
+                    motion=round(moved, 2),
+                    timings_ms={k: round(v * 1000, 1) for k, v in timings.items()},
+                )
         timings["motion"] = time.perf_counter() - started
 
     mark = time.perf_counter()
@@ -160,9 +163,9 @@ def analyse(
             )
     timings["faces"] = time.perf_counter() - mark
 
-    covered: dict[str, Any] | None = None
-    looking: dict[str, Any] | None = None
-    identity: dict[str, Any] | None = None
+    covered: Covered | None = None
+    looking: LookingAway | None = None
+    identity: Identity | None = None
     if len(boxes) == 1:
         # Covered, looking away and identity are judged on the candidate's face only; with
         # several faces it is unclear which is the candidate's, and extra_person is raised.
@@ -177,17 +180,16 @@ def analyse(
                 min_lower_skin=settings.VISION_COVER_MIN_LOWER_SKIN,
                 max_eye_ratio=settings.VISION_COVER_MAX_EYE_RATIO,
             )
-            covered = {
-                "covered": cover.covered,
-                "part": cover.part,
-                "lower_skin": cover.lower_skin,
-                "eye_ratio": cover.eye_ratio,
-            }
+            covered = Covered(
+                covered=cover.covered,
+                part=cover.part,
+                lower_skin=cover.lower_skin,
+                eye_ratio=cover.eye_ratio,
+            )
             head_yaw = pose.yaw(lm)
-            looking = {
-                "yaw": round(head_yaw, 3),
-                "away": abs(head_yaw) > thresholds.looking_away_yaw,
-            }
+            looking = LookingAway(
+                yaw=round(head_yaw, 3), away=abs(head_yaw) > thresholds.looking_away_yaw
+            )
         if enrolled is not None:
             need = (
                 mode == "baseline"
@@ -200,17 +202,17 @@ def analyse(
                 mark = time.perf_counter()
                 dist = faces.distance(enrolled, faces.encode(image, main))
                 timings["encoding"] = time.perf_counter() - mark
-                identity = {
-                    "distance": round(dist, 4),
-                    "threshold": thresholds.distance,
-                    "match": dist <= thresholds.distance,
-                    "reused": False,
-                }
+                identity = Identity(
+                    distance=round(dist, 4),
+                    threshold=thresholds.distance,
+                    match=dist <= thresholds.distance,
+                    reused=False,
+                )
                 if state is not None:
                     state.encoded_at, state.identity = now, identity
             else:
                 assert state is not None and state.identity is not None
-                identity = {**state.identity, "reused": True}
+                identity = replace(state.identity, reused=True)
         if state is not None:
             state.box = main
     elif state is not None:
@@ -218,21 +220,21 @@ def analyse(
 
     timings["total"] = time.perf_counter() - started
     height, width = image.shape[:2]
-    result = {
-        "view": view,
-        "size": [width, height],
-        "pipeline": mode,
-        "persons": [d.to_dict() for d in persons],
-        "devices": [d.to_dict() for d in devices],
-        "objects": [d.to_dict() for d in detections],
-        "faces": {"count": len(boxes), "boxes": [b.to_dict() for b in boxes]},
-        "identity": identity,
-        "covered": covered,
-        "looking_away": looking,
-        "models": model_versions(mode),
-        "reused": False,
-        "timings_ms": {k: round(v * 1000, 1) for k, v in timings.items()},
-    }
+    result = FrameResult(
+        view=view,
+        size=(width, height),
+        pipeline=mode,
+        persons=tuple(rounded(d) for d in persons),
+        devices=tuple(rounded(d) for d in devices),
+        objects=tuple(rounded(d) for d in detections),
+        faces=Faces(count=len(boxes), boxes=tuple(boxes)),
+        identity=identity,
+        covered=covered,
+        looking_away=looking,
+        models=model_versions(mode),
+        reused=False,
+        timings_ms={k: round(v * 1000, 1) for k, v in timings.items()},
+    )
     if state is not None and thumb is not None:
         state.thumb, state.analysed_at, state.result = thumb, now, result
     return result

@@ -17,6 +17,11 @@ from typing import Any
 
 import numpy as np
 
+# The audio format the media process and the recording decoder write: 16 kHz keeps the voice
+# band and little else, and 16-bit PCM is the only WAV ``read_wav`` accepts.
+RATE = 16_000
+SAMPLE_WIDTH = 2
+
 FRAME_SECONDS = 0.03
 VOICE_MIN_DBFS = -50.0
 VOICE_ABOVE_FLOOR_DB = 6.0
@@ -28,6 +33,17 @@ class AudioError(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def wav_of(pcm: bytes, rate: int = RATE) -> bytes:
+    """A mono 16-bit PCM WAV file of little-endian samples ``pcm``."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(SAMPLE_WIDTH)
+        out.setframerate(rate)
+        out.writeframes(pcm)
+    return buffer.getvalue()
 
 
 def read_wav(data: bytes) -> tuple[np.ndarray, int]:

@@ -12,10 +12,3 @@ class EnrolPhotoForm(forms.Form):
 
 class UnbindForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
-
-
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
-    )
-    note = forms.CharField(label=_("Note"), max_length=300)

@@ -1,6 +1,9 @@
-"""Records of the vision workers: face enrolments and their encrypted templates, identity
-checks, evidence frames, frame and audio analyses. Alerts built from analyses live in
-``proctoring.models``."""
+"""Records of the vision app: a candidate's face enrolment and its encrypted template.
+
+Identity checks are the exam flow's records (``exams.models.IdentityCheck``); evidence frames,
+their analyses, audio chunks and snapshot plans belong to an attempt's proctoring
+(``proctoring.models``). Vision computes on images and encodings and stores nothing of an exam.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
-from vision.statuses import CHECK_ACCEPTED, CheckStatus, EnrolmentStatus
+from vision.statuses import EnrolmentStatus
 
 
 def _enrolment_path(instance: Any, filename: str) -> str:
     return f"vision/enrolment/{instance.candidate_id}/{timezone.now():%Y%m%d%H%M%S}.jpg"
 
 
+# The three below name files of models that have moved to exams and proctoring; they stay
+# because migration 0001 refers to them by this path.
 def _check_path(instance: Any, filename: str) -> str:
     return f"vision/identity/{instance.candidate_id}/{timezone.now():%Y%m%d%H%M%S%f}.jpg"
 
@@ -111,173 +116,3 @@ class FaceTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"template of {self.enrolment_id}"
-
-
-class IdentityCheckQuerySet(models.QuerySet["IdentityCheck"]):
-    def accepted_since(self, since: dt.datetime) -> IdentityCheckQuerySet:
-        return self.filter(status__in=CHECK_ACCEPTED, decided_at__gte=since)
-
-    def visible_to(self, user: Any) -> IdentityCheckQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.has_role(Role.ORG_ADMIN):
-            return self
-        if user.role == Role.SITE_ADMIN and user.site_id:
-            return self.filter(candidate__site_id=user.site_id)
-        return self.none()
-
-
-class IdentityCheck(models.Model):
-    """One 1:1 verification with liveness of a burst of camera frames against the enrolment
-    (R-PROC-2, R-EMG-3), or its human review when the candidate cannot pass.
-
-    .. pii: ``frames`` and ``image`` are the burst, kept for the staff review; deleted by
-       ``vision.purge_evidence`` after ``VISION_EVIDENCE_RETENTION_DAYS``.
-    """
-
-    class Challenge(models.TextChoices):
-        TURN_HEAD = "turn_head", _("Turn your head slowly left and right")
-        BLINK = "blink", _("Blink a few times")
-
-    candidate = models.ForeignKey(
-        "candidates.Candidate",
-        verbose_name=_("candidate"),
-        on_delete=models.CASCADE,
-        related_name="identity_checks",
-    )
-    attempt = models.ForeignKey(
-        "exams.Attempt",
-        verbose_name=_("attempt"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="identity_checks",
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=CheckStatus.choices, default=CheckStatus.PENDING
-    )
-    challenge = models.CharField(_("challenge"), max_length=10, choices=Challenge.choices)
-    method = models.CharField(_("method"), max_length=40, default="face+liveness")
-    frames = models.JSONField(_("frame files"), default=list, blank=True)
-    image = models.FileField(_("sample frame"), upload_to=_check_path, blank=True)
-    frames_count = models.PositiveSmallIntegerField(_("frames"), default=0)
-    distance = models.FloatField(_("median distance"), null=True, blank=True)
-    threshold = models.FloatField(_("threshold"), null=True, blank=True)
-    live = models.BooleanField(_("liveness passed"), null=True)
-    problem_code = models.CharField(_("problem"), max_length=30, blank=True)
-    problem = models.CharField(_("reason"), max_length=300, blank=True)
-    detail = models.JSONField(_("details"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reviewed by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    review_note = models.CharField(_("review note"), max_length=300, blank=True)
-
-    objects = IdentityCheckQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["candidate", "status", "decided_at"])]
-        verbose_name = _("identity check")
-        verbose_name_plural = _("identity checks")
-
-    def __str__(self) -> str:
-        return f"{self.candidate_id} {self.status}"
-
-
-class EvidenceFrame(models.Model):
-    """A camera frame kept as evidence: a random snapshot (R-PROC-4) or the frame of an alert.
-
-    .. pii: a picture of the candidate and the room; deleted after
-       ``VISION_EVIDENCE_RETENTION_DAYS`` (180) by the daily ``vision.purge_evidence``.
-    """
-
-    class Kind(models.TextChoices):
-        FRAME = "frame", _("Frame to analyse")
-        SNAPSHOT = "snapshot", _("Random snapshot")
-        ALERT = "alert", _("Alert evidence")
-        PROCTOR = "proctor", _("Proctor screenshot")  # proctoring.models.ProctorScreenshot
-
-    attempt = models.ForeignKey(
-        "exams.Attempt",
-        verbose_name=_("attempt"),
-        on_delete=models.CASCADE,
-        related_name="evidence_frames",
-    )
-    view = models.PositiveSmallIntegerField(_("view"), default=1)  # 1 computer, 2 phone
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.FRAME)
-    image = models.FileField(_("image"), upload_to=_evidence_path)
-    captured_at = models.DateTimeField(_("captured at"), default=timezone.now)
-
-    class Meta:
-        ordering = ["captured_at"]
-        indexes = [models.Index(fields=["attempt", "kind", "captured_at"])]
-        verbose_name = _("evidence frame")
-        verbose_name_plural = _("evidence frames")
-
-    def __str__(self) -> str:
-        return f"{self.attempt_id}/{self.view} {self.kind} {self.captured_at:%H:%M:%S}"
-
-
-class FrameAnalysis(models.Model):
-    """The structured result of analysing one frame (``vision.analysis.FrameResult`` as JSON).
-    Written once by ``vision.analyze_frame``; a frame already analysed is not analysed again."""
-
-    frame = models.OneToOneField(
-        EvidenceFrame, verbose_name=_("frame"), on_delete=models.CASCADE, related_name="analysis"
-    )
-    result = models.JSONField(_("result"))
-    analysed_at = models.DateTimeField(_("analysed at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("frame analysis")
-        verbose_name_plural = _("frame analyses")
-
-    def __str__(self) -> str:
-        return f"analysis of {self.frame_id}"
-
-
-class AudioChunk(models.Model):
-    """A few seconds of the candidate's microphone and its voice activity (R-PROC-3).
-
-    .. pii: a recording of the candidate's room; deleted with the evidence
-       (``vision.purge_evidence``).
-    """
-
-    attempt = models.ForeignKey(
-        "exams.Attempt", verbose_name=_("attempt"), on_delete=models.CASCADE, related_name="+"
-    )
-    audio = models.FileField(_("audio"), upload_to=_audio_path)
-    captured_at = models.DateTimeField(_("captured at"), default=timezone.now)
-    result = models.JSONField(_("result"), null=True, blank=True)
-    analysed_at = models.DateTimeField(_("analysed at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("audio chunk")
-        verbose_name_plural = _("audio chunks")
-
-    def __str__(self) -> str:
-        return f"{self.attempt_id} audio {self.captured_at:%H:%M:%S}"
-
-
-class SnapshotPlan(models.Model):
-    """The random times at which an attempt's frames are kept as snapshots (R-PROC-4), drawn
-    once per attempt so they cannot be predicted from the clock."""
-
-    attempt = models.OneToOneField(
-        "exams.Attempt", on_delete=models.CASCADE, related_name="snapshot_plan"
-    )
-    due = models.JSONField(_("due times"), default=list)  # ISO times not yet taken, sorted
-
-    class Meta:
-        verbose_name = _("snapshot plan")
-        verbose_name_plural = _("snapshot plans")
-
-    def __str__(self) -> str:
-        return f"snapshots of {self.attempt_id}"

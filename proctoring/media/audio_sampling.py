@@ -4,7 +4,7 @@ The media process reads the candidate's received microphone track (``listen``): 
 consumed, so aiortc's queue for the track never grows (WEBRTC-NOTES pitfall 5), and every
 ``WEBRTC_AUDIO_EVERY_SECONDS`` a chunk of ``WEBRTC_AUDIO_CHUNK_SECONDS`` is kept, downmixed and
 resampled to 16 kHz mono 16-bit PCM WAV — what ``vision.audio.read_wav`` reads and small enough
-(about 32 KB a second) to store. ``store_chunk`` keeps it as a ``vision.models.AudioChunk`` and
+(about 32 KB a second) to store. ``store_chunk`` keeps it as a ``proctoring.models.AudioChunk`` and
 queues ``vision.analyze_audio`` once the row is committed; the task raises or closes the
 TALKING alert by the exam's rules.
 
@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import io
 import logging
 import time
-import wave
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,25 +32,12 @@ from django.db import transaction
 
 from exams import statuses
 from exams.models import Attempt
-from vision.models import AudioChunk
+from proctoring.models import AudioChunk
+from vision.audio import RATE, SAMPLE_WIDTH, wav_of
 
 logger = logging.getLogger(__name__)
 
-RATE = 16_000  # vision.audio works on any rate; 16 kHz keeps the voice band and little else
-SAMPLE_WIDTH = 2  # 16-bit PCM, the only WAV vision.audio.read_wav accepts
-
 StoreAudio = Callable[[bytes, dt.datetime], Awaitable[int | None]]
-
-
-def wav_of(pcm: bytes, rate: int = RATE) -> bytes:
-    """A mono 16-bit PCM WAV file of little-endian samples ``pcm``."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(SAMPLE_WIDTH)
-        out.setframerate(rate)
-        out.writeframes(pcm)
-    return buffer.getvalue()
 
 
 class _Chunk:
@@ -139,7 +124,7 @@ async def listen(
 def store_chunk(attempt_id: int, wav: bytes, captured_at: dt.datetime) -> int | None:
     """Keep one audio chunk of a live attempt and queue its voice analysis; returns the chunk's
     id, or None when the attempt has vanished or left the steps of a live exam."""
-    from vision.tasks import analyze_audio
+    from proctoring.tasks import analyze_audio
 
     with transaction.atomic():
         attempt = Attempt.objects.filter(pk=attempt_id, status__in=statuses.STEPS).first()

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from exams import statuses
 from exams.models import Attempt
-from vision.models import EvidenceFrame
+from proctoring.models import EvidenceFrame
 
 VIEWS = (1, 2)
 
@@ -22,7 +22,7 @@ VIEWS = (1, 2)
 def store_frame(attempt_id: int, view: int, jpeg: bytes, captured_at: dt.datetime) -> int | None:
     """Keep one sampled frame of ``view`` and queue its analysis; returns the frame's id, or None
     when the attempt has vanished or left the steps of a live exam (nothing is stored then)."""
-    from vision.tasks import analyze_frame
+    from proctoring.tasks import analyze_frame
 
     if view not in VIEWS:
         raise ValueError(f"unknown view {view}")

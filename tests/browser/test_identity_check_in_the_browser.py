@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from exams.models import IdentityCheck
+from exams.statuses import CheckStatus
 from tests.personas import FORMAL_PASSCODE, Personas
 from tests.vision.conftest import face_bytes
 from vision import services, tasks
-from vision.models import IdentityCheck
-from vision.statuses import CheckStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CLIP = "talking_face_640x360_15fps.y4m"

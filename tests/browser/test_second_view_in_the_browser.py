@@ -13,10 +13,9 @@ import pytest
 
 from exams.models import Attempt, Exam
 from exams.statuses import AttemptStatus
-from proctoring.models import PhonePairing, RecordingSegment, ViewState
+from proctoring.models import EvidenceFrame, PhonePairing, RecordingSegment, ViewState
 from tests.browser.flows import sign_the_commitment, staff_sign_in, wait_for
 from tests.personas import Personas
-from vision.models import EvidenceFrame
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,10 +10,9 @@ import pytest
 from django.utils import timezone
 
 from exams.models import Answer, Attempt
-from proctoring.models import RecordingSegment
+from proctoring.models import EvidenceFrame, RecordingSegment
 from tests.browser.flows import sign_the_commitment, staff_sign_in, wait_for
 from tests.personas import Personas
-from vision.models import EvidenceFrame
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,11 +8,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from audit.models import AuditEntry
+from exams import identity
+from exams import tasks as exams_tasks
+from exams.models import IdentityCheck
+from exams.statuses import CheckStatus
 from tests.personas import PASSWORD, Personas
 from tests.vision.conftest import face_bytes
-from vision import identity, services, tasks
-from vision.models import FaceEnrolment, IdentityCheck
-from vision.statuses import CheckStatus, EnrolmentStatus
+from vision import services, tasks
+from vision.models import FaceEnrolment
+from vision.statuses import EnrolmentStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +95,7 @@ def test_a_candidate_posts_a_burst_and_a_still_photo_replay_is_refused_as_non_li
     response = carol_client.post("/vision/identity/", {"frame": frames})
     assert response.status_code == 202, response.content
     check_id = response.json()["id"]
-    tasks.verify_identity.apply(args=[check_id]).get()
+    exams_tasks.verify_identity.apply(args=(check_id,)).get()
     status = carol_client.get(f"/vision/identity/{check_id}/").json()
     assert status["done"] and not status["passed"]
     assert status["problem_code"] == "not_live"

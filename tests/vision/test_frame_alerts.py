@@ -52,10 +52,10 @@ def test_several_faces_raise_extra_person() -> None:
 
 def test_the_result_names_models_and_times_each_stage() -> None:
     result = analysis.analyse(scene("person_laptop_1.jpg"), enrolled=encoding_of("obama_1.jpg"))
-    assert {"objects", "faces", "landmarks", "encoding", "total"} <= set(result["timings_ms"])
-    assert "yolov8n" in result["models"]["objects"]
-    assert result["faces"]["count"] == 1
-    assert any(d["label"] == "laptop" for d in result["devices"])
+    assert {"objects", "faces", "landmarks", "encoding", "total"} <= set(result.timings_ms)
+    assert "yolov8n" in result.models["objects"]
+    assert result.faces.count == 1
+    assert any(d.label == "laptop" for d in result.devices)
 
 
 def test_analyze_frame_command_prints_the_structured_result(capsys) -> None:

@@ -14,10 +14,17 @@ from django.utils import timezone
 
 from config.celery import app
 from exams.models import Attempt
-from proctoring.models import Alert, AlertKind, AlertStatus
+from proctoring import tasks
+from proctoring.models import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    AudioChunk,
+    EvidenceFrame,
+    FrameAnalysis,
+    SnapshotPlan,
+)
 from tests.vision.conftest import shared
-from vision import tasks
-from vision.models import AudioChunk, EvidenceFrame, FrameAnalysis, SnapshotPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -148,9 +155,10 @@ def test_models_load_once_per_worker_process_not_per_task(
     carol_attempt: Attempt, settings, tmp_path
 ) -> None:
     from vision import faces, objects
+    from vision import tasks as vision_tasks
 
     settings.MEDIA_ROOT = tmp_path
-    tasks._load_models()  # what worker_process_init runs in each new worker process
+    vision_tasks._load_models()  # what worker_process_init runs in each new worker process
     detector, api = objects.lite(), faces._api()
     for name in ("empty_room_1.jpg", "person_phone_1.jpg"):
         tasks.analyze_frame.apply(args=[frame(carol_attempt, name, timezone.now()).pk]).get()
@@ -163,7 +171,7 @@ def test_evidence_older_than_the_retention_period_is_purged(
 ) -> None:
     import os
 
-    from vision import services
+    from proctoring import evidence as services
 
     settings.MEDIA_ROOT = tmp_path
     old = frame(carol_attempt, "empty_room_1.jpg", timezone.now())

@@ -14,11 +14,11 @@ from django.db import transaction
 
 from config.celery import app
 from exams.models import Attempt
+from proctoring import tasks
 from proctoring.events import room_group
+from proctoring.models import EvidenceFrame, FrameAnalysis
 from tests.personas import Personas
 from tests.vision.conftest import shared
-from vision import tasks
-from vision.models import EvidenceFrame, FrameAnalysis
 
 
 @pytest.mark.django_db(transaction=True)

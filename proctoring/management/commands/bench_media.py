@@ -664,7 +664,7 @@ def _live_attempts(exam: Exam) -> list[tuple[Attempt, str, str]]:
 
 
 def _delete(exam: Exam) -> None:
-    from vision.models import AudioChunk, EvidenceFrame
+    from proctoring.models import AudioChunk, EvidenceFrame
 
     attempt_ids = list(Attempt.objects.filter(registration__exam=exam).values_list("pk", flat=True))
     for frame in EvidenceFrame.objects.filter(attempt_id__in=attempt_ids):
@@ -684,7 +684,7 @@ async def _run(
 ) -> dict[str, Any]:
     from asgiref.sync import sync_to_async
 
-    from vision.models import AudioChunk, EvidenceFrame
+    from proctoring.models import AudioChunk, EvidenceFrame
 
     n = len(attempts)
     room_id = await sync_to_async(lambda: attempts[0][0].registration.room_id)()

@@ -70,8 +70,8 @@ def _run(mode: str, work: list[tuple[str, np.ndarray, Any]]) -> dict[str, Any]:
         if mode == "production" and not stream.startswith("scene:"):
             state = states.setdefault(stream, analysis.StreamState())
         result = analysis.analyse(frame, enrolled=enrolled, state=state, mode=mode, now=clock)
-        reused += bool(result.get("reused"))
-        for name, ms in result["timings_ms"].items():
+        reused += result.reused
+        for name, ms in result.timings_ms.items():
             stages.setdefault(name, []).append(ms)
         if stream.startswith("scene:"):
             alerts[stream[6:]] = sorted(findings(result, rules))

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from vision.models import EvidenceFrame, SnapshotPlan
+from proctoring.models import EvidenceFrame, SnapshotPlan
 
 
 def plan_for(attempt: Any) -> SnapshotPlan:

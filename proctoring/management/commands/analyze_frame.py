@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from proctoring.alerts import findings
+from proctoring.models import AlertRules
 from vision import analysis, faces
 from vision.images import ImageError, load_image
 
@@ -23,9 +25,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print JSON only")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from proctoring.alerts import findings
-        from proctoring.models import AlertRules
-
         try:
             image = load_image(options["image"].read_bytes())
             enrolled = None
@@ -39,7 +38,7 @@ class Command(BaseCommand):
         except (OSError, ImageError) as exc:
             raise CommandError(str(getattr(exc, "message", exc))) from exc
         result = analysis.analyse(image, view=options["view"], enrolled=enrolled)
-        result["alerts"] = sorted(findings(result, AlertRules.defaults()))
+        out = {**result.to_json(), "alerts": sorted(findings(result, AlertRules.defaults()))}
         self.stdout.write(
-            json.dumps(result, ensure_ascii=False, indent=None if options["json"] else 2)
+            json.dumps(out, ensure_ascii=False, indent=None if options["json"] else 2)
         )

@@ -1,0 +1,15 @@
+"""The identity step's pages, included under ``/vision/`` (config/urls.py) so their paths stay
+what candidates' pages and staff bookmarks have always used."""
+
+from django.urls import path
+
+from exams import identity_views as views
+
+app_name = "identity"
+urlpatterns = [
+    path("staff/checks/<int:check_id>/review/", views.review_check, name="review-check"),
+    path("staff/checks/<int:check_id>/image/", views.check_image, name="check-image"),
+    path("identity/", views.identity_check, name="check"),
+    path("identity/<int:check_id>/", views.identity_status, name="status"),
+    path("identity/review/", views.identity_review_request, name="review-request"),
+]

@@ -1,0 +1,29 @@
+"""Retention of an attempt's evidence (R-PROC-4): frames, audio chunks and identity bursts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from exams import identity
+from proctoring.models import AudioChunk, EvidenceFrame
+
+
+def purge_evidence(now: dt.datetime | None = None) -> int:
+    """Delete evidence frames, audio chunks and identity-check frames older than
+    ``VISION_EVIDENCE_RETENTION_DAYS``; alerts and identity decisions keep their record without
+    the picture. Returns how many rows were deleted or emptied."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.VISION_EVIDENCE_RETENTION_DAYS)
+    count = 0
+    for frame in EvidenceFrame.objects.filter(captured_at__lt=cutoff).iterator():
+        frame.image.delete(save=False)
+        frame.delete()
+        count += 1
+    for chunk in AudioChunk.objects.filter(captured_at__lt=cutoff).iterator():
+        chunk.audio.delete(save=False)
+        chunk.delete()
+        count += 1
+    return count + identity.purge_check_frames(cutoff)
