@@ -4,7 +4,7 @@
 it shows; ``apply`` merges them into the attempt's alerts: a behaviour seen again adds to its
 open alert (count, time span, best confidence), a behaviour no longer seen closes its alert.
 Alerts change state only through ``transition_to`` (conditional update + audit row), and every
-change is published to the room's group after commit (``events.alert_changed_on_commit``).
+change is published to the room's group after commit (``alert_events.alert_changed_on_commit``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.db.models.functions import Greatest
 
 from audit.services import record
 from core import lifecycle
-from proctoring import events
+from proctoring import alert_events
 from proctoring.models import (
     ALERT_ALLOWED,
     DEFAULT_SEVERITY,
@@ -105,7 +105,7 @@ def transition_to(alert: Alert, new_status: str, *, at: dt.datetime, reason: str
         audit={"kind": alert.kind, "reason": reason, "count": alert.count},
     )
     if moved:
-        events.alert_changed_on_commit(alert.pk)
+        alert_events.alert_changed_on_commit(alert.pk)
     return moved
 
 
@@ -151,7 +151,7 @@ def raise_or_extend(
                 return raise_or_extend(
                     attempt, kind, view=view, at=at, confidence=confidence, detail=detail
                 )
-        events.alert_changed_on_commit(alert.pk)
+        alert_events.alert_changed_on_commit(alert.pk)
     return alert
 
 
