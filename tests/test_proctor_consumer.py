@@ -76,7 +76,7 @@ async def test_saves_reach_the_console_coalesced_and_the_last_one_always(
         for question in questions:
             await save(attempt.pk, question, "ABC"[seq - 1], seq)
     last_save = time.monotonic()
-    answered = []
+    answered: list[int] = []
     while not answered or answered[-1] != len(questions):
         event = await socket.receive_json_from(timeout=3)
         assert event["type"] == "attempt.changed"
