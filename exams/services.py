@@ -24,10 +24,9 @@ from audit import lifecycle
 from audit.services import record
 from core.errors import Refused
 from core.http import client_ip
-from exams import papers, statuses
+from exams import papers, statuses, summaries
 from exams.models import Answer, Attempt, AttemptEvent, CommitmentSignature, Exam, Registration
 from exams.statuses import AttemptStatus
-from proctoring import events
 from questionbank import answers as answer_rules
 from questionbank.models import Question
 
@@ -72,7 +71,7 @@ def transition_to(
         **fields,
     )
     if moved:
-        events.attempt_changed_on_commit(attempt.pk)
+        summaries.attempt_changed_on_commit(attempt.pk)
     return moved
 
 
@@ -107,7 +106,7 @@ def open_attempt(registration: Registration, *, actor: Any = None) -> Attempt:
                 registration=registration, number=number, seed=secrets.randbelow(2**31)
             )
             record("attempt.signed_in", actor=actor or registration.candidate.user, target=attempt)
-            events.attempt_changed_on_commit(attempt.pk)
+            summaries.attempt_changed_on_commit(attempt.pk)
     except IntegrityError:  # the same candidate signed in from two tabs at once
         attempt = registration.attempts.get(number=number)
     return attempt
@@ -279,8 +278,8 @@ def save_answer(
                     current_seq=current.seq,
                 )
             Answer.objects.create(attempt=attempt, question=question, response=response, seq=seq)
-        # The proctor's tile shows the answering progress live (published after commit).
-        events.attempt_changed_on_commit(attempt.pk)
+        # The proctor's tile shows the answering progress live (coalesced, after commit).
+        summaries.answers_changed_on_commit(attempt.pk)
     return seq, attempt
 
 

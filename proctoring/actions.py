@@ -31,7 +31,7 @@ from exams import services as exam_services
 from exams import statuses
 from exams.models import Attempt
 from exams.statuses import AttemptStatus
-from proctoring import events, services
+from proctoring import alert_events, events, services
 from proctoring.models import (
     MESSAGE_MAX_CHARS,
     Alert,
@@ -406,7 +406,7 @@ def decide_alert(
             alert, AlertStatus.CLOSED, at=now, reason=f"{decision} by proctor"
         )
         if not closed:  # transition_to publishes the change itself
-            events.alert_changed_on_commit(alert.pk)
+            alert_events.alert_changed_on_commit(alert.pk)
     return alert
 
 

@@ -5,7 +5,7 @@
 alerts: a behaviour seen again adds to its open alert (count, time span, best confidence), a
 behaviour no longer seen closes its alert.
 Alerts change state only through ``proctoring.services.transition_to`` (conditional update + audit row), and every
-change is published to the room's group after commit (``events.alert_changed_on_commit``).
+change is published to the room's group after commit (``alert_events.alert_changed_on_commit``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from audit.services import record
-from proctoring import events
+from proctoring import alert_events
 from proctoring.models import (
     DEFAULT_SEVERITY,
     Alert,
@@ -129,7 +129,7 @@ def raise_or_extend(
                 return raise_or_extend(
                     attempt, kind, view=view, at=at, confidence=confidence, detail=detail
                 )
-        events.alert_changed_on_commit(alert.pk)
+        alert_events.alert_changed_on_commit(alert.pk)
     return alert
 
 

@@ -30,7 +30,7 @@ from core import ratelimit
 from exams import statuses
 from exams.models import Attempt
 from exams.statuses import AttemptStatus
-from proctoring import actions, events
+from proctoring import actions, events, view_states
 from proctoring.models import ViewState
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,9 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
         if await self._own_attempt_status() not in statuses.LIVE:
             await self._error("finished")
             return
-        await database_sync_to_async(events.record_view_state)(self.attempt_id, view, connected)
+        await database_sync_to_async(view_states.record_view_state)(
+            self.attempt_id, view, connected
+        )
 
     # --- From the channel layer ---------------------------------------------------------------
 

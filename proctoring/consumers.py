@@ -10,7 +10,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from centres.models import Room
 from core import ratelimit
-from proctoring import events
+from exams import summaries
+from exams.summaries import AttemptChanged
+from proctoring import alert_events, events, view_states
 
 # Close codes in the 4000 range are the application's own (RFC 6455).
 CLOSE_FORBIDDEN = 4403
@@ -64,7 +66,7 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
         else:
             await self.send_json({"type": "error", "code": "unknown_type"})
 
-    async def attempt_changed(self, event: events.AttemptChanged) -> None:
+    async def attempt_changed(self, event: AttemptChanged) -> None:
         await self.send_json({"type": "attempt.changed", "attempt": event["attempt"]})
 
     async def alert_changed(self, event: events.AlertChanged) -> None:
@@ -99,9 +101,9 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
 
     def _read_snapshot(self) -> dict[str, Any]:
         return {
-            "attempts": events.room_snapshot(self.room_id),
-            "views": events.room_view_states(self.room_id),
-            "alerts": events.room_alerts(self.room_id),
+            "attempts": summaries.room_snapshot(self.room_id),
+            "views": view_states.room_view_states(self.room_id),
+            "alerts": alert_events.room_alerts(self.room_id),
         }
 
     @database_sync_to_async

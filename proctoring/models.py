@@ -265,7 +265,7 @@ class ProctorScreenshot(models.Model):
 class ViewState(models.Model):
     """Whether a candidate's live view (1 computer, 2 phone) is connected now, as the media
     process (and, for view 1, the candidate's own page) last reported it. The console's
-    snapshot reads it; changes are published (``events.record_view_state``)."""
+    snapshot reads it; changes are published (``view_states.record_view_state``)."""
 
     attempt = models.ForeignKey(
         "exams.Attempt",
@@ -277,7 +277,7 @@ class ViewState(models.Model):
     connected = models.BooleanField(_("connected"))
     changed_at = models.DateTimeField(_("changed at"))
     # The media process that holds the connected view (``MEDIA_PROCESS_ID``): a process that
-    # starts again holds no peers, so it marks its own views lost (``events.forget_views_of``).
+    # starts again holds no peers, so it marks its own views lost (``view_states.forget_views_of``).
     media_process = models.CharField(_("media process"), max_length=100, blank=True)
 
     class Meta:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from audit import lifecycle
-from proctoring import events
+from proctoring import alert_events
 from proctoring.models import Alert
 from proctoring.statuses import ALERT
 
@@ -27,5 +27,5 @@ def transition_to(alert: Alert, new_status: str, *, at: dt.datetime, reason: str
         audit={"kind": alert.kind, "reason": reason, "count": alert.count},
     )
     if moved:
-        events.alert_changed_on_commit(alert.pk)
+        alert_events.alert_changed_on_commit(alert.pk)
     return moved

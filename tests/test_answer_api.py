@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import time
 
 import pytest
+from channels_redis.core import RedisChannelLayer
 from django.test import Client
 from django.utils import timezone
 
+from config.settings.base import redis_channel_layer
+from core import live
 from exams.models import Answer, Attempt
+from exams.summaries import progress
 from questionbank.models import Question
 from tests.conftest import candidate_client
 from tests.personas import Personas
@@ -205,3 +211,46 @@ def test_a_save_after_submission_is_refused(carol_client: Client, carol_attempt:
 def test_the_openapi_document_describes_the_exam_api(client: Client) -> None:
     document = client.get("/api/openapi.json").json()
     assert "/api/exam/attempts/{attempt_id}/answers/{question_id}" in document["paths"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_save_is_acknowledged_when_publishing_it_fails(
+    carol_client: Client, carol_attempt: Attempt, monkeypatch, caplog
+) -> None:
+    """The console hears of a save after the commit; a failure there is logged and dropped,
+    never an error for an answer that is stored (it once escaped as HTTP 500)."""
+
+    async def refuse(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("the channel layer is down")
+
+    monkeypatch.setattr(RedisChannelLayer, "group_send", refuse)
+    monkeypatch.setattr(live, "_paused_until", 0.0)  # the pause this test causes ends with it
+    caplog.set_level(logging.WARNING, logger="core.live")
+    question = first_question(carol_attempt)
+    response = put(carol_client, url(carol_attempt, question), {"response": "B", "seq": 1})
+    assert response.status_code == 200
+    assert response.json()["seq"] == 1
+    assert progress.wait_idle(10)
+    assert Answer.objects.get(attempt=carol_attempt, question=question).response == "B"
+    assert "not published" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_away_saves_and_a_submit_are_acknowledged_at_once(
+    carol_client: Client, carol_attempt: Attempt, settings, monkeypatch
+) -> None:
+    """Fail open: with the channel layer's Redis unreachable, saving never waits for the
+    console's event, and once a send failed, events are skipped instead of retried per request."""
+    monkeypatch.setattr(live, "_paused_until", 0.0)
+    # Port 9 (discard) has no listener here, so every connection is refused.
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer("redis://127.0.0.1:9/0", "gone")}
+    started = time.monotonic()
+    for seq, question in enumerate(carol_attempt.question_ids(), start=1):
+        response = put(carol_client, url(carol_attempt, question), {"response": "B", "seq": seq})
+        assert response.status_code == 200
+    assert time.monotonic() - started < 1.5
+    assert progress.wait_idle(10)  # the failed publish, logged
+    started = time.monotonic()
+    assert carol_client.post(f"{url(carol_attempt)}/submit").status_code == 200
+    assert time.monotonic() - started < 1.0
+    assert Answer.objects.filter(attempt=carol_attempt).count() == 3

@@ -23,7 +23,7 @@ from audit.models import AuditEntry
 from config.asgi import application
 from exams import services
 from exams.models import Attempt, Registration
-from proctoring import alerts, events
+from proctoring import alert_events, alerts, events, view_states
 from proctoring.models import (
     Alert,
     AlertKind,
@@ -434,12 +434,12 @@ def test_the_snapshot_lists_undecided_alerts_and_view_states(personas: Personas)
         attempt, AlertKind.DEVICE, view=1, at=now, confidence=0.7, detail={}
     )
     Alert.objects.filter(pk=decided.pk).update(decision="confirmed")
-    events.record_view_state(attempt.pk, 1, True)
-    assert [a["id"] for a in events.room_alerts(personas.room_a.pk)] == [open_one.pk]
-    assert events.room_view_states(personas.room_a.pk) == [
+    view_states.record_view_state(attempt.pk, 1, True)
+    assert [a["id"] for a in alert_events.room_alerts(personas.room_a.pk)] == [open_one.pk]
+    assert view_states.room_view_states(personas.room_a.pk) == [
         {"attempt": attempt.pk, "view": 1, "connected": True}
     ]
-    assert events.room_alerts(personas.room_b.pk) == []
+    assert alert_events.room_alerts(personas.room_b.pk) == []
 
 
 # --- Ending an exam ----------------------------------------------------------------------------
@@ -497,7 +497,7 @@ async def test_view_states_are_published_on_change_and_the_phones_loss_raises_an
     attempt = await sync_to_async(start)(personas)
     console = await room_console(personas.room_a.pk, personas.paula)
     page = await candidate_channel(attempt, personas.carol.user)
-    record = sync_to_async(events.record_view_state)
+    record = sync_to_async(view_states.record_view_state)
 
     await record(attempt.pk, 2, True)
     assert (await next_of(console, "view.changed"))["connected"] is True
@@ -541,8 +541,8 @@ async def test_view_states_are_published_on_change_and_the_phones_loss_raises_an
 def test_losing_the_phone_before_answering_raises_no_alert(personas: Personas) -> None:
     registration = Registration.objects.get(exam=personas.formal, candidate=personas.carol)
     attempt = services.open_attempt(registration)
-    events.record_view_state(attempt.pk, 2, True)
-    events.record_view_state(attempt.pk, 2, False)
+    view_states.record_view_state(attempt.pk, 2, True)
+    view_states.record_view_state(attempt.pk, 2, False)
     assert not Alert.objects.exists()
     assert not ViewState.objects.get(attempt=attempt, view=2).connected
 
@@ -601,7 +601,7 @@ async def test_a_restarted_media_process_marks_its_own_views_lost_and_no_others(
 ) -> None:
     carol = await sync_to_async(start)(personas, "carol")
     dave = await sync_to_async(start)(personas, "dave")
-    record = sync_to_async(events.record_view_state)
+    record = sync_to_async(view_states.record_view_state)
     await record(carol.pk, 1, True, media_process="media-a")
     await record(carol.pk, 2, True, media_process="media-a")
     await record(dave.pk, 1, True, media_process="media-b")
@@ -609,7 +609,7 @@ async def test_a_restarted_media_process_marks_its_own_views_lost_and_no_others(
 
     # media-a crashed and starts again: it holds no peer, so its views are down until the
     # pages reconnect; media-b's candidate is untouched.
-    assert await sync_to_async(events.forget_views_of)("media-a") == 2
+    assert await sync_to_async(view_states.forget_views_of)("media-a") == 2
     lost = [await next_of(console, "view.changed") for _ in range(2)]
     assert {(e["attempt"], e["view"], e["connected"]) for e in lost} == {
         (carol.pk, 1, False),

@@ -4,6 +4,7 @@ layer: who may connect, what they receive, and what malformed messages do."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -57,6 +58,34 @@ async def test_the_rooms_proctor_gets_the_snapshot_then_live_events(personas: Pe
     assert event["type"] == "attempt.changed"
     assert event["attempt"]["id"] == attempt.pk
     assert event["attempt"]["status"] == "submitted"
+    await socket.disconnect()
+
+
+async def test_saves_reach_the_console_coalesced_and_the_last_one_always(
+    personas: Personas,
+) -> None:
+    """A burst of saves is published about once a second per attempt, and the final answered
+    count always arrives (the trailing publish), within about a second of the last save."""
+    attempt = await sync_to_async(start)(personas)
+    socket = await connect(personas.room_a.pk, personas.paula)
+    await socket.connect()
+    await socket.receive_json_from(timeout=5)
+    save = sync_to_async(services.save_answer)
+    questions = attempt.question_ids()
+    for seq in range(1, 4):
+        for question in questions:
+            await save(attempt.pk, question, "ABC"[seq - 1], seq)
+    last_save = time.monotonic()
+    answered: list[int] = []
+    while not answered or answered[-1] != len(questions):
+        event = await socket.receive_json_from(timeout=3)
+        assert event["type"] == "attempt.changed"
+        answered.append(event["attempt"]["answered"])
+    assert time.monotonic() - last_save < 2.0
+    while not await socket.receive_nothing(timeout=1.5):  # a trailing publish of the same state
+        answered.append((await socket.receive_json_from())["attempt"]["answered"])
+    assert answered[-1] == len(questions)
+    assert len(answered) <= 3  # nine saves: at most one publish a second, and the trailing one
     await socket.disconnect()
 
 

@@ -28,7 +28,7 @@ from django.conf import settings
 from core import ratelimit
 from exams import statuses
 from exams.models import Attempt
-from proctoring import events, pairing
+from proctoring import events, pairing, view_states
 from proctoring.media import audio_sampling, live, peers, sampling
 from proctoring.media.signalling import (
     CLOSE_FORBIDDEN,
@@ -184,8 +184,8 @@ class ViewSignallingConsumer(PeerSignallingConsumer):
         self.connected = connected
         try:
             # Stored (the console's snapshot reads it), published only on a real change, and
-            # the phone's loss while answering raises an alert (events.record_view_state).
-            await database_sync_to_async(events.record_view_state)(
+            # the phone's loss while answering raises an alert (view_states.record_view_state).
+            await database_sync_to_async(view_states.record_view_state)(
                 self.attempt_id, self.view, connected, media_process=settings.MEDIA_PROCESS_ID
             )
         except Exception:  # view state is a notification: its failure never breaks the media

@@ -124,10 +124,10 @@ def forget_own_views() -> None:
     come back. A database that is not reachable yet only delays this, never the start."""
     from django.conf import settings
 
-    from proctoring import events
+    from proctoring import view_states
 
     try:
-        count = events.forget_views_of(settings.MEDIA_PROCESS_ID)
+        count = view_states.forget_views_of(settings.MEDIA_PROCESS_ID)
     except Exception:
         logger.exception("the views of media process %s were not reset", settings.MEDIA_PROCESS_ID)
         return
