@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import record
 from audit import lifecycle
+from audit.services import record
 from exams.models import Attempt, IdentityCheck
 from exams.statuses import CHECK, CheckStatus
 from vision.images import encode_jpeg, load_image

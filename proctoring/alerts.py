@@ -3,9 +3,9 @@
 ``findings`` reads one frame result (``vision.results.FrameResult``) against an exam's
 ``AlertRules`` and says which behaviours it shows; ``apply`` merges them into the attempt's
 alerts: a behaviour seen again adds to its open alert (count, time span, best confidence), a
-behaviour no longer seen closes its alert.
-Alerts change state only through ``proctoring.services.transition_to`` (conditional update + audit row), and every
-change is published to the room's group after commit (``alert_events.alert_changed_on_commit``).
+behaviour no longer seen closes its alert. Alerts change state only through
+``proctoring.services.transition_to`` (conditional update + audit row), and every change is
+published to the room's group after commit (``alert_events.alert_changed_on_commit``).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ CYCLES: list[tuple[LifeCycle, type[models.TextChoices]]] = [
     (support.CONVERSATION, support.ConversationStatus),
     (support.MAKEUP, support.MakeupStatus),
     (vision.ENROLMENT, vision.EnrolmentStatus),
-    (vision.CHECK, vision.CheckStatus),
+    (exams.CHECK, exams.CheckStatus),
 ]
 ILLEGAL = [
     (cycle, old, new) for cycle, choices in CYCLES for old, new in cycle.illegal(choices.values)
