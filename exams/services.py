@@ -1,7 +1,8 @@
 """Workflows of an exam attempt: sign-in to score.
 
 Each runs in one transaction and changes ``Attempt.status`` only through ``transition_to``.
-Answers are acknowledged only after they are committed to the database (DESIGN-BRIEF); live
+Answers are acknowledged only after they are committed to the database (never by the channel
+layer or the broker, which may drop messages); live
 events and grading are queued with ``transaction.on_commit`` so they never see uncommitted data.
 """
 

@@ -1,10 +1,11 @@
 """Recordings of both views (R-PROC-6): segments recorded by the candidate's browser, stored as
 they arrive, played back on the review page, purged after the retention period.
 
-The server never re-encodes video (DESIGN-BRIEF, media plane: re-encoding costs 20–30 % of a
+The server never re-encodes video (re-encoding costs 20–30 % of a
 core per stream). ``static/js/recorder.js`` records each view with MediaRecorder in
 self-contained WebM segments of a few seconds, queues them in IndexedDB and uploads them here;
-a crash or a dropped network loses at most the segment being recorded (WEBRTC-NOTES pitfall 4).
+a crash or a dropped network loses at most the segment being recorded (a WebM file written
+by a process that dies is unreadable).
 Uploads are idempotent: the same segment sent twice is stored once.
 """
 

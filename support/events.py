@@ -1,6 +1,7 @@
 """Notifications of the support chat on the channel layer.
 
-They carry no message text (DESIGN-BRIEF): a socket that hears ``chat.changed`` reads the new
+They carry no message text (events are notifications
+only and may be dropped): a socket that hears ``chat.changed`` reads the new
 messages from PostgreSQL, and one that reconnects reads the conversation again. One group per
 conversation, one per site's support staff and one for the evaluation organisation.
 """

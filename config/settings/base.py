@@ -151,7 +151,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Reverse proxies in front of the web processes whose X-Forwarded-For is trusted.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
-# Celery: JSON only, acknowledged after the task ran, re-queued if the worker dies (DESIGN-BRIEF).
+# Celery: JSON only, acknowledged after the task ran, re-queued if the worker dies.
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -287,7 +287,8 @@ os.environ.setdefault("YOLO_AUTOINSTALL", "False")  # never pip-install at run t
 
 # Live proctoring media process (config.media_asgi, proctoring.media). The host addresses its
 # WebRTC peers advertise (ICE host candidates); empty = every non-loopback interface. No STUN or
-# TURN server is ever used unless one is configured (WEBRTC-NOTES pitfall 2).
+# TURN server is ever used unless one is configured (a STUN or TURN
+# server outside would both leak addresses and hang tests on a closed network).
 WEBRTC_ICE_HOST_ADDRESSES = env_list("WEBRTC_ICE_HOST_ADDRESSES", [])
 # Keep only loopback ICE candidates from the browser (tests and single-machine demos).
 WEBRTC_ICE_LOOPBACK_ONLY = env_bool("WEBRTC_ICE_LOOPBACK_ONLY", False)

@@ -1,7 +1,8 @@
 """Audio of a live view into voice activity detection (R-PROC-3).
 
 The media process reads the candidate's received microphone track (``listen``): every frame is
-consumed, so aiortc's queue for the track never grows (WEBRTC-NOTES pitfall 5), and every
+consumed, so aiortc's queue for the track never grows (aiortc queues every
+frame of a track nobody reads), and every
 ``WEBRTC_AUDIO_EVERY_SECONDS`` a chunk of ``WEBRTC_AUDIO_CHUNK_SECONDS`` is kept, downmixed and
 resampled to 16 kHz mono 16-bit PCM WAV — what ``vision.audio.read_wav`` reads and small enough
 (about 32 KB a second) to store. ``store_chunk`` keeps it as a ``proctoring.models.AudioChunk`` and

@@ -16,8 +16,8 @@ offers four m-lines, in this order:
 is live, and waits without a cost while it is not, so a view that connects or reconnects after the
 focus opened simply starts flowing: nothing is renegotiated. The video is re-encoded here (VP8 at
 full rate): the one place the server encodes video, for the few candidates a proctor has in focus
-(DESIGN-BRIEF, media plane). The candidate's senders are told to lift their frame-rate cap while
-a focus is open.
+(re-encoding costs 20–30 % of a core per stream). The candidate's senders are told to lift
+their frame-rate cap while a focus is open.
 
 Page → server: ``offer``, ``candidate``, ``talk`` (``{"on": bool}``: the proctor's microphone,
 sent on m-line 1 with ``replaceTrack`` in the browser, is relayed to the candidate's view-1 page

@@ -2,7 +2,8 @@
 
 A process-local registry: the server peer of a candidate's view lives in one media process, and
 its decoded tracks can only be read there. Each live view keeps its source tracks behind one
-aiortc ``MediaRelay`` (WEBRTC-NOTES pitfall 5: one consumer per track), so the sampler and
+aiortc ``MediaRelay`` (aiortc delivers a track's frames to
+one reader only), so the sampler and
 thumbnails, audio detection and any number of focus peers each read their own proxy.
 
 Messages to a view's page (``focus``, ``talk``) go straight through the view consumer's

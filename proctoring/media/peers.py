@@ -2,7 +2,7 @@
 video (evidence samples and the grid's thumbnails), and the switchable tracks that the focus view
 and voice talk send.
 
-Rules from WEBRTC-NOTES: no STUN/TURN server unless configured (``iceServers=[]``); the host
+Rules learnt the hard way: no STUN/TURN server unless configured (``iceServers=[]``); the host
 addresses advertised are a setting (aioice skips 127.0.0.1 on its own); every received track is
 consumed (an unread track fills an unbounded queue); a consumer copes with frame sizes that
 change mid-stream.

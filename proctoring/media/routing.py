@@ -2,7 +2,7 @@
 
 The WebRTC signalling consumers of live proctoring are routed here, so the server's aiortc peers
 (DTLS, RTP and the decoding of every received frame) live in the media process and stay off the
-web process's event loop: measured in WEBRTC-NOTES, aiortc inside the web process starved its
+web process's event loop: measured here, aiortc inside the web process starved its
 loop and stretched ``setLocalDescription`` to 1–2 s with 8 browsers on 2 cores.
 """
 

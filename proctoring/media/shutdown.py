@@ -3,7 +3,7 @@
 Daphne has no ASGI lifespan, and on SIGTERM it only cancels the consumers' tasks: the aiortc
 peers they held stay open, and their decoder threads (one per received track, not daemon
 threads) keep the interpreter alive after the reactor stopped, so the process hung until
-SIGKILL (WEBRTC-NOTES pitfall 3). ``peers.new_peer`` registers each peer here (a weak
+SIGKILL. ``peers.new_peer`` registers each peer here (a weak
 set, so a peer closed and dropped by its consumer needs no bookkeeping), and
 ``install_shutdown_hook`` — called by ``config.media_asgi`` — adds a Twisted "before shutdown"
 trigger that closes them all; Twisted waits for the Deferred it returns, within

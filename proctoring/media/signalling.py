@@ -3,7 +3,8 @@
 
 A JSON message per frame, ``{"type": …}``; a flood closes the socket (4429), a malformed message
 gets ``{"type": "error", "code": …}`` and the socket stays open; trickled ICE candidates are
-checked before aiortc sees them; every received track is consumed (WEBRTC-NOTES pitfall 5) and
+checked before aiortc sees them; every received track is consumed (an unread track's queue
+grows without bound in aiortc) and
 every task this socket spawned ends with it.
 """
 

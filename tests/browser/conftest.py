@@ -164,7 +164,7 @@ def live_platform(
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": subprocess_database_url(database),
         "REDIS_URL": settings.REDIS_URL,
-        # WebRTC on loopback only (WEBRTC-NOTES, pitfall 2): aioice skips 127.0.0.1 unless told.
+        # WebRTC on loopback only (no other interface, no STUN): aioice skips 127.0.0.1 unless told.
         "WEBRTC_ICE_HOST_ADDRESSES": "127.0.0.1",
         "WEBRTC_ICE_LOOPBACK_ONLY": "true",
     }
@@ -199,8 +199,8 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 
 # A camera and a microphone for WebRTC tests: Chromium's fake devices playing the shared
-# talking-face clip (WEBRTC-NOTES, "What works"); loopback candidates allowed, autoplay of the
-# proctor's voice without a click.
+# talking-face clip (Chromium's fake capture reads y4m and wav files); loopback candidates
+# allowed, autoplay of the proctor's voice without a click.
 def media_args(video: str = "talking_face_640x360_15fps.y4m") -> list[str]:
     footage = Path(settings.SHARED_DATA_DIR) / "video"
     return [
