@@ -2,8 +2,8 @@
 SIGTERM with live peers ends it within seconds (aiortc's threads used to keep it alive), and a
 kill -9 mid-exam leaves the candidate answering while the view comes back by itself once the
 process is restarted on the same port; the proctor's room hears of the loss from the candidate's
-page (its channel on the web process) and of the return from the media process. The sender is an aiortc
-peer that reconnects as view1.js does (``bench_media.ViewSender``). ICE stays on loopback."""
+page (its channel on the web process) and of the return from the media process. The sender is an
+aiortc peer that reconnects as view1.js does (``bench_media.ViewSender``). ICE stays on loopback."""
 
 from __future__ import annotations
 
