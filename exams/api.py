@@ -51,6 +51,9 @@ class AttemptOut(Schema):
     id: int
     status: str
     remaining_seconds: int
+    grace_seconds: int = Field(
+        description="how long after the deadline answers typed in time are still accepted"
+    )
     deadline: str | None
     earliest_submission: str | None
     leave_policy: str
@@ -139,6 +142,7 @@ def attempt_state(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
         "id": attempt.pk,
         "status": attempt.status,
         "remaining_seconds": attempt.remaining_seconds(),
+        "grace_seconds": settings.EXAM_SAVE_GRACE_SECONDS,
         "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
         "earliest_submission": earliest.isoformat() if earliest else None,
         "leave_policy": attempt.registration.exam.leave_policy,
@@ -154,7 +158,9 @@ def attempt_state(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
 def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload: AnswerIn) -> Any:
     """Save one answer. 200 means it is committed to the database; 409 means it was refused
     (``stale``, ``finished``, ``time_over``) and the client should stop retrying it; 422 means
-    the answer itself is not acceptable (``invalid_response``, ``not_on_paper``)."""
+    the answer itself is not acceptable (``invalid_response``, ``not_on_paper``). Until the
+    deadline plus ``EXAM_SAVE_GRACE_SECONDS`` a save is taken even when the paper was submitted
+    after its deadline (see ``services.takes_late_answers``); later ones are ``time_over``."""
     if len(json.dumps(payload.response, ensure_ascii=False)) > settings.EXAM_MAX_ANSWER_CHARS:
         return Status(413, {"code": "too_large", "message": _("This answer is too long to save.")})
     # One locked read finds the attempt, checks its owner and its exam's SEB rule: this is the

@@ -215,6 +215,33 @@ def _question(question_id: int) -> Question:
     return Question.objects.get(pk=question_id)
 
 
+def save_grace() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.EXAM_SAVE_GRACE_SECONDS)
+
+
+def takes_late_answers(attempt: Attempt) -> bool:
+    """Whether ``attempt`` may still store answers, grace period aside.
+
+    The rule for answers across the deadline: the server cannot know when an answer was typed
+    (the page's clock is not trusted), so the grace period after the deadline is the window for
+    answers typed in time and still on their way (a page offline across the deadline sends them
+    when it is back). Until deadline + grace an answer is stored while the attempt is answering,
+    and also when the attempt was submitted once time had run out (by the time-out, or by a
+    submission inside the grace, which both record the deadline as the finish time) and is not
+    graded yet: grading of such a submission waits for the grace to end. A paper submitted
+    before its deadline, or ended by a proctor, takes no more answers; after the grace nothing
+    changes (``time_over``).
+    """
+    if attempt.status == AttemptStatus.ANSWERING:
+        return True
+    return (
+        attempt.status == AttemptStatus.SUBMITTED
+        and attempt.deadline is not None
+        and attempt.submitted_at is not None
+        and attempt.submitted_at >= attempt.deadline
+    )
+
+
 def save_answer(
     attempt_id: int,
     question_id: int,
@@ -230,8 +257,9 @@ def save_answer(
     The attempt row is locked for the save, so a submit or a time-out never interleaves with
     it. With ``owner``, only that candidate's attempt is found (``AttemptNotFound`` otherwise);
     ``gate`` may refuse the request for the attempt's exam (Safe Exam Browser).
+    Saves across the deadline follow ``takes_late_answers``.
     """
-    grace = dt.timedelta(seconds=settings.EXAM_SAVE_GRACE_SECONDS)
+    grace = save_grace()
     with transaction.atomic():
         # Only the columns the save needs: this runs for every answer of every candidate.
         attempts = (
@@ -240,6 +268,7 @@ def save_answer(
             .only(
                 "status",
                 "deadline",
+                "submitted_at",
                 "paper",
                 "registration__exam__requires_seb",
                 "registration__exam__seb_config_keys",
@@ -255,7 +284,7 @@ def save_answer(
         if gate is not None and not gate(attempt):
             raise AnswerRefused("seb_required", _("This exam must be taken in Safe Exam Browser."))
         now = now or timezone.now()
-        if attempt.status != AttemptStatus.ANSWERING:
+        if not takes_late_answers(attempt):
             raise AnswerRefused("finished", _("This attempt is not open for answers."))
         assert attempt.deadline is not None
         if now > attempt.deadline + grace:
@@ -305,8 +334,6 @@ def submit(
     by a candidate inside the grace period, finished when time ran out. A candidate's own
     submission before the exam's minimum answering time is refused (R-EXAM-2).
     """
-    from exams import tasks  # tasks import this module
-
     now = now or timezone.now()
     earliest = earliest_submission(attempt)
     if (
@@ -329,16 +356,36 @@ def submit(
             submitted_at=min(now, attempt.deadline or now),
         )
         if moved:
-            transaction.on_commit(partial(tasks.grade_attempt.delay, attempt.pk))
+            transaction.on_commit(partial(_queue_grading, attempt.pk, _grading_from(attempt)))
     if not moved:
         attempt.refresh_from_db()  # someone else submitted it: report what they stored
     return attempt
 
 
+def _grading_from(attempt: Attempt) -> dt.datetime | None:
+    """When grading may start: at the end of the grace for a paper submitted once time had run
+    out (answers typed in time may still arrive, see ``takes_late_answers``), else at once."""
+    if takes_late_answers(attempt) and attempt.status == AttemptStatus.SUBMITTED:
+        assert attempt.deadline is not None
+        return attempt.deadline + save_grace()
+    return None
+
+
+def _queue_grading(attempt_id: int, not_before: dt.datetime | None) -> None:
+    from exams import tasks
+
+    if not_before is not None and not_before > timezone.now():
+        tasks.grade_attempt.apply_async((attempt_id,), eta=not_before)
+    else:
+        tasks.grade_attempt.delay(attempt_id)
+
+
 def submit_expired(now: dt.datetime | None = None) -> int:
-    """Submit every attempt whose deadline and grace period have passed; returns how many."""
+    """Submit every attempt whose deadline and grace period have passed; returns how many.
+
+    Never earlier: until deadline + grace the page may still be sending answers typed in time."""
     now = now or timezone.now()
-    grace = dt.timedelta(seconds=settings.EXAM_SAVE_GRACE_SECONDS)
+    grace = save_grace()
     count = 0
     for attempt in (
         Attempt.objects.expired(now - grace).select_related("registration__exam").iterator()
@@ -387,14 +434,15 @@ def stuck_in_grading(now: dt.datetime | None = None) -> list[int]:
 
 def grade(attempt_id: int) -> Attempt | None:
     """Score a submitted attempt's objective questions; papers with short answers go on to the
-    markers. Safe to run twice or on a vanished row."""
-    attempt = Attempt.objects.filter(pk=attempt_id).first()
-    if attempt is None or attempt.status != AttemptStatus.SUBMITTED:
-        return attempt
-    questions = Question.objects.in_bulk(attempt.question_ids())
-    stored = {a.question_id: a for a in attempt.answers.all()}
-    needs_marking = False
+    markers. Safe to run twice or on a vanished row. The attempt row is locked first, so an
+    answer saved in the grace period is either in the score or refused, never lost in between."""
     with transaction.atomic():
+        attempt = Attempt.objects.select_for_update(of=("self",)).filter(pk=attempt_id).first()
+        if attempt is None or attempt.status != AttemptStatus.SUBMITTED:
+            return attempt
+        questions = Question.objects.in_bulk(attempt.question_ids())
+        stored = {a.question_id: a for a in attempt.answers.all()}
+        needs_marking = False
         for item in attempt.paper:
             question = questions[int(item["question"])]
             answer = stored.get(question.pk)

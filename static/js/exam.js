@@ -1,6 +1,9 @@
 // The exam page: draws the paper from the API, keeps every answer in localStorage at once and
 // sends it to the server shortly after; an answer counts as saved only when the server has
-// committed it. Offline, the candidate keeps answering and unsent answers go out on reconnect.
+// acknowledged it (200). Offline, the candidate keeps answering and unsent answers go out on
+// reconnect. When time runs out the paper locks and the submission waits until every answer
+// typed in time has been acknowledged, or the server's grace period is over: the server owns
+// the clock and takes answers typed in time for that long after the deadline.
 (function () {
   "use strict";
   const root = document.getElementById("exam");
@@ -16,20 +19,37 @@
   const SAVE_DELAY_MS = 800;
   const RETRY_MS = 3000;
 
-  // answers[questionId] = {response, seq, synced}
+  // local[questionId] = {response, seq, synced, refused}: "refused" answers were turned down
+  // for their content (kept, not resent until changed).
   let local = JSON.parse(localStorage.getItem(storeKey) || "{}");
   let deadline = null; // performance.now() value at which time runs out
+  let graceMs = 0; // how long after the deadline the server still takes answers typed in time
   let flushTimer = null;
-  let flushing = false;
+  let running = null; // the flush under way: a promise of its outcome
+  let submission = null; // the submission under way
+  let locked = false; // no more answers: time is up or the paper is being submitted
   let finished = false;
   let confirming = false;
 
   const persist = () => localStorage.setItem(storeKey, JSON.stringify(local));
+  const unsaved = () => Object.values(local).filter((entry) => !entry.synced);
+  const unsent = () => unsaved().filter((entry) => !entry.refused);
   // The status line says in words what data-state says to scripts and tests.
-  function say(state, message) {
+  const say = (state, message) => {
     statusLine.dataset.state = state;
     statusLine.textContent = message === undefined ? text(state) : message;
-  }
+  };
+
+  // A wait that the connection's return cuts short.
+  const pause = (ms) => new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      window.removeEventListener("online", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    window.addEventListener("online", done);
+  });
 
   async function api(method, url, body) {
     const response = await fetch(url, {
@@ -43,9 +63,15 @@
     return { status: response.status, data };
   }
 
-  function setRemaining(seconds) {
-    deadline = performance.now() + seconds * 1000;
-  }
+  // The server's remaining time moves the deadline; "0" after the deadline must not push it on,
+  // or the grace period would never end on this page.
+  const setRemaining = (seconds) => {
+    const next = performance.now() + seconds * 1000;
+    if (deadline === null || seconds > 0 || next < deadline) deadline = next;
+  };
+  // The page stops trying to save a second before the server's grace ends: its own deadline
+  // is already a little early (whole seconds, request latency), so this stays inside the grace.
+  const saveUntil = () => deadline + graceMs - 1000;
 
   function tick() {
     if (deadline === null) return;
@@ -54,7 +80,22 @@
     const m = String(Math.floor((left % 3600) / 60)).padStart(2, "0");
     const s = String(left % 60).padStart(2, "0");
     clock.textContent = `${h}:${m}:${s}`;
-    if (left === 0 && !finished) submit(false);
+    if (left === 0 && !finished && !locked) {
+      lock();
+      say("closing");
+      submit(false);
+    }
+  }
+
+  function lock() {
+    locked = true;
+    for (const fieldset of paper.querySelectorAll("fieldset")) fieldset.disabled = true;
+  }
+
+  function unlock() {
+    if (deadline !== null && performance.now() >= deadline) return; // time is up for good
+    locked = false;
+    for (const fieldset of paper.querySelectorAll("fieldset")) fieldset.disabled = false;
   }
 
   function render(state) {
@@ -143,6 +184,7 @@
   }
 
   function answer(questionId, response) {
+    if (locked || finished) return;
     const previous = local[questionId];
     local[questionId] = { response, seq: (previous ? previous.seq : 0) + 1, synced: false };
     persist();
@@ -151,56 +193,99 @@
     flushTimer = setTimeout(flush, SAVE_DELAY_MS);
   }
 
-  async function flush() {
-    if (flushing || finished) return;
-    flushing = true;
-    let offline = false;
-    try {
-      for (const [questionId, entry] of Object.entries(local)) {
-        if (entry.synced) continue;
-        const sentSeq = entry.seq;
-        let reply;
-        try {
-          reply = await api("PUT", `${stateUrl}/answers/${questionId}`, { response: entry.response, seq: sentSeq });
-        } catch (err) {
-          offline = true;
-          break;
-        }
-        const current = local[questionId];
-        if (reply.status === 200) {
-          if (current.seq === sentSeq) current.synced = true;
-        } else if (reply.data.code === "stale") {
-          // A newer save exists (another tab): take a sequence number above it and send again.
-          current.seq = Math.max(current.seq, (reply.data.current_seq || 0) + 1);
-        } else if (reply.data.code === "finished" || reply.data.code === "time_over") {
-          finished = true;
-          location.reload();
-          return;
-        } else if (reply.status >= 400 && reply.status < 500) {
-          current.synced = true; // refused for good; say so rather than retry forever
-          say("refused", `${text("refused")} ${reply.data.message || text("invalid")}`);
-          persist();
-          continue;
-        } else {
-          offline = true;
-          break;
-        }
-        persist();
+  // Sends every unsent answer, one at a time, until none is left or sending cannot go on.
+  // Resolves to "saved" (nothing left to send), "offline" (no connection or a server error:
+  // try again later), "auth" (signed out or forbidden: retrying from this tab will not help)
+  // or "closed" (the server takes no more answers for this attempt).
+  async function sendAll() {
+    for (;;) {
+      const next = Object.entries(local).find(([, entry]) => !entry.synced && !entry.refused);
+      if (!next) return "saved";
+      const [questionId, entry] = next;
+      const sentSeq = entry.seq;
+      let reply;
+      try {
+        reply = await api("PUT", `${stateUrl}/answers/${questionId}`, { response: entry.response, seq: sentSeq });
+      } catch (err) {
+        return "offline";
       }
-    } finally {
-      flushing = false;
+      const current = local[questionId];
+      if (reply.status === 200) {
+        if (current.seq === sentSeq) current.synced = true; // else: changed meanwhile, send again
+      } else if (reply.data.code === "stale") {
+        // A newer save exists (another tab): take a sequence number above it and send again.
+        current.seq = Math.max(current.seq, (reply.data.current_seq || 0) + 1);
+      } else if (reply.data.code === "finished" || reply.data.code === "time_over") {
+        return "closed";
+      } else if (reply.status === 401 || reply.status === 403) {
+        authMessage = reply.data.code === "seb_required" || reply.status === 403 ? reply.data.message || reply.data.detail : "";
+        return "auth";
+      } else if (reply.status >= 400 && reply.status < 500) {
+        // Refused for its content: kept on this computer (not saved), not resent until changed.
+        current.refused = true;
+        refusedMessage = reply.data.message || text("invalid");
+      } else {
+        return "offline";
+      }
+      persist();
     }
-    const pending = Object.values(local).some((entry) => !entry.synced);
-    if (offline) say("offline");
-    else if (!pending) say("saved");
-    if (pending) {
-      clearTimeout(flushTimer);
-      flushTimer = setTimeout(flush, offline ? RETRY_MS : 0);
+  }
+  let authMessage = "";
+  let refusedMessage = "";
+
+  // A promise of "all pending answers sent" (or of why not): a flush asked for while one runs
+  // joins it, and the running one also sends the answers typed meanwhile.
+  function flush() {
+    clearTimeout(flushTimer);
+    if (!running) {
+      running = sendAll().then((outcome) => {
+        running = null;
+        tellOutcome(outcome);
+        return outcome;
+      });
+    }
+    return running;
+  }
+
+  // Tells the candidate the outcome of a flush, and schedules the next try when one helps.
+  function tellOutcome(outcome) {
+    persist();
+    if (outcome === "offline") {
+      say(locked ? "closing_offline" : "offline");
+      if (!submission) flushTimer = setTimeout(flush, RETRY_MS);
+    } else if (outcome === "auth") {
+      say("signed_out", authMessage ? `${text("not_saved")} ${authMessage}` : text("signed_out"));
+    } else if (outcome === "closed") {
+      lock();
+      submitButton.disabled = true;
+      tellLost();
+    } else if (unsaved().length) {
+      say("refused", `${text("refused")} ${refusedMessage}`);
+    } else if (!finished) {
+      say(locked ? "closing" : "saved");
+    }
+  }
+
+  // Says how many answers the server does not have; they stay in this browser's storage.
+  function tellLost() {
+    say("lost", `${text("lost")} ${unsaved().length}`);
+  }
+
+  // Waits until every answer typed so far is acknowledged: true, or false when that can no
+  // longer happen (grace over, signed out, attempt closed).
+  async function settle() {
+    for (;;) {
+      const outcome = await flush();
+      if (outcome === "saved") return !unsaved().length;
+      if (outcome !== "offline") return false;
+      const left = saveUntil() - performance.now();
+      if (left <= 0) return false;
+      await pause(Math.min(RETRY_MS, left));
     }
   }
 
   async function submit(ask) {
-    if (finished) return;
+    if (finished || submission) return;
     if (ask) {
       const open = [...paper.querySelectorAll("fieldset.question")]
         .filter((fs) => !fs.querySelector("input:checked")).length;
@@ -210,24 +295,53 @@
       confirming = false;
       if (!yes) return;
     }
+    submission = send(ask).finally(() => { submission = null; });
+  }
+
+  // The candidate's submission gives up after one failed try (the button comes back); the
+  // time-out's tries until the server has the paper (after the grace the server submits it
+  // itself, and a repeated submit is harmless).
+  async function send(byCandidate) {
     submitButton.disabled = true;
-    await flush();
-    try {
-      const reply = await api("POST", `${stateUrl}/submit`);
-      if (reply.status === 200) {
-        finished = true;
-        localStorage.removeItem(storeKey);
-        location.assign(reply.data.result_url);
-        return;
-      }
-      if (reply.status === 409) {
-        say("refused", reply.data.message);
-        submitButton.disabled = false;
-        return;
-      }
-    } catch (err) { /* fall through */ }
-    say("submit_failed");
+    const timeUp = () => !byCandidate || performance.now() >= deadline;
+    if (byCandidate) lock();
+    const complete = await settle();
+    for (;;) {
+      try {
+        const reply = await api("POST", `${stateUrl}/submit`);
+        if (reply.status === 200) {
+          finished = true;
+          if (complete) {
+            localStorage.removeItem(storeKey);
+            location.assign(reply.data.result_url);
+          } else {
+            tellLost(); // the candidate reads this before going on to the result
+            showResultLink(reply.data.result_url);
+          }
+          return;
+        }
+        if (reply.status === 409) {
+          say("refused", reply.data.message);
+          break;
+        }
+      } catch (err) { /* no connection: below */ }
+      if (!timeUp()) break;
+      if (complete) say("closing_offline");
+      else tellLost();
+      await pause(RETRY_MS);
+    }
+    if (statusLine.dataset.state !== "refused") say("submit_failed");
+    unlock();
     submitButton.disabled = false;
+  }
+
+  function showResultLink(url) {
+    const link = document.createElement("a");
+    link.className = "button primary";
+    link.id = "result-link";
+    link.href = url;
+    link.textContent = text("to_result");
+    submitButton.replaceWith(link);
   }
 
   async function load() {
@@ -242,6 +356,7 @@
     if (reply.status !== 200) { location.reload(); return; }
     const state = reply.data;
     if (state.status !== "answering") { location.reload(); return; }
+    graceMs = (state.grace_seconds || 0) * 1000;
     // The server's answer wins unless this browser holds a newer, unsent one.
     for (const [questionId, saved] of Object.entries(state.answers)) {
       const mine = local[questionId];

@@ -151,11 +151,18 @@ class LivePlatform:
             print(f"--- {log.stem} log ---\n{log.read_text()[-3000:]}")
 
 
+@pytest.fixture(scope="module")
+def platform_env() -> dict[str, str]:
+    """Settings for the live processes of one test module (a module overrides this fixture,
+    for a short grace period for example); none by default."""
+    return {}
+
+
 # Per module, not per session: a live worker left running would take tasks meant for the
 # workers that other test modules start themselves.
 @pytest.fixture(scope="module")
 def live_platform(
-    django_db_setup: None, django_db_blocker, tmp_path_factory
+    django_db_setup: None, django_db_blocker, tmp_path_factory, platform_env: dict[str, str]
 ) -> Iterator[LivePlatform]:
     with django_db_blocker.unblock():
         database = connection.settings_dict["NAME"]
@@ -167,6 +174,7 @@ def live_platform(
         # WebRTC on loopback only (no other interface, no STUN): aioice skips 127.0.0.1 unless told.
         "WEBRTC_ICE_HOST_ADDRESSES": "127.0.0.1",
         "WEBRTC_ICE_LOOPBACK_ONLY": "true",
+        **platform_env,
     }
     platform = LivePlatform(env, tmp_path_factory.mktemp("live"))
     try:
