@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import role_required
 from accounts.roles import Role
+from core.errors import as_message
 from exams import services
 from exams.models import Attempt, AttemptQuerySet
 from exams.statuses import AttemptStatus
@@ -63,7 +64,7 @@ def mark(request: HttpRequest, attempt_id: int) -> HttpResponse:
         except (KeyError, ValueError):
             messages.error(request, _("Enter whole points for every answer."))
         except services.FlowRefused as refused:
-            messages.error(request, refused.message)
+            as_message(request, refused)
         else:
             messages.success(
                 request, _("Marked. The candidate's score is %(score)s.") % {"score": attempt.score}

@@ -36,9 +36,7 @@ class AnswerRefused(Refused):
     """A save the server will not take; ``code`` tells the client why."""
 
     def __init__(self, code: str, message: str, *, current_seq: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
         self.current_seq = current_seq
 
 

@@ -3,8 +3,8 @@
 All changes of ``Attempt.status`` go through ``exams.services.transition_to``, which checks the
 move against ``ALLOWED`` and writes an audit entry. The steps before answering run in the order
 of ``STEPS``; after the commitment, a step the exam does not require (identity, second view,
-waiting) may be passed over (``exams.flow`` decides which are required), but never one it
-requires, and never backwards.
+waiting) may be passed over (``exams.services.required_steps`` says which it requires), but
+never one it requires, and never backwards.
 """
 
 from __future__ import annotations

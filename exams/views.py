@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import role_required
 from accounts.roles import Role
+from core.errors import as_message
 from exams import identity, seb, services, signin
 from exams.forms import CandidateSignInForm
 from exams.models import Attempt, Registration
@@ -140,7 +141,7 @@ def exam(request: HttpRequest) -> HttpResponse:
         try:
             latest = services.open_attempt(registration)
         except services.FlowRefused as refused:
-            messages.error(request, refused.message)
+            as_message(request, refused)
             return redirect("home")
     services.advance(latest)
     return redirect(page_for(latest))
@@ -240,7 +241,7 @@ def retake(request: HttpRequest) -> HttpResponse:
     try:
         attempt = services.open_attempt(registration)
     except services.FlowRefused as refused:
-        messages.error(request, refused.message)
+        as_message(request, refused)
         return redirect("exams:exam")
     return redirect(page_for(attempt))
 

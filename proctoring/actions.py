@@ -58,9 +58,7 @@ class ActionRefused(Refused):
     """An action that cannot be taken; ``message`` is for the proctor, ``code`` for programs."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 # --- Who may act on what ----------------------------------------------------------------------

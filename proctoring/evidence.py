@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from core.retention import delete_with_files
 from exams import identity
 from proctoring.models import AudioChunk, EvidenceFrame
 
@@ -17,13 +18,6 @@ def purge_evidence(now: dt.datetime | None = None) -> int:
     the picture. Returns how many rows were deleted or emptied."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.VISION_EVIDENCE_RETENTION_DAYS)
-    count = 0
-    for frame in EvidenceFrame.objects.filter(captured_at__lt=cutoff).iterator():
-        frame.image.delete(save=False)
-        frame.delete()
-        count += 1
-    for chunk in AudioChunk.objects.filter(captured_at__lt=cutoff).iterator():
-        chunk.audio.delete(save=False)
-        chunk.delete()
-        count += 1
-    return count + identity.purge_check_frames(cutoff)
+    frames = delete_with_files(EvidenceFrame.objects.filter(captured_at__lt=cutoff), "image")
+    chunks = delete_with_files(AudioChunk.objects.filter(captured_at__lt=cutoff), "audio")
+    return frames + chunks + identity.purge_check_frames(cutoff)

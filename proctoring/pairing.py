@@ -50,9 +50,7 @@ class PairingRefused(Refused):
     """A code that cannot be issued or used; ``message`` tells the person holding the phone."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Refused
+from core.retention import delete_with_files
 from exams.models import Attempt
 from exams.statuses import FINISHED, LIVE
 from proctoring.models import RecordingSegment
@@ -54,8 +55,8 @@ class RecordingRefused(Refused):
     recorder; ``409 seq_taken`` makes it renumber the segment."""
 
     def __init__(self, code: str, message: str, status: int = 400, **extra: Any) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status, self.extra = code, message, status, extra
+        super().__init__(message, code=code, status=status)
+        self.extra = extra
 
 
 # --- Who may upload ---------------------------------------------------------------------------
@@ -343,12 +344,7 @@ def purge_recordings(now: dt.datetime | None = None) -> int:
     """Delete segments (files and rows) received more than ``RECORDING_RETENTION_DAYS`` ago."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.RECORDING_RETENTION_DAYS)
-    count = 0
-    for segment in RecordingSegment.objects.filter(created_at__lt=cutoff).iterator():
-        # The file first: a row left by a crash here is purged on the next run.
-        segment.file.delete(save=False)
-        segment.delete()
-        count += 1
+    count = delete_with_files(RecordingSegment.objects.filter(created_at__lt=cutoff), "file")
     if count:
         logger.info("purged %d recording segments received before %s", count, cutoff)
     return count

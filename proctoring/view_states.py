@@ -33,8 +33,8 @@ def record_view_state(
 ) -> None:
     """A candidate's view ``view`` (1 computer, 2 phone) connected or was lost.
 
-    Called by the media process (``media_consumers``) and by the candidate's own page for view 1
-    (``candidate_consumer``: it still reports "lost" when the media process itself died). Upserts
+    Called by the media process (``proctoring.media.consumers``) and by the candidate's own page
+    for view 1 (``candidate_consumer``: it reports "lost" when the media process died). Upserts
     the attempt's ``ViewState``; only a real change is published (``view.changed`` to the room
     and to the candidate's pages) and, for the phone while the candidate is answering, opens or
     closes the SECOND_VIEW_LOST alert.

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import role_required
 from accounts.roles import Role
 from centres.models import Room
+from core.errors import as_json
 from exams.statuses import AttemptStatus
 from proctoring import actions
 from proctoring.models import MESSAGE_MAX_CHARS, AlertDecision, ViolationKind
@@ -64,7 +65,7 @@ def action(view: Action) -> Callable[..., HttpResponse]:
         except ObjectDoesNotExist:
             return JsonResponse({"code": "not_found", "message": ""}, status=404)
         except actions.ActionRefused as refused:
-            return JsonResponse({"code": refused.code, "message": refused.message}, status=400)
+            return as_json(refused)
 
     return wrapped
 

@@ -28,9 +28,7 @@ class ChatRefused(Refused):
     """A message the server will not take; ``code`` tells the client why."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 class MessageData(TypedDict):

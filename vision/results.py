@@ -10,7 +10,7 @@ rows written now read the same. ``FrameResult.from_json()`` reads that form back
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from vision.faces import FaceBox
@@ -42,12 +42,7 @@ class Identity:
     reused: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "distance": self.distance,
-            "threshold": self.threshold,
-            "match": self.match,
-            "reused": self.reused,
-        }
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Identity:
@@ -69,12 +64,7 @@ class Covered:
     eye_ratio: float
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "covered": self.covered,
-            "part": self.part,
-            "lower_skin": self.lower_skin,
-            "eye_ratio": self.eye_ratio,
-        }
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Covered:
@@ -94,7 +84,7 @@ class LookingAway:
     away: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {"yaw": self.yaw, "away": self.away}
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LookingAway:

@@ -183,7 +183,7 @@ def register(request: HttpRequest, plan_id: int) -> HttpResponse:
             registration.register(plan, candidate, site, actor=request.user, request=request)
             done += 1
         except registration.RegistrationRefused as exc:
-            messages.error(request, f"{candidate.name}: {exc.message}")
+            as_message(request, exc, prefix=f"{candidate.name}: ")
     messages.success(request, _("%(n)s candidates registered.") % {"n": done})
     return redirect("certification:plan", plan_id=plan.pk)
 

@@ -30,10 +30,11 @@
   let locked = false; // no more answers: time is up or the paper is being submitted
   let finished = false;
   let confirming = false;
+  let authMessage = ""; // why the server refused this tab (signed out, forbidden)
+  let refusedMessage = ""; // why the server refused an answer's content
 
   const persist = () => localStorage.setItem(storeKey, JSON.stringify(local));
   const unsaved = () => Object.values(local).filter((entry) => !entry.synced);
-  const unsent = () => unsaved().filter((entry) => !entry.refused);
   // The status line says in words what data-state says to scripts and tests.
   const say = (state, message) => {
     statusLine.dataset.state = state;
@@ -230,9 +231,6 @@
       persist();
     }
   }
-  let authMessage = "";
-  let refusedMessage = "";
-
   // A promise of "all pending answers sent" (or of why not): a flush asked for while one runs
   // joins it, and the running one also sends the answers typed meanwhile.
   function flush() {

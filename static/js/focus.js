@@ -1,5 +1,5 @@
 // The proctor's focus on one candidate: both views at full rate with their audio, and voice talk.
-// It talks to the media process (proctoring/media_focus.py) at /ws/media/focus/<attempt id>/:
+// It talks to the media process (proctoring/media/focus.py) at /ws/media/focus/<attempt id>/:
 // the page offers four m-lines — video 1 (recvonly), audio 1 (sendrecv: the candidate's
 // microphone to us, our microphone to the candidate while talking), video 2 and audio 2
 // (recvonly) — and the server forwards each view while it is live, so a view that connects later

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import role_required
 from audit.models import AuditEntry
+from core.errors import as_message
 from exams import repairs
 from exams.models import Attempt, Exam
 from exams.statuses import AttemptStatus
@@ -128,6 +129,6 @@ def attempt_repair(request: HttpRequest, attempt_id: int) -> HttpResponse:
         else:
             raise repairs.RepairRefused(_("Unknown repair."))
     except repairs.RepairRefused as refused:
-        messages.error(request, refused.message)
+        as_message(request, refused)
         return redirect("support:attempt", attempt.pk)
     return redirect("support:attempt", attempt.pk)

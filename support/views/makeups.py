@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import role_required
 from accounts.roles import Role
+from core.errors import as_message
 from exams import repairs
 from exams.models import Attempt
 from support import makeup
@@ -43,7 +44,7 @@ def makeup_new(request: HttpRequest, attempt_id: int) -> HttpResponse:
                 request=request,
             )
         except makeup.MakeupRefused as refused:
-            messages.error(request, refused.message)
+            as_message(request, refused)
         else:
             messages.success(request, _("Your request was sent. Support will review it."))
         return redirect("exams:result", attempt.pk)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import role_required
 from core import ratelimit
+from core.errors import as_form_error
 from exams import passcodes
 from exams.models import Exam, Registration
 from notifications.models import Delivery
@@ -125,7 +126,7 @@ def passcode_reissue(request: HttpRequest, registration_id: int) -> HttpResponse
                     request=request,
                 )
             except passcodes.PasscodeRefused as refused:
-                form.add_error(None, refused.message)
+                as_form_error(form, refused)
             else:
                 messages.success(
                     request, _("The passcode was sent to the candidate's registered phone.")
