@@ -4,8 +4,11 @@ the caller.
 Notifications are hints: the state they describe is in the database, and every page that shows
 live state reads it when it (re)connects. So every send here is best effort. A failure is logged
 and dropped, never raised into the code that changed the state (a committed change must be
-reported as done), and after a failure sends are skipped for ``PAUSE_AFTER_FAILURE_SECONDS``, so
-an unreachable Redis costs one failed send per pause instead of one per request.
+reported as done). When Redis is unreachable (a refused connection fails at once), sends are
+skipped for ``PAUSE_AFTER_FAILURE_SECONDS``, so an outage costs one failed send per pause instead
+of one per request. A send that only timed out pauses nothing unless the one before it timed out
+too: on a loaded machine one slow send must not silence every console of the process for
+seconds, while a Redis that stopped answering (two time-outs in a row) is treated as gone.
 
 This module imports no project app, so every app may publish through it.
 """
@@ -34,6 +37,7 @@ PAUSE_AFTER_FAILURE_SECONDS = 5.0
 
 _state = threading.local()  # ``loop``: the event loop of a ``Coalescer`` thread
 _paused_until = 0.0
+_timed_out_last = False  # whether the last send that ended ended in a time-out
 
 
 def room_group(room_id: int) -> str:
@@ -56,7 +60,7 @@ def send(group: str, message: dict[str, Any]) -> bool:
 
     Returns whether the channel layer took it. Skipped (False) while paused after a failure.
     """
-    global _paused_until
+    global _paused_until, _timed_out_last
     if time.monotonic() < _paused_until:
         return False
     try:
@@ -68,16 +72,21 @@ def send(group: str, message: dict[str, Any]) -> bool:
             loop.run_until_complete(_group_send(layer, group, message))
         else:
             async_to_sync(_group_send)(layer, group, message)
-    except Exception:
-        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+    except Exception as error:
+        timed_out = isinstance(error, TimeoutError)
+        pause = not timed_out or _timed_out_last
+        _timed_out_last = timed_out
+        if pause:
+            _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
         logger.warning(
-            "live event %s to %s not published; live events paused for %s s",
+            "live event %s to %s not published%s",
             message.get("type"),
             group,
-            PAUSE_AFTER_FAILURE_SECONDS,
+            f"; live events paused for {PAUSE_AFTER_FAILURE_SECONDS} s" if pause else "",
             exc_info=True,
         )
         return False
+    _timed_out_last = False
     return True
 
 
