@@ -292,8 +292,13 @@
     if (old) old.replaceWith(item); else list.appendChild(item);
   }
 
+  // A line's state only moves forward (sent, then read). The reply to the proctor's own POST
+  // (sent, unread) can arrive after the socket's read receipt when the candidate reads at once;
+  // it must not turn a read line back to unread.
   function showMessage(message) {
     if (message.attempt !== focused) return;
+    const shown = document.querySelector(`#focus-messages [data-key="${message.id}"]`);
+    if (shown && shown.dataset.read === "1" && !message.read_at) return;
     upsert("focus-messages", message.id, () => {
       const item = el("li", "log-item");
       item.dataset.read = message.read_at ? "1" : "0";
