@@ -10,6 +10,12 @@ from certification.models import ExamPlan
 from reference.models import Certificate, Institution, Major, Organisation
 
 
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["code", "name", "major_code_list"]
+
+
 class InstitutionForm(forms.ModelForm):
     class Meta:
         model = Institution

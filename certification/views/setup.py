@@ -17,7 +17,14 @@ from accounts.roles import Role
 from audit.services import record
 from centres.models import Site
 from centres.statuses import SiteStatus
-from certification.forms import CertificateForm, CodeListForm, InstitutionForm, MajorForm, QuotaForm
+from certification.forms import (
+    CertificateForm,
+    CodeListForm,
+    InstitutionForm,
+    MajorForm,
+    OrganisationForm,
+    QuotaForm,
+)
 from certification.models import Quota
 from reference.models import Certificate, Institution, Major, Organisation, institution_id_of
 
@@ -69,17 +76,20 @@ def institutions(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ORG_ADMIN)
 def catalogue(request: HttpRequest) -> HttpResponse:
-    """Certificates, majors (both code lists) and which list each organisation uses."""
-    certificate_form = CertificateForm(prefix="cert")
-    major_form = MajorForm(prefix="major")
+    """Evaluation organisations, certificates, majors (both code lists) and which list each
+    organisation uses."""
+    forms_by_name: dict[str, Any] = {
+        "organisation": OrganisationForm(prefix="org"),
+        "certificate": CertificateForm(prefix="cert"),
+        "major": MajorForm(prefix="major"),
+    }
     status = 200
     if request.method == "POST":
-        which = request.POST.get("form")
-        form: Any = (
-            CertificateForm(request.POST, prefix="cert")
-            if which == "certificate"
-            else MajorForm(request.POST, prefix="major")
-        )
+        which = request.POST.get("form", "")
+        if which not in forms_by_name:
+            messages.error(request, _("Choose what to add and fill in its form."))
+            return redirect("certification:catalogue")
+        form = type(forms_by_name[which])(request.POST, prefix=forms_by_name[which].prefix)
         if form.is_valid():
             with transaction.atomic():
                 saved = form.save()
@@ -87,10 +97,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("certification:catalogue")
         status = 400
-        if which == "certificate":
-            certificate_form = form
-        else:
-            major_form = form
+        forms_by_name[which] = form
     return render(
         request,
         "certification/catalogue.html",
@@ -103,8 +110,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                 (o, CodeListForm(instance=o, prefix=f"org{o.pk}"))
                 for o in Organisation.objects.all()
             ],
-            "certificate_form": certificate_form,
-            "major_form": major_form,
+            "organisation_form": forms_by_name["organisation"],
+            "certificate_form": forms_by_name["certificate"],
+            "major_form": forms_by_name["major"],
         },
         status=status,
     )
