@@ -28,8 +28,15 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --no-deps "face_recognition==1.3.0"
 	touch $@ $(RUNTIME_STAMP)
 
+# The front-end checks (ESLint) come from the npm registry at the versions of package-lock.json.
+NODE_STAMP := node_modules/.ci-stamp
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the front-end checks: install Node.js 20 or newer with npm."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(RUNTIME_STAMP)
-install-dev: $(DEV_STAMP)
+install-dev: $(DEV_STAMP) $(NODE_STAMP)
 
 ## Run the platform on this machine: SQLite, in-memory channel layer, file broker.
 run: install
@@ -45,6 +52,7 @@ lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	npx --no-install eslint static/js
 
 typecheck:
 	$(VENV)/bin/mypy .

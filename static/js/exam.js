@@ -21,7 +21,7 @@
 
   // local[questionId] = {response, seq, synced, refused}: "refused" answers were turned down
   // for their content (kept, not resent until changed).
-  let local = JSON.parse(localStorage.getItem(storeKey) || "{}");
+  const local = JSON.parse(localStorage.getItem(storeKey) || "{}");
   let deadline = null; // performance.now() value at which time runs out
   let graceMs = 0; // how long after the deadline the server still takes answers typed in time
   let flushTimer = null;

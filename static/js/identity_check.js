@@ -2,13 +2,13 @@
 // post them, then poll the check's status until the vision worker decides.
 (function () {
   "use strict";
-  var start = document.getElementById("start");
-  var video = document.getElementById("camera");
-  var canvas = document.getElementById("canvas");
-  var result = document.getElementById("result");
-  var texts = document.getElementById("texts").dataset;
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
-  var burst = Math.min(12, parseInt(start.dataset.burst, 10) || 12);
+  const start = document.getElementById("start");
+  const video = document.getElementById("camera");
+  const canvas = document.getElementById("canvas");
+  const result = document.getElementById("result");
+  const texts = document.getElementById("texts").dataset;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const burst = Math.min(12, parseInt(start.dataset.burst, 10) || 12);
 
   function say(text) { result.textContent = text; }
 
@@ -25,15 +25,15 @@
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
   async function capture() {
-    var frames = [];
-    for (var i = 0; i < burst; i++) { frames.push(await grab()); await sleep(250); }
+    const frames = [];
+    for (let i = 0; i < burst; i++) { frames.push(await grab()); await sleep(250); }
     return frames;
   }
 
   async function poll(url) {
-    for (var i = 0; i < 120; i++) {
-      var response = await fetch(url, { headers: { Accept: "application/json" } });
-      var body = await response.json();
+    for (let i = 0; i < 120; i++) {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      const body = await response.json();
       if (body.done) { return body; }
       await sleep(1000);
     }
@@ -45,16 +45,16 @@
     result.dataset.state = "working";
     try {
       say(texts.capturing);
-      var frames = await capture();
-      var form = new FormData();
+      const frames = await capture();
+      const form = new FormData();
       frames.forEach(function (blob, i) { form.append("frame", blob, "frame" + i + ".jpg"); });
       say(texts.checking);
-      var response = await fetch(start.dataset.url, {
+      const response = await fetch(start.dataset.url, {
         method: "POST", body: form, headers: { "X-CSRFToken": csrf, Accept: "application/json" },
       });
-      var body = await response.json();
+      const body = await response.json();
       if (!response.ok) { say(body.error || texts.error); return; }
-      var outcome = await poll(body.status_url);
+      const outcome = await poll(body.status_url);
       if (outcome.passed) {
         say(texts.passed);
         document.getElementById("continue").hidden = false;

@@ -2,11 +2,11 @@
 // JavaScript the page's "Refresh" link does the same.
 (function () {
   "use strict";
-  var box = document.getElementById("job");
+  const box = document.getElementById("job");
   if (!box) return;
-  var url = box.dataset.statusUrl;
-  var bar = document.getElementById("job-progress");
-  var count = document.getElementById("job-count");
+  const url = box.dataset.statusUrl;
+  const bar = document.getElementById("job-progress");
+  const count = document.getElementById("job-count");
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })

@@ -75,11 +75,11 @@
     const db = await openDb();
     return new Promise((resolve, reject) => {
       const t = db.transaction(stores, mode);
-      let result;
+      // A transaction completes in a later task, so the handlers set after work() still run.
+      const result = work(t);
       t.oncomplete = () => resolve(result);
       t.onerror = () => reject(t.error);
       t.onabort = () => reject(t.error || new Error("aborted"));
-      result = work(t);
     });
   }
 

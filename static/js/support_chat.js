@@ -3,20 +3,20 @@
 (function () {
   "use strict";
   document.querySelectorAll("[data-chat]").forEach(function (root) {
-    var log = root.querySelector("[data-chat-log]");
-    var state = root.querySelector("[data-chat-state]");
-    var error = root.querySelector("[data-chat-error]");
-    var form = root.querySelector("[data-chat-form]");
-    var input = form.querySelector("textarea");
-    var texts = {};
+    const log = root.querySelector("[data-chat-log]");
+    const state = root.querySelector("[data-chat-state]");
+    const error = root.querySelector("[data-chat-error]");
+    const form = root.querySelector("[data-chat-form]");
+    const input = form.querySelector("textarea");
+    const texts = {};
     root.querySelectorAll("[data-chat-texts] [data-key]").forEach(function (el) {
       texts[el.dataset.key] = el.textContent;
     });
-    var mine = root.dataset.mine; // "candidate" or "staff"
-    var socket = null;
-    var delay = 1000;
-    var lastId = 0;
-    var widget = root.closest("details");
+    const mine = root.dataset.mine; // "candidate" or "staff"
+    let socket = null;
+    let delay = 1000;
+    let lastId = 0;
+    const widget = root.closest("details");
 
     function setState(name) {
       state.dataset.state = name;
@@ -26,15 +26,15 @@
     function add(message) {
       if (message.id <= lastId) return;
       lastId = message.id;
-      var item = document.createElement("li");
-      var ownSide = (mine === "staff") === message.from_staff;
+      const item = document.createElement("li");
+      const ownSide = (mine === "staff") === message.from_staff;
       item.className = "chat-message" + (ownSide ? " mine" : "");
-      var who = document.createElement("span");
+      const who = document.createElement("span");
       who.className = "muted";
-      var name = message.from_staff ? message.author : (mine === "staff" ? texts.candidate : texts.me);
+      const name = message.from_staff ? message.author : (mine === "staff" ? texts.candidate : texts.me);
       who.textContent = name + " · " +
         new Date(message.at).toLocaleTimeString();
-      var body = document.createElement("p");
+      const body = document.createElement("p");
       body.textContent = message.body;
       item.appendChild(who);
       item.appendChild(body);
@@ -51,7 +51,7 @@
 
     function showEmpty() {
       if (!log.children.length) {
-        var item = document.createElement("li");
+        const item = document.createElement("li");
         item.className = "muted chat-empty";
         item.textContent = texts.empty;
         log.appendChild(item);
@@ -59,11 +59,11 @@
     }
 
     function connect() {
-      var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+      const scheme = location.protocol === "https:" ? "wss://" : "ws://";
       socket = new WebSocket(scheme + location.host + root.dataset.socket);
       socket.onopen = function () { delay = 1000; setState("live"); };
       socket.onmessage = function (event) {
-        var data = JSON.parse(event.data);
+        const data = JSON.parse(event.data);
         if (data.type === "chat.snapshot") {
           log.textContent = "";
           lastId = 0;
@@ -71,7 +71,7 @@
           showEmpty();
           markRead();
         } else if (data.type === "chat.messages") {
-          var empty = log.querySelector(".chat-empty");
+          const empty = log.querySelector(".chat-empty");
           if (empty) empty.remove();
           data.messages.forEach(add);
           markRead();
@@ -92,7 +92,7 @@
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var body = input.value.trim();
+      const body = input.value.trim();
       if (!body || !socket || socket.readyState !== 1) return;
       error.textContent = "";
       socket.send(JSON.stringify({ type: "send", body: body }));
