@@ -11,6 +11,9 @@
   const statusLine = document.getElementById("save-status");
   const clock = document.getElementById("time-left");
   const submitButton = document.getElementById("submit");
+  // The paper is never posted as a form: answers go to the API one by one (Enter in a field
+  // must not reload the page).
+  paper.addEventListener("submit", (event) => { event.preventDefault(); });
   const warning = document.getElementById("warning");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const text = (key) => document.querySelector(`#texts [data-key="${key}"]`).textContent;

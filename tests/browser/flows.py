@@ -13,7 +13,7 @@ def staff_sign_in(page: Any, live_url: str, username: str) -> None:
     page.goto(f"{live_url}/accounts/sign-in/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
 
 
 def sign_the_commitment(
@@ -24,7 +24,7 @@ def sign_the_commitment(
     page.goto(f"{live_url}/exam/sign-in/")
     page.fill("#id_id_number", id_number)
     page.fill("#id_passcode", passcode)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/exam/info/")
     page.click("main button.primary")
     page.wait_for_url("**/exam/commitment/")

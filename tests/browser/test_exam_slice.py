@@ -30,7 +30,7 @@ def test_a_candidate_sits_the_exam_and_the_proctor_watches_it_live(
     assert "登录" in page.title()  # zh-Hans is the default language
     page.fill("#id_id_number", personas.carol.id_number.lower())
     page.fill("#id_passcode", FORMAL_PASSCODE)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     # The formal flow: confirm the information, sign the commitment letter, then the paper.
     page.wait_for_url("**/exam/info/")
     page.click("main button.primary")

@@ -49,7 +49,7 @@ def test_a_candidate_passes_the_face_check_with_a_live_camera(
         page.goto(f"{live_url}/exam/sign-in/")
         page.fill("#id_id_number", personas.carol.id_number)
         page.fill("#id_passcode", FORMAL_PASSCODE)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_load_state()
         # The clip shows a head turn, not a blink: load the page until it asks for that (the
         # challenge is drawn at random for each visit).

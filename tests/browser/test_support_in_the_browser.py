@@ -19,7 +19,7 @@ def sign_in_candidate(browser, live_url: str, personas: Personas):
     page.goto(f"{live_url}/exam/sign-in/")
     page.fill("#id_id_number", personas.carol.id_number)
     page.fill("#id_passcode", FORMAL_PASSCODE)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/exam/info/")
     return page
 
