@@ -18,17 +18,11 @@
   const views = new Map();  // view → connected, as last reported by the page
   const seen = new Set();  // message ids already shown
   const pendingReads = [];  // ids shown while the socket was down
-  let socket = null;
-  let backoff = 1000;
-  let stopped = false;
+  let socket = null;  // the LiveSocket
   let row = 0;
 
   function send(message) {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(message));
-      return true;
-    }
-    return false;
+    return Boolean(socket) && socket.send(message);
   }
 
   function markRead(id) {
@@ -86,7 +80,7 @@
   }
 
   function stopAnswering(reason) {
-    stopped = true;
+    if (socket) socket.stop(false);  // read receipts may still go out; no reconnection
     ended.hidden = false;
     ended.textContent = "";
     const title = document.createElement("strong");
@@ -107,29 +101,20 @@
   }
 
   function connect() {
-    if (stopped) return;
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}${root.dataset.wsPath}`);
-    socket.addEventListener("open", () => {
-      backoff = 1000;
-      root.dataset.state = "live";
-      for (const [view, connected] of views) send({ type: "view", view, connected });
-      while (pendingReads.length) send({ type: "read", id: pendingReads.shift() });
-    });
-    socket.addEventListener("message", (event) => {
-      let message;
-      try { message = JSON.parse(event.data); } catch (error) { return; }
-      if (message.type === "warning") showWarning(message);
-      else if (message.type === "terminated") stopAnswering(message.reason);
-      document.dispatchEvent(new CustomEvent("attempt:message", { detail: message }));
-    });
-    socket.addEventListener("close", (event) => {
-      root.dataset.state = "lost";
-      // 4403: not (or no longer) this candidate's live attempt; 4000: the exam ended.
-      if (stopped || event.code === 4403 || event.code === 4000) return;
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 15000);
-    });
+    // 4403: not (or no longer) this candidate's live attempt; 4000: the exam ended.
+    socket = new window.LiveSocket(root.dataset.wsPath, {
+      onOpen() {
+        root.dataset.state = "live";
+        for (const [view, connected] of views) send({ type: "view", view, connected });
+        while (pendingReads.length) send({ type: "read", id: pendingReads.shift() });
+      },
+      onMessage(message) {
+        if (message.type === "warning") showWarning(message);
+        else if (message.type === "terminated") stopAnswering(message.reason);
+        document.dispatchEvent(new CustomEvent("attempt:message", { detail: message }));
+      },
+      onClose() { root.dataset.state = "lost"; },
+    }, { finalCodes: [4403, 4000] });
   }
 
   window.AttemptChannel = {

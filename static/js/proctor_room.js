@@ -22,7 +22,6 @@
   const alerts = new Map();  // id → summary, undecided only
   let focused = null;  // attempt id in the focus panel
   let talking = false;
-  let backoff = 500;
 
   const urlFor = (template, id) => template.replace(/\/0\/$/, `/${id}/`);
   const attemptUrl = (id, action) => urlFor(root.dataset.attemptUrl, id) + (action ? `${action}/` : "");
@@ -443,40 +442,35 @@
   // --- The room's socket ------------------------------------------------------------------
 
   function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}${root.dataset.wsPath}`);
     setConnection("connecting");
-    socket.addEventListener("message", (event) => {
-      const message = JSON.parse(event.data);
-      switch (message.type) {
-        case "room.snapshot":
-          tiles.textContent = "";
-          attempts.clear();
-          message.attempts.forEach(show);
-          (message.views || []).forEach(showView);
-          alerts.clear();
-          (message.alerts || []).forEach((alert) => alerts.set(alert.id, alert));
-          showAlerts();
-          empty.hidden = message.attempts.length > 0;
-          setConnection("live");
-          backoff = 500;
-          break;
-        case "attempt.changed": show(message.attempt); break;
-        case "view.changed": showView(message); break;
-        case "view.thumbnail": showThumbnail(message); break;
-        case "alert.changed": applyAlert(message.alert); break;
-        case "message.changed": showMessage(message.message); break;
-        case "violation.recorded": showViolation(message.violation); break;
-        case "screenshot.taken": showScreenshot(message.screenshot); break;
-        default: break;
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4403) { setConnection("forbidden"); return; }
-      setConnection("lost");
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 10000);
-    });
+    new window.LiveSocket(root.dataset.wsPath, {
+      onMessage: receive,
+      onClose(event, retrying) { setConnection(retrying ? "lost" : "forbidden"); },
+    }, { first: 500, max: 10000 });
+  }
+
+  function receive(message) {
+    switch (message.type) {
+      case "room.snapshot":
+        tiles.textContent = "";
+        attempts.clear();
+        message.attempts.forEach(show);
+        (message.views || []).forEach(showView);
+        alerts.clear();
+        (message.alerts || []).forEach((alert) => alerts.set(alert.id, alert));
+        showAlerts();
+        empty.hidden = message.attempts.length > 0;
+        setConnection("live");
+        break;
+      case "attempt.changed": show(message.attempt); break;
+      case "view.changed": showView(message); break;
+      case "view.thumbnail": showThumbnail(message); break;
+      case "alert.changed": applyAlert(message.alert); break;
+      case "message.changed": showMessage(message.message); break;
+      case "violation.recorded": showViolation(message.violation); break;
+      case "screenshot.taken": showScreenshot(message.screenshot); break;
+      default: break;
+    }
   }
 
   wireFocus();

@@ -13,8 +13,7 @@
       texts[el.dataset.key] = el.textContent;
     });
     const mine = root.dataset.mine; // "candidate" or "staff"
-    let socket = null;
-    let delay = 1000;
+    let socket = null;  // a LiveSocket once connected
     let lastId = 0;
     const widget = root.closest("details");
 
@@ -44,8 +43,8 @@
     }
 
     function markRead() {
-      if (socket && socket.readyState === 1 && lastId) {
-        socket.send(JSON.stringify({ type: "read", upto: lastId }));
+      if (socket && lastId) {
+        socket.send({ type: "read", upto: lastId });
       }
     }
 
@@ -59,43 +58,39 @@
     }
 
     function connect() {
-      const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      socket = new WebSocket(scheme + location.host + root.dataset.socket);
-      socket.onopen = function () { delay = 1000; setState("live"); };
-      socket.onmessage = function (event) {
-        const data = JSON.parse(event.data);
-        if (data.type === "chat.snapshot") {
-          log.textContent = "";
-          lastId = 0;
-          data.messages.forEach(add);
-          showEmpty();
-          markRead();
-        } else if (data.type === "chat.messages") {
-          const empty = log.querySelector(".chat-empty");
-          if (empty) empty.remove();
-          data.messages.forEach(add);
-          markRead();
-        } else if (data.type === "chat.closed") {
-          error.textContent = mine === "candidate" ? texts.closed : "";
-          if (mine === "candidate") { log.textContent = ""; lastId = 0; }
-        } else if (data.type === "error") {
-          error.textContent = data.message || data.code;
-        }
-      };
-      socket.onclose = function (event) {
-        if (event.code === 4403) { setState("forbidden"); return; }
-        setState("lost");
-        setTimeout(connect, delay);
-        delay = Math.min(delay * 2, 30000);
-      };
+      socket = new window.LiveSocket(root.dataset.socket, {
+        onOpen() { setState("live"); },
+        onMessage: receive,
+        onClose(event) { setState(event.code === 4403 ? "forbidden" : "lost"); },
+      }, { max: 30000 });
+    }
+
+    function receive(data) {
+      if (data.type === "chat.snapshot") {
+        log.textContent = "";
+        lastId = 0;
+        data.messages.forEach(add);
+        showEmpty();
+        markRead();
+      } else if (data.type === "chat.messages") {
+        const empty = log.querySelector(".chat-empty");
+        if (empty) empty.remove();
+        data.messages.forEach(add);
+        markRead();
+      } else if (data.type === "chat.closed") {
+        error.textContent = mine === "candidate" ? texts.closed : "";
+        if (mine === "candidate") { log.textContent = ""; lastId = 0; }
+      } else if (data.type === "error") {
+        error.textContent = data.message || data.code;
+      }
     }
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       const body = input.value.trim();
-      if (!body || !socket || socket.readyState !== 1) return;
+      if (!body || !socket || !socket.open) return;
       error.textContent = "";
-      socket.send(JSON.stringify({ type: "send", body: body }));
+      socket.send({ type: "send", body: body });
       input.value = "";
     });
     input.addEventListener("keydown", function (event) {

@@ -7,7 +7,6 @@
   const empty = document.getElementById("queue-empty");
   const state = document.getElementById("queue-state");
   const unreadText = root.querySelector('#queue-texts').content.querySelector('[data-key="unread"]').textContent;
-  let delay = 1000;
 
   function draw(rows) {
     list.textContent = "";
@@ -30,21 +29,12 @@
     });
   }
 
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const socket = new WebSocket(scheme + location.host + root.dataset.socket);
-    socket.onopen = function () { delay = 1000; state.dataset.state = "live"; state.textContent = "●"; };
-    socket.onmessage = function (event) {
-      const data = JSON.parse(event.data);
-      if (data.type === "queue.snapshot") draw(data.conversations);
-    };
-    socket.onclose = function (event) {
+  new window.LiveSocket(root.dataset.socket, {
+    onOpen() { state.dataset.state = "live"; state.textContent = "●"; },
+    onMessage(data) { if (data.type === "queue.snapshot") draw(data.conversations); },
+    onClose(event) {
       state.dataset.state = event.code === 4403 ? "forbidden" : "lost";
       state.textContent = "○";
-      if (event.code === 4403) return;
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
-    };
-  }
-  connect();
+    },
+  }, { max: 30000 });
 })();
