@@ -205,9 +205,13 @@ def _detail(
     decisions = [
         (d, verification.DECISION_LABELS[d]) for d in verification.decisions_for(candidate)
     ]
-    history = AuditEntry.objects.filter(
+    entries = AuditEntry.objects.filter(
         target_type=Candidate._meta.label_lower, target_id=str(candidate.pk)
     )[:50]
+    history = [
+        (e, _history_label(e.action), e.data.get("reason") or e.data.get("note") or "")
+        for e in entries
+    ]
     return render(
         request,
         "candidates/detail.html",
@@ -220,6 +224,15 @@ def _detail(
         },
         status=status,
     )
+
+
+def _history_label(action: str) -> str:
+    if action == "candidate.corrected":
+        return _("Record corrected")
+    state = action.removeprefix("candidate.")
+    if state in Verification.values:
+        return _("Verification: %(state)s") % {"state": Verification(state).label}
+    return action
 
 
 def _candidate_form(request: HttpRequest, candidate: Candidate, data: Any = None) -> CandidateForm:
