@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -52,7 +53,7 @@ def delivered_link(outbox: Path, purpose: str, to: str) -> str:
     return "/" + url.group(0).split("/", 3)[3]
 
 
-def set_password(link: str, password: str = NEW_PASSWORD) -> tuple[Client, object]:
+def set_password(link: str, password: str = NEW_PASSWORD) -> tuple[Client, Any]:
     client = Client()
     opened = client.get(link)
     assert opened.status_code == 302 and opened["Location"].endswith("/set-password/")
