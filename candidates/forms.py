@@ -105,6 +105,24 @@ class CandidateForm(forms.ModelForm):
             raise forms.ValidationError(_("A mobile number has 11 digits and starts with 13–19."))
         return value
 
+    def clean(self) -> dict[str, Any]:
+        """The same rules as the import: a major of the list the certificate's organisation uses,
+        inside the certificate's pilot scope when it has one."""
+        data = super().clean() or {}
+        certificate, major = data.get("certificate"), data.get("major")
+        if certificate is not None and major is not None:
+            if major.code_list != certificate.organisation.major_code_list:
+                self.add_error(
+                    "major", _("The major is not in the code list this certificate uses.")
+                )
+            elif (
+                certificate.majors.exists() and not certificate.majors.filter(pk=major.pk).exists()
+            ):
+                self.add_error(
+                    "major", _("The major is not in the pilot scope of this certificate.")
+                )
+        return data
+
     def changes(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
 

@@ -15,6 +15,7 @@ from candidates.models import Candidate
 from candidates.services import transition_to
 from candidates.statuses import Verification
 from exams.models import Attempt, Registration
+from tests import certification_world
 from tests import personas as people
 from tests.personas import PASSWORD, Personas, make_id_number
 
@@ -255,3 +256,17 @@ def test_bulk_confirmation_records_its_reason_on_each_record(personas: Personas)
         assert candidate.verification == Verification.VERIFIED
         (entry,) = entries("candidate.verified", candidate)
         assert entry.data["note"] == "逐一核对了名单与证件"
+
+
+def test_a_corrected_major_follows_the_certificates_code_list(personas: Personas) -> None:
+    world = certification_world.build(personas)  # the organisation uses the new code list
+    sam, carol = signed_in(personas.sam), personas.carol
+    wrong_list = correction(
+        carol, certificate=str(world.certificate.pk), major=str(world.old_major.pk)
+    )
+    response = sam.post(f"/candidates/{carol.pk}/correct/", wrong_list)
+    assert response.status_code == 400 and response.context["form"].errors["major"]
+    right = correction(carol, certificate=str(world.certificate.pk), major=str(world.major.pk))
+    assert sam.post(f"/candidates/{carol.pk}/correct/", right).status_code == 302
+    carol.refresh_from_db()
+    assert (carol.certificate_id, carol.major_id) == (world.certificate.pk, world.major.pk)
