@@ -52,11 +52,16 @@ def _set_password(
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
+            # Checked again under a row lock: two submissions of one link set one password.
+            locked = User.objects.select_for_update().get(pk=user.pk)
+            if not tokens.check_token(locked, token):
+                return _link_invalid(request, kind)
+            form.user = locked
             form.save()
             action = (
                 "account.invitation_accepted" if kind == "invitation" else "account.password_reset"
             )
-            record(action, actor=user, target=user, request=request)
+            record(action, actor=locked, target=locked, request=request)
         del request.session[SESSION_TOKEN]
         messages.success(
             request,
