@@ -270,3 +270,21 @@ def test_a_corrected_major_follows_the_certificates_code_list(personas: Personas
     assert sam.post(f"/candidates/{carol.pk}/correct/", right).status_code == 302
     carol.refresh_from_db()
     assert (carol.certificate_id, carol.major_id) == (world.certificate.pk, world.major.pk)
+
+
+def test_a_candidate_registered_in_a_plan_is_kept_and_not_rejected(personas: Personas) -> None:
+    from certification.models import Enrolment
+
+    world = certification_world.build(personas)
+    plan = certification_world.plan(world)
+    grace = certification_world.verified_candidate(world, 960, "已报考", personas.site)
+    Enrolment.objects.create(plan=plan, candidate=grace, site=personas.site)
+    sam = signed_in(personas.sam)
+    response = sam.post(f"/candidates/{grace.pk}/remove/", {"reason": "测试"}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert Candidate.objects.filter(pk=grace.pk).exists()
+    assert decide(sam, grace, "pending", "复核").status_code == 302
+    refused = decide(sam, grace, "reject", "不符合")
+    assert refused.status_code == 400
+    grace.refresh_from_db()
+    assert grace.verification == Verification.PENDING
