@@ -11,5 +11,5 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["role", "site", "is_active", "is_superuser"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("Platform"), {"fields": ("role", "site", "failed_logins", "locked_at")}),
+        (_("Platform"), {"fields": ("role", "site", "phone", "failed_logins", "locked_at")}),
     )

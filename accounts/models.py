@@ -13,7 +13,8 @@ class User(AbstractUser):
     """Everyone who signs in. Candidates sign in with an ID number and an exam passcode and have
     no usable password; staff sign in with a username and a password.
 
-    .. pii: ``first_name``, ``last_name``, ``email`` and ``username`` identify a person.
+    .. pii: ``first_name``, ``last_name``, ``email``, ``phone`` and ``username`` identify a
+       person.
     """
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CANDIDATE)
@@ -26,6 +27,8 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="staff",
     )
+    # Where invitation and password links are sent (by SMS; e-mail when there is no phone).
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     failed_logins = models.PositiveSmallIntegerField(_("failed sign-ins in a row"), default=0)
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
 

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import role_required
 from accounts.roles import Role
-from candidates import imports, verification
+from candidates import imports, records, verification
 from candidates import jobs as candidate_jobs
-from candidates.forms import ImportForm, PhotosForm
+from candidates.forms import CandidateForm, DecisionForm, ImportForm, PhotosForm, ReasonForm
 from candidates.models import Candidate
 from candidates.statuses import Verification
+from core.errors import Refused, as_form_error, as_message
 from jobs import services as job_services
 from reference.models import Institution, institution_id_of
 
@@ -168,16 +169,180 @@ def verify_batch(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF)
 def manual(request: HttpRequest) -> HttpResponse:
+    """The records the automatic checks could not verify. Each is decided on its own page; the
+    list may also verify the ticked records at once, with one reason recorded on each."""
     scope = _visible(request).filter(verification=Verification.NEEDS_MANUAL)
+    form = ReasonForm(request.POST or None)
     if request.method == "POST":
         ids = [i for i in request.POST.getlist("ids") if i.isdigit()]
-        confirmed = 0
-        for candidate in scope.filter(pk__in=ids):
-            confirmed += verification.confirm(candidate, actor=request.user, request=request)
-        messages.success(request, _("%(n)s records confirmed.") % {"n": confirmed})
+        if not ids:
+            messages.error(request, _("Tick the records you checked."))
+        elif not form.is_valid():
+            messages.error(request, _("Give the reason for your decision."))
+        else:
+            confirmed = verification.confirm_many(
+                scope.filter(pk__in=ids),
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+            )
+            messages.success(request, _("%(n)s records confirmed.") % {"n": confirmed})
         return redirect("candidates:manual")
     page = Paginator(scope.select_related("institution"), 30).get_page(request.GET.get("page"))
-    return render(request, "candidates/manual.html", {"page": page})
+    return render(request, "candidates/manual.html", {"page": page, "form": form})
+
+
+def _detail(
+    request: HttpRequest,
+    candidate: Candidate,
+    *,
+    form: CandidateForm | None = None,
+    decision_form: DecisionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    from audit.models import AuditEntry
+
+    decisions = [
+        (d, verification.DECISION_LABELS[d]) for d in verification.decisions_for(candidate)
+    ]
+    entries = AuditEntry.objects.filter(
+        target_type=Candidate._meta.label_lower, target_id=str(candidate.pk)
+    )[:50]
+    history = [
+        (e, _history_label(e.action), e.data.get("reason") or e.data.get("note") or "")
+        for e in entries
+    ]
+    return render(
+        request,
+        "candidates/detail.html",
+        {
+            "candidate": candidate,
+            "form": form or _candidate_form(request, candidate),
+            "decision_form": decision_form or DecisionForm(decisions=decisions),
+            "can_verify": "verify" in dict(decisions),
+            "history": history,
+        },
+        status=status,
+    )
+
+
+def _history_label(action: str) -> str:
+    if action == "candidate.corrected":
+        return _("Record corrected")
+    state = action.removeprefix("candidate.")
+    if state in Verification.values:
+        return _("Verification: %(state)s") % {"state": Verification(state).label}
+    return action
+
+
+def _candidate_form(request: HttpRequest, candidate: Candidate, data: Any = None) -> CandidateForm:
+    return CandidateForm(
+        data,
+        instance=Candidate.objects.get(pk=candidate.pk) if data is not None else candidate,
+        choose_institution=_user(request).has_role(Role.ORG_ADMIN),
+    )
+
+
+@role_required(*STAFF)
+def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    candidate = get_object_or_404(_visible(request).select_related("institution"), pk=candidate_id)
+    return _detail(request, candidate)
+
+
+@require_POST
+@role_required(*STAFF)
+def correct(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    """Save a correction; with the "save and verify" button, verify the record as well."""
+    candidate = get_object_or_404(_visible(request), pk=candidate_id)
+    form = _candidate_form(request, candidate, request.POST)
+    if not form.is_valid():
+        return _detail(request, candidate, form=form, status=400)
+    and_verify = "and_verify" in request.POST
+    try:
+        if and_verify:
+            verification.decide(
+                candidate,
+                "verify",
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+                corrections=form.changes(),
+            )
+            messages.success(request, _("The record is corrected and verified."))
+        else:
+            changed = records.correct(
+                candidate,
+                form.changes(),
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                request=request,
+            )
+            messages.success(
+                request,
+                _("The record is corrected.") if changed else _("Nothing was changed."),
+            )
+    except Refused as refused:
+        as_form_error(form, refused)
+        candidate.refresh_from_db()
+        return _detail(request, candidate, form=form, status=400)
+    return redirect("candidates:detail", candidate_id=candidate.pk)
+
+
+@require_POST
+@role_required(*STAFF)
+def decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    candidate = get_object_or_404(_visible(request), pk=candidate_id)
+    decisions = [(d, verification.DECISION_LABELS[d]) for d in verification.DECISIONS]
+    form = DecisionForm(request.POST, decisions=decisions)
+    if not form.is_valid():
+        return _detail(request, candidate, decision_form=form, status=400)
+    try:
+        verification.decide(
+            candidate,
+            form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+            request=request,
+        )
+    except Refused as refused:
+        as_form_error(form, refused)
+        return _detail(request, candidate, decision_form=form, status=400)
+    messages.success(
+        request,
+        _("The record is now “%(state)s”.") % {"state": candidate.get_verification_display()},
+    )
+    return redirect("candidates:detail", candidate_id=candidate.pk)
+
+
+@role_required(*STAFF)
+def remove(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    """Show what removing the record would do; remove it on POST with a reason."""
+    candidate = get_object_or_404(_visible(request), pk=candidate_id)
+    form = ReasonForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                records.remove(
+                    candidate,
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                    request=request,
+                )
+            except Refused as refused:
+                as_message(request, refused)
+                return redirect("candidates:detail", candidate_id=candidate.pk)
+            messages.success(
+                request, _("The record of %(name)s is removed.") % {"name": candidate.name}
+            )
+            return redirect("candidates:list")
+        status = 400
+    return render(
+        request,
+        "candidates/remove.html",
+        {"candidate": candidate, "effects": records.removal(candidate), "form": form},
+        status=status,
+    )
 
 
 @role_required(*STAFF)

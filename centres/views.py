@@ -12,13 +12,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import invitations
 from accounts.access import role_required
+from accounts.models import User
 from accounts.roles import Role
 from audit.services import record
 from centres import services
-from centres.forms import ApplicationForm, ReviewForm, RoomForm, StaffMemberForm
+from centres.forms import (
+    ApplicationForm,
+    LoginFields,
+    ReviewForm,
+    RoomForm,
+    SiteAdminForm,
+    StaffMemberForm,
+)
 from centres.models import Room, Site, StaffMember
 from centres.statuses import SiteStatus
+from core.errors import Refused, as_message
 
 
 def _user(request: HttpRequest) -> Any:
@@ -53,7 +63,12 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
         {
             "site": site,
             "rooms": site.rooms.all(),
-            "staff": site.staff_members.all(),
+            "staff": site.staff_members.select_related("account"),
+            "site_admins": User.objects.filter(site=site, role=Role.SITE_ADMIN).order_by(
+                "username"
+            ),
+            "login_form": LoginFields(),
+            "admin_form": SiteAdminForm(),
             "application_form": ApplicationForm(initial={"application": site.application}),
             "review_form": ReviewForm(),
             "room_form": RoomForm(site=site),
@@ -157,17 +172,116 @@ def delete_room(request: HttpRequest, site_id: int, room_id: int) -> HttpRespons
 def add_staff(request: HttpRequest, site_id: int) -> HttpResponse:
     site = _own_site(request, site_id)
     form = StaffMemberForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        _form_messages(request, form)
+        return redirect("centres:detail", site_id=site.pk)
+    try:
         with transaction.atomic():
             member = form.save(commit=False)
             member.site = site
             member.save()
             record("site.staff_added", target=site, request=request, kind=member.kind)
-        messages.success(request, _("%(name)s recorded.") % {"name": member.name})
+            if form.cleaned_data["username"]:
+                _give_login(request, member, form.cleaned_data)
+    except Refused as refused:
+        as_message(request, refused)
+        return redirect("centres:detail", site_id=site.pk)
+    messages.success(request, _("%(name)s recorded.") % {"name": member.name})
+    if member.account_id:
+        messages.success(request, _invited(member.account))
+    return redirect("centres:detail", site_id=site.pk)
+
+
+def _form_messages(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        for error in errors:
+            label = _label(form, field)
+            messages.error(request, f"{label}: {error}" if label else str(error))
+
+
+def _give_login(request: HttpRequest, member: StaffMember, data: dict[str, Any]) -> None:
+    """Make the member's account (a proctor's login: evaluators watch rooms as proctors do)."""
+    member.account = invitations.create(
+        site=member.site,
+        role=Role.PROCTOR,
+        username=data["username"],
+        full_name=member.name,
+        phone=member.phone,
+        email=data.get("email") or "",
+        by=request.user,
+        request=request,
+    )
+    member.save(update_fields=["account"])
+
+
+def _invited(user: Any) -> str:
+    return _("Login %(username)s created; the invitation to set a password was sent.") % {
+        "username": user.username
+    }
+
+
+@require_POST
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def staff_login(request: HttpRequest, site_id: int, member_id: int) -> HttpResponse:
+    site = _own_site(request, site_id)
+    member = get_object_or_404(StaffMember.objects.filter(site=site), pk=member_id)
+    form = LoginFields(request.POST)
+    if member.account_id:
+        messages.error(request, _("%(name)s already has a login.") % {"name": member.name})
+    elif not form.is_valid():
+        _form_messages(request, form)
     else:
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{_label(form, field)}: {error}")
+        try:
+            with transaction.atomic():
+                _give_login(request, member, form.cleaned_data)
+        except Refused as refused:
+            as_message(request, refused)
+        else:
+            messages.success(request, _invited(member.account))
+    return redirect("centres:detail", site_id=site.pk)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+def add_site_admin(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = _own_site(request, site_id)
+    form = SiteAdminForm(request.POST)
+    if not form.is_valid():
+        _form_messages(request, form)
+        return redirect("centres:detail", site_id=site.pk)
+    try:
+        user = invitations.create(
+            site=site,
+            role=Role.SITE_ADMIN,
+            username=form.cleaned_data["username"],
+            full_name=form.cleaned_data["full_name"],
+            phone=form.cleaned_data["phone"],
+            email=form.cleaned_data["email"] or "",
+            by=request.user,
+            request=request,
+        )
+    except Refused as refused:
+        as_message(request, refused)
+    else:
+        messages.success(request, _invited(user))
+    return redirect("centres:detail", site_id=site.pk)
+
+
+@require_POST
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def resend_invitation(request: HttpRequest, site_id: int, user_id: int) -> HttpResponse:
+    site = _own_site(request, site_id)
+    user = get_object_or_404(User.objects.filter(site=site), pk=user_id)
+    try:
+        invitations.resend(user, by=request.user, request=request)
+    except Refused as refused:
+        as_message(request, refused)
+    else:
+        messages.success(
+            request,
+            _("A new invitation was sent to %(username)s; the earlier link no longer works.")
+            % {"username": user.username},
+        )
     return redirect("centres:detail", site_id=site.pk)
 
 
@@ -178,5 +292,9 @@ def delete_staff(request: HttpRequest, site_id: int, member_id: int) -> HttpResp
     member = get_object_or_404(StaffMember.objects.filter(site=site), pk=member_id)
     with transaction.atomic():
         record("site.staff_removed", target=site, request=request, kind=member.kind)
+        if member.account_id:
+            # Someone no longer on the site's staff must not keep signing in.
+            User.objects.filter(pk=member.account_id).update(is_active=False)
+            record("account.deactivated", target=member.account, request=request)
         member.delete()
     return redirect("centres:detail", site_id=site.pk)

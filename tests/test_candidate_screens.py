@@ -85,11 +85,11 @@ def test_batch_verification_then_manual_confirmation(world):
     assert candidate.verification_note == "no_photo"
     assert "王小明" in staff("sam").get("/candidates/manual/").content.decode()
 
-    staff("olga").post("/candidates/manual/", {"ids": [candidate.pk]})
+    staff("olga").post("/candidates/manual/", {"ids": [candidate.pk], "reason": "checked"})
     candidate.refresh_from_db()
     assert candidate.verification == Verification.NEEDS_MANUAL  # not olga's candidate
 
-    staff("sam").post("/candidates/manual/", {"ids": [candidate.pk]})
+    staff("sam").post("/candidates/manual/", {"ids": [candidate.pk], "reason": "checked"})
     candidate.refresh_from_db()
     assert candidate.verification == Verification.VERIFIED
 

@@ -355,3 +355,11 @@ def redis_cache(url: str, prefix: str) -> dict[str, object]:
             "KEY_PREFIX": prefix,
         }
     }
+
+
+# Staff accounts: how long an invitation link (to set the first password) and a password-reset
+# link stay valid, and how many reset requests one username and one address may make.
+ACCOUNT_INVITATION_HOURS = env_int("ACCOUNT_INVITATION_HOURS", 72)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 3)
+PASSWORD_RESET_RATE_PER_MINUTE = env_int("PASSWORD_RESET_RATE_PER_MINUTE", 10)
