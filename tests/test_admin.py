@@ -385,3 +385,18 @@ def test_deleting_a_row_with_a_file_deletes_the_file_and_is_audited(
     assert not RecordingSegment.objects.filter(pk=segment.pk).exists()
     assert not storage.exists(name)
     assert AuditEntry.objects.filter(action="admin.deleted", target_id=str(segment.pk)).exists()
+
+
+def test_the_top_bar_links_to_the_admin_for_those_who_may_use_it(
+    world: AdminWorld, personas: Personas
+) -> None:
+    link = 'href="/admin/"'
+
+    def page(client: Client, path: str) -> str:
+        response = client.get(path)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert link not in page(client_of(personas.sam), "/sites/")
+    assert link in page(as_staff(personas.sam), "/sites/")
+    assert link not in page(as_staff(personas.paula), "/proctor/")
