@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -14,6 +15,7 @@ from accounts import lockout
 from accounts.access import users_managed_by
 from accounts.admin_site import PlatformModelAdmin, plain_action
 from accounts.models import User
+from audit.services import record
 
 
 class PasswordStateWidget(ReadOnlyPasswordHashWidget):
@@ -73,6 +75,13 @@ class UserAdmin(PlatformModelAdmin, DjangoUserAdmin):
             (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
             for name, options in fieldsets
         ]
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                record("admin.password_set", target=User.objects.get(pk=id), request=request)
+        return response
 
     @admin.action(description=_("Unlock the selected accounts"))
     def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

@@ -7,10 +7,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accounts.admin_site import PlatformModelAdmin
 from accounts.roles import Role
 from centres.models import Room, Site, StaffMember
+from centres.statuses import SiteStatus
 
 
 def _administrators(user: Any) -> bool:
@@ -26,6 +28,11 @@ class SiteAdmin(PlatformModelAdmin):
     autocomplete_fields = ["institution"]
     ordering = ["code"]
     lifecycle_fields = ("status",)
+
+    def save_model(self, request: HttpRequest, obj: Site, form: Any, change: bool) -> None:
+        if not change:  # a new site starts its life cycle: it applies and is reviewed
+            obj.status = SiteStatus.DRAFT
+        super().save_model(request, obj, form, change)
 
     def staff_scope(self, user: Any, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         return queryset & Site.objects.visible_to(user) if _administrators(user) else None

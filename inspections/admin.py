@@ -75,8 +75,8 @@ class UnitMembershipAdmin(PlatformModelAdmin):
 class InspectionTeamAdmin(PlatformModelAdmin):
     list_display = ["name", "leader"]
     list_select_related = ["leader"]
-    filter_horizontal = ["members", "units"]
-    autocomplete_fields = ["leader"]
+    filter_horizontal = ["units"]
+    autocomplete_fields = ["leader", "members"]  # inspectors only (limit_choices_to)
     search_fields = ["name"]
     ordering = ["name"]
 

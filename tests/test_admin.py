@@ -400,3 +400,68 @@ def test_the_top_bar_links_to_the_admin_for_those_who_may_use_it(
     assert link not in page(client_of(personas.sam), "/sites/")
     assert link in page(as_staff(personas.sam), "/sites/")
     assert link not in page(as_staff(personas.paula), "/proctor/")
+
+
+# Tables that reach 100 000s of rows: a plain <select> of them would load every row.
+BIG = {
+    "accounts.User",
+    "candidates.Candidate",
+    "exams.Attempt",
+    "exams.Registration",
+    "exams.IdentityCheck",
+    "certification.Enrolment",
+    "proctoring.EvidenceFrame",
+    "questionbank.Question",
+    "centres.Room",
+    "inspections.Finding",
+    "inspections.Rectification",
+    "inspections.RectificationUpdate",
+    "inspections.ReportAnswer",
+    "inspections.SelfInspectionReport",
+    "support.Conversation",
+    "vision.FaceEnrolment",
+}
+
+
+def test_relations_to_big_tables_never_render_as_a_full_select(root: User) -> None:
+    request = RequestFactory().get("/admin/")
+    request.user = root
+    offenders = []
+    for model, model_admin in admin.site._registry.items():
+        readonly = set(model_admin.get_readonly_fields(request))
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete) or field.name in readonly:
+                continue
+            related: Any = field.related_model
+            if related is None or related._meta.label not in BIG:
+                continue
+            if field.name in (*model_admin.raw_id_fields, *model_admin.autocomplete_fields):
+                continue
+            editable = model_admin.has_change_permission(request)
+            if not (editable or model_admin.has_add_permission(request)):
+                continue  # never a form: shown as text
+            offenders.append(f"{model._meta.label}.{field.name}")
+    assert offenders == []
+
+
+def test_a_site_added_in_the_admin_starts_its_application_life_cycle(root: User) -> None:
+    response = client_of(root).post(
+        url(Site, "add"),
+        {"code": "S9", "name": "New site", "application": "", "review_reason": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:1000]
+    site = Site.objects.get(code="S9")
+    assert site.status == "draft"
+    assert AuditEntry.objects.filter(action="admin.added", target_id=str(site.pk)).exists()
+
+
+def test_a_password_set_in_the_admin_is_audited(world: AdminWorld, root: User) -> None:
+    sam = User.objects.get(username="sam")
+    response = client_of(root).post(
+        reverse("admin:auth_user_password_change", args=[sam.pk]),
+        {"password1": "a-new-long-pass-2026", "password2": "a-new-long-pass-2026"},
+    )
+    assert response.status_code == 302
+    sam.refresh_from_db()
+    assert sam.check_password("a-new-long-pass-2026")
+    assert AuditEntry.objects.filter(action="admin.password_set", target_id=str(sam.pk)).exists()
