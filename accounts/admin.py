@@ -49,7 +49,13 @@ class UserAdmin(PlatformModelAdmin, DjangoUserAdmin):
         "is_staff",
         "locked_at",
     ]
-    list_filter = ["role", "is_active", "is_staff", "is_superuser", "site"]
+    list_filter = [
+        "role",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        ("site", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["site"]
     search_fields = ["username", "first_name", "last_name", "email"]
     ordering = ["username"]

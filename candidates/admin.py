@@ -16,7 +16,7 @@ from candidates.models import Candidate
 @admin.register(Candidate)
 class CandidateAdmin(PlatformModelAdmin):
     list_display = ["name", "id_number_masked", "site", "institution", "verification"]
-    list_filter = ["verification", "site"]
+    list_filter = ["verification", ("site", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["site", "institution"]
     # Exact ID numbers only: a partial match on 100 000s of rows is a table scan.
     search_fields = ["name", "=id_number", "=phone"]

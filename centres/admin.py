@@ -41,7 +41,7 @@ class SiteAdmin(PlatformModelAdmin):
 @admin.register(Room)
 class RoomAdmin(PlatformModelAdmin):
     list_display = ["code", "name", "site", "kind", "capacity"]
-    list_filter = ["kind", "site"]
+    list_filter = ["kind", ("site", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["site"]
     search_fields = ["code", "name", "site__code", "site__name"]
     autocomplete_fields = ["site", "proctors"]
@@ -54,7 +54,7 @@ class RoomAdmin(PlatformModelAdmin):
 @admin.register(StaffMember)
 class StaffMemberAdmin(PlatformModelAdmin):
     list_display = ["name", "kind", "site", "account"]
-    list_filter = ["kind", "site"]
+    list_filter = ["kind", ("site", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["site", "account"]
     search_fields = ["name", "site__code"]
     autocomplete_fields = ["site"]

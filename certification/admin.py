@@ -86,7 +86,7 @@ class ExamSessionAdmin(PlatformModelAdmin):
 class EnrolmentAdmin(PlatformModelAdmin):
     list_display = ["candidate", "plan", "site", "registered_at"]
     list_select_related = ["candidate", "plan", "site"]
-    list_filter = ["site"]
+    list_filter = [("site", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["candidate__name", "=candidate__id_number", "plan__code"]
     raw_id_fields = ["candidate"]
     autocomplete_fields = ["plan", "site"]

@@ -24,7 +24,7 @@ def _scoped(user: Any, queryset: QuerySet[Any], visible: QuerySet[Any]) -> Query
 @admin.register(Conversation)
 class ConversationAdmin(RecordAdmin):
     list_display = ["candidate", "site", "status", "created_at", "last_message_at", "closed_at"]
-    list_filter = ["status", "site"]
+    list_filter = ["status", ("site", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["candidate", "site"]
     search_fields = ["candidate__name", "=candidate__id_number"]
     raw_id_fields = ["candidate"]

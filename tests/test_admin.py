@@ -465,3 +465,77 @@ def test_a_password_set_in_the_admin_is_audited(world: AdminWorld, root: User) -
     sam.refresh_from_db()
     assert sam.check_password("a-new-long-pass-2026")
     assert AuditEntry.objects.filter(action="admin.password_set", target_id=str(sam.pk)).exists()
+
+
+def test_no_page_shows_a_site_administrator_another_sites_candidate(
+    world: AdminWorld, personas: Personas
+) -> None:
+    """Erin sits at site S2: nothing of hers, nor the site's name, reaches sam (S1) in any list
+    or detail page (filters included)."""
+    sam = as_staff(personas.sam)
+    request = RequestFactory().get("/admin/")
+    request.user = personas.sam
+    seen = 0
+    for model in project_models():
+        model_admin = admin.site._registry[model]
+        listing = sam.get(url(model, "changelist"))
+        assert listing.status_code in (200, 403), model._meta.label
+        if listing.status_code == 403:
+            assert not model_admin.has_view_permission(request)
+            continue
+        seen += 1
+        for other in ("Erin", "Site two"):
+            assert other not in listing.content.decode(), (model._meta.label, other)
+        for row in model_admin.get_queryset(request)[:3]:
+            detail = sam.get(url(model, "change", row.pk))
+            assert detail.status_code == 200, model._meta.label
+            for other in ("Erin", "Site two"):
+                assert other not in detail.content.decode(), (model._meta.label, other)
+    assert seen >= 20  # the site's own records are there
+
+
+def test_a_site_administrator_unbinds_their_own_candidates_face_only(
+    world: AdminWorld, personas: Personas
+) -> None:
+    from vision.models import FaceEnrolment, FaceTemplate
+
+    sam = as_staff(personas.sam)
+    erins = FaceEnrolment.objects.exclude(pk=world.enrolment.pk).get()
+    response = sam.post(
+        url(FaceEnrolment, "changelist"),
+        {
+            "action": "unbind",
+            "_selected_action": [world.enrolment.pk, erins.pk],
+            "apply": "1",
+            "reason": "Enrolled from the wrong photo",
+        },
+    )
+    assert response.status_code == 302
+    world.enrolment.refresh_from_db()
+    erins.refresh_from_db()
+    assert world.enrolment.status == "unbound"
+    assert not FaceTemplate.objects.filter(enrolment=world.enrolment).exists()
+    assert erins.status == "enrolled"  # not sam's to see, so not sam's to unbind
+    entry = AuditEntry.objects.get(action="face_enrolment.unbound")
+    assert entry.actor == personas.sam
+    assert entry.data["reason"] == "Enrolled from the wrong photo"
+
+
+def test_support_staff_close_a_conversation_through_the_chat_service(
+    world: AdminWorld, personas: Personas
+) -> None:
+    from support.models import Conversation
+
+    sam = as_staff(personas.sam)
+    response = sam.post(
+        url(Conversation, "changelist"),
+        {"action": "close", "_selected_action": [world.conversation.pk]},
+    )
+    assert response.status_code == 302
+    world.conversation.refresh_from_db()
+    assert world.conversation.status == "closed" and world.conversation.closed_at is not None
+    assert AuditEntry.objects.filter(
+        action="support.conversation.closed",
+        target_id=str(world.conversation.pk),
+        actor=personas.sam,
+    ).exists()
