@@ -1,6 +1,7 @@
 """Support in the operator's admin: conversations, messages, make-up requests and device checks
 are the platform's records, read-only. Statuses belong to their life cycles
-(``support.services.transition_to``); the close action calls ``support.chat.close``."""
+(``support.services.transition_to``); the close action calls ``support.chat.close``, the grant
+and refuse actions ``support.makeup.decide`` (with the reason the operator types)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_site import RecordAdmin, plain_action
-from support import chat
+from accounts.admin_site import RecordAdmin, plain_action, reason_action
+from support import chat, makeup
 from support.models import Conversation, DeviceCheck, MakeupRequest, Message, is_support_staff
 from support.statuses import ConversationStatus
+
+GRANT = _("Grant a make-up attempt")
+REFUSE = _("Refuse the make-up requests")
 
 
 def _scoped(user: Any, queryset: QuerySet[Any], visible: QuerySet[Any]) -> QuerySet[Any] | None:
@@ -80,9 +84,40 @@ class MakeupRequestAdmin(RecordAdmin):
     ordering = ["-created_at", "-id"]
     lifecycle_fields = ("status", "decided_at", "decided_by", "decision_reason")
     file_field = "screenshot"
+    actions = ["grant", "refuse"]
 
     def staff_scope(self, user: Any, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         return _scoped(user, queryset, MakeupRequest.objects.visible_to(user))
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return is_support_staff(request.user)
+
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet[MakeupRequest], *, grant: bool, title: Any
+    ) -> HttpResponse | None:
+        def apply(request_row: MakeupRequest, reason: str) -> bool:
+            # The page's service: the decision, the extra attempt when granted, the SMS.
+            return makeup.decide(
+                request_row, grant=grant, reason=reason, actor=request.user, request=request
+            )
+
+        return reason_action(
+            self,
+            request,
+            queryset,
+            title=title,
+            apply=apply,
+            done=_("%(n)s requests decided."),
+            skipped=_("%(n)s requests had already been decided and were left alone."),
+        )
+
+    @admin.action(description=GRANT, permissions=["decide"])
+    def grant(self, request: HttpRequest, queryset: QuerySet[MakeupRequest]) -> Any:
+        return self._decide(request, queryset, grant=True, title=GRANT)
+
+    @admin.action(description=REFUSE, permissions=["decide"])
+    def refuse(self, request: HttpRequest, queryset: QuerySet[MakeupRequest]) -> Any:
+        return self._decide(request, queryset, grant=False, title=REFUSE)
 
 
 @admin.register(DeviceCheck)

@@ -539,3 +539,30 @@ def test_support_staff_close_a_conversation_through_the_chat_service(
         target_id=str(world.conversation.pk),
         actor=personas.sam,
     ).exists()
+
+
+def test_granting_a_make_up_request_goes_through_the_support_service(
+    world: AdminWorld, personas: Personas
+) -> None:
+    from exams.models import Registration
+    from support.models import MakeupRequest
+
+    pending = MakeupRequest.objects.get()
+    sam = as_staff(personas.sam)
+    response = sam.post(
+        url(MakeupRequest, "changelist"),
+        {
+            "action": "grant",
+            "_selected_action": [pending.pk],
+            "apply": "1",
+            "reason": "Power cut confirmed by the site",
+        },
+    )
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == "granted" and pending.decided_by == personas.sam
+    registration = Registration.objects.get(pk=pending.registration_id)
+    assert registration.extra_attempts == 1
+    assert AuditEntry.objects.filter(
+        action="support.makeup.granted", target_id=str(pending.pk), actor=personas.sam
+    ).exists()
