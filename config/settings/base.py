@@ -23,7 +23,7 @@ SHARED_DATA_DIR = Path(env_str("PROCTOR_SHARED_DATA", str(BASE_DIR.parent / "sha
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "accounts.admin_config.PlatformAdminConfig",  # the Django admin, with the platform's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
