@@ -27,6 +27,8 @@ ALL_TYPES_KEY = "f49329183c8799fde0afb5f655b0a9a34e9b483fa66e3b22808fd7daab69e00
 SHARED_SEB = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "seb"
 REPO = Path(__file__).resolve().parents[1]
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_the_seb_json_follows_seb_rules_for_every_value_type() -> None:
     expected = (FIXTURES / "all_types.seb-json").read_text(encoding="utf-8")
@@ -199,9 +201,11 @@ def test_the_command_line_writes_errors_to_stderr_with_a_failing_exit(tmp_path: 
     refused = subprocess.run([*command, str(bad)], capture_output=True, env=env, text=True)
     assert refused.returncode != 0
     assert refused.stdout == ""
-    assert "not a Safe Exam Browser configuration" in refused.stderr
+    # The command line speaks the site's language (zh-Hans), naming SEB in English too.
+    assert "CommandError" in refused.stderr
+    assert "Safe Exam Browser" in refused.stderr
     missing = subprocess.run(
         [*command, str(tmp_path / "none.seb")], capture_output=True, env=env, text=True
     )
     assert missing.returncode != 0
-    assert "Cannot read" in missing.stderr
+    assert "none.seb" in missing.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from exams import seb_files
 
@@ -26,7 +27,9 @@ class Command(BaseCommand):
         try:
             raw = path.read_bytes()
         except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
+            raise CommandError(
+                _("Cannot read %(path)s: %(reason)s.") % {"path": path, "reason": error.strerror}
+            ) from error
         try:
             key = seb_files.config_key_of_file(raw)
         except seb_files.SebFileRefused as refused:
