@@ -1,6 +1,6 @@
 from django.urls import path
 
-from exams import marking, views
+from exams import marking, seb_views, views
 
 app_name = "exams"
 urlpatterns = [
@@ -16,4 +16,7 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/result/", views.result, name="result"),
     path("marking/", marking.queue, name="marking"),
     path("marking/<int:attempt_id>/", marking.mark, name="mark"),
+    path("seb/quit/", seb_views.quit_page, name="seb-quit"),
+    path("seb/<str:token>/config.seb", seb_views.config_download, name="seb-config"),
+    path("staff/exams/<int:exam_id>/seb/", seb_views.exam_seb, name="staff-seb"),
 ]

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import role_required
 from accounts.roles import Role
 from core.errors import as_message
-from exams import identity, seb, services, signin
+from exams import identity, seb, seb_views, services, signin
 from exams.forms import CandidateSignInForm
 from exams.models import Attempt, Registration
 from exams.statuses import FINISHED, AttemptStatus
@@ -115,7 +115,7 @@ def flow_step(page: str) -> Callable[[StepView], Callable[[HttpRequest], HttpRes
         def wrapped(request: HttpRequest) -> HttpResponse:
             registration = _registration(request)
             if not seb.request_allowed(request, registration.exam):
-                return render(request, "exams/seb_required.html", status=403)
+                return seb_views.required_response(request, registration.exam)
             attempt = services.current_attempt(registration)
             if attempt is None:
                 return redirect("exams:exam")
@@ -135,7 +135,7 @@ def exam(request: HttpRequest) -> HttpResponse:
     """The way in: opens the candidate's attempt and sends them to its current step."""
     registration = _registration(request)
     if not seb.request_allowed(request, registration.exam):
-        return render(request, "exams/seb_required.html", status=403)
+        return seb_views.required_response(request, registration.exam)
     latest = services.current_attempt(registration)
     if latest is None:
         try:
