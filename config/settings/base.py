@@ -6,6 +6,7 @@ Backends (database, channel layer, broker, cache, storage) are chosen in ``dev``
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 from pathlib import Path
@@ -47,6 +48,11 @@ INSTALLED_APPS = [
     "support",
     "jobs",
 ]
+# The benchmark commands (bench_exam, bench_media, ...) live in a package of the checkout that an
+# installed platform does not carry (pyproject leaves it out of the wheel); without it the
+# platform runs the same.
+if importlib.util.find_spec("bench") is not None:
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
