@@ -121,6 +121,12 @@ QUESTIONBANK_SHORT_ANSWER_MAX_CHARS = env_int("QUESTIONBANK_SHORT_ANSWER_MAX_CHA
 QUESTIONBANK_FILL_IN_MAX_CHARS = env_int("QUESTIONBANK_FILL_IN_MAX_CHARS", 200)
 # The largest question file (xlsx or Moodle XML) an import accepts, in bytes.
 QUESTIONBANK_IMPORT_MAX_BYTES = env_int("QUESTIONBANK_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# Every spreadsheet import (core.spreadsheets): the rows read from a sheet, empty ones included
+# (above the largest import, 50,000 candidates); what the workbook's parts may unpack to; and how
+# much tighter than its unpacked size a part may be packed (sheets of data stay below 20).
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 60_000)
+SPREADSHEET_MAX_UNPACKED_BYTES = env_int("SPREADSHEET_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+SPREADSHEET_MAX_RATIO = env_int("SPREADSHEET_MAX_RATIO", 200)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
