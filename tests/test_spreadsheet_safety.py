@@ -9,16 +9,24 @@ from __future__ import annotations
 import io
 import time
 import zipfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_prerun
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import Workbook, load_workbook
 
 from candidates import imports
 from candidates.models import Candidate
 from certification.models import Enrolment
+from config.celery import app
 from core import spreadsheets
+from jobs import services
+from jobs.models import BackgroundJob
+from jobs.statuses import JobStatus
 from questionbank.importing import import_file
 from questionbank.models import Subject
 from tests import certification_world
@@ -184,3 +192,58 @@ def test_safe_row_keeps_ordinary_values() -> None:
     row = spreadsheets.safe_row(sheet, ["张三", 3, None, 2.5, "a=b", "\tx", "\rx"])
     assert row[:5] == ["张三", 3, None, 2.5, "a=b"]
     assert [getattr(cell, "data_type", None) for cell in row[5:]] == ["s", "s"]
+
+
+def wait_until_finished(job: BackgroundJob, seconds: float = 60) -> BackgroundJob:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.finished:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job.pk} still {job.status}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_import_pages_hand_the_bomb_to_a_worker_with_a_time_limit(personas, bomb) -> None:
+    world = certification_world.build(personas)
+    subject = Subject.objects.create(code="00015", name="英语（二）")
+    limits: list[object] = []
+
+    def remember_limits(task: Any = None, **_kwargs: Any) -> None:
+        limits.append(tuple(task.request.timelimit or ()))
+
+    task_prerun.connect(remember_limits, weak=False)
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+        ):
+            sam, oscar = staff("sam"), staff("oscar")
+            started = time.monotonic()
+            response = sam.post("/candidates/import/", {"file": SimpleUploadedFile("c.xlsx", bomb)})
+            assert response.status_code == 302  # to the job page, at once
+            candidate_job = wait_until_finished(BackgroundJob.objects.get(kind="candidates.import"))
+            response = oscar.post(
+                f"/questionbank/{subject.code}/import/",
+                {"action": "check", "file": SimpleUploadedFile("q.xlsx", bomb)},
+            )
+            assert response.status_code == 302
+            question_job = wait_until_finished(
+                BackgroundJob.objects.get(kind="questionbank.import")
+            )
+            elapsed = time.monotonic() - started
+    finally:
+        task_prerun.disconnect(remember_limits)
+
+    assert elapsed < 10  # queueing, two worker round trips and the refusals, on a loaded machine
+    limit = settings.JOBS_IMPORT_TIME_LIMIT_SECONDS
+    assert limits == [(limit + services.HARD_LIMIT_GRACE, limit)] * 2  # (hard, soft)
+    assert candidate_job.status == JobStatus.FAILED
+    page = sam.get(f"/jobs/{candidate_job.pk}/").content.decode()
+    assert "Delete the empty rows below your data" in page
+    assert question_job.status == JobStatus.DONE  # the job ran; its report names the problem
+    page = oscar.get(f"/jobs/{question_job.pk}/").content.decode()
+    assert "the file" in page and "Delete the empty rows below your data" in page
+    assert 'name="token"' not in page
+    assert not Candidate.objects.filter(institution=world.institution).exists()
+    assert not subject.questions.exists()

@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # written to the database every this many rows.
 JOBS_RETENTION_DAYS = env_int("JOBS_RETENTION_DAYS", 7)
 JOBS_PROGRESS_EVERY = env_int("JOBS_PROGRESS_EVERY", 50)
+# How long a job may run on its worker before it is stopped (and fails, having changed nothing):
+# the default, and the imports' own (an upload must not hold a worker for long).
+JOBS_TIME_LIMIT_SECONDS = env_int("JOBS_TIME_LIMIT_SECONDS", 30 * 60)
+JOBS_IMPORT_TIME_LIMIT_SECONDS = env_int("JOBS_IMPORT_TIME_LIMIT_SECONDS", 5 * 60)
 
 # Notifications (R-NOTE-1): gateways are classes in notifications.gateways or elsewhere.
 NOTIFICATION_SMS_GATEWAY = env_str("NOTIFICATION_SMS_GATEWAY", "notifications.gateways.FileGateway")
