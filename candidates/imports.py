@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -214,8 +215,8 @@ def validate(
             return []
         total = declared[0] - 1 if declared[0] else None
         return _check_rows(rows, positions, report, progress, total)
-    except ImportRefused:
-        raise
+    except (ImportRefused, SoftTimeLimitExceeded):
+        raise  # a worker's time limit is not a damaged file
     except Exception as exc:  # a damaged archive may fail only while its rows stream
         raise ImportRefused(_("The workbook is damaged and cannot be read.")) from exc
 

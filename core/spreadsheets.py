@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -121,8 +122,8 @@ def read_rows(
                         code="too_many_rows",
                     )
                 yield number, tuple(values)
-        except SpreadsheetRefused:
-            raise
+        except (SpreadsheetRefused, SoftTimeLimitExceeded):
+            raise  # a worker's time limit is not a damaged file
         except Exception as exc:  # a damaged part may fail only while its rows stream
             raise SpreadsheetRefused(
                 _("The workbook is damaged and cannot be read."), code="damaged"

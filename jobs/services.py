@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -95,10 +95,12 @@ def start(
     """Store the uploads, create the job and queue it after the commit.
 
     ``uploads`` maps a role ("file", "photos") to its bytes; the handler finds the stored name
-    under the same key of ``job.params["inputs"]``."""
+    under the same key of ``job.params["inputs"]``. The job runs in the language active now
+    (the requester's), so its report and its failure read as the pages do."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     stored: dict[str, str] = {}
+    limit = KINDS[kind].seconds()
     try:
         for role, data in (uploads or {}).items():
             stored[role] = default_storage.save(
@@ -108,7 +110,12 @@ def start(
             job = BackgroundJob.objects.create(
                 kind=kind,
                 owner=owner,
-                params={**(params or {}), "inputs": stored},
+                params={
+                    "language": translation.get_language() or "",
+                    "time_limit": limit,
+                    **(params or {}),
+                    "inputs": stored,
+                },
                 inputs=list(stored.values()),
                 total=total,
             )
@@ -117,7 +124,6 @@ def start(
 
             # The worker stops the job at the soft limit (it fails with a message, its
             # transaction rolled back) and kills it at the hard one if it does not stop.
-            limit = KINDS[kind].seconds()
             transaction.on_commit(
                 partial(
                     run.apply_async,
@@ -185,6 +191,11 @@ def run(job_id: int) -> None:
         return
     if not transition_to(job, JobStatus.RUNNING, started_at=timezone.now()):
         return  # another delivery of the same task got there first
+    with translation.override(job.params.get("language") or None):
+        _run(job)
+
+
+def _run(job: BackgroundJob) -> None:
     handler: Callable[[BackgroundJob, Progress], Outcome] = import_string(KINDS[job.kind].handler)
     progress = Progress(job)
     try:
@@ -193,7 +204,7 @@ def run(job_id: int) -> None:
         _finish_failed(job, str(exc))
         return
     except SoftTimeLimitExceeded:
-        minutes = max(1, round(KINDS[job.kind].seconds() / 60))
+        minutes = max(1, round(int(job.params.get("time_limit") or 0) / 60))
         _finish_failed(
             job,
             ngettext(

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from jobs import services as job_services
@@ -35,7 +34,6 @@ def start(
             "subject": subject.pk,
             "filename": filename[:200],
             "dry_run": dry_run,
-            "language": translation.get_language() or "",
         },
         uploads={"file": data},
     )
@@ -51,10 +49,9 @@ def run_import(job: BackgroundJob, progress: Progress) -> Outcome:
         raise JobRefused(_("The uploaded file is missing."))
     filename = str(params.get("filename") or "upload")
     dry_run = bool(params.get("dry_run"))
-    # The report's messages are written in the language of the person who uploaded the file.
-    with translation.override(params.get("language") or None):
-        report = importing.import_file(subject, data, filename, dry_run=dry_run, actor=job.owner)
-        result = {**report.as_dict(), "subject": subject.code}
+    # jobs.services.run has switched to the uploader's language, so the report reads as theirs.
+    report = importing.import_file(subject, data, filename, dry_run=dry_run, actor=job.owner)
+    result = {**report.as_dict(), "subject": subject.code}
     if dry_run and report.ok:
         result["token"] = staging.stage(job.owner, subject.pk, filename, data)
     progress(1, 1)
