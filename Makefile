@@ -7,7 +7,7 @@ HASH   := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
 RUNTIME_STAMP := $(VENV)/.runtime-$(HASH)
 DEV_STAMP     := $(VENV)/.dev-$(HASH)
 
-.PHONY: run test install install-dev lint typecheck migrations-check pytest messages clean
+.PHONY: run test install install-dev lint typecheck migrations-check pytest messages bench clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install python3.11 and python3.11-venv (Debian/Ubuntu), or run 'make PYTHON=/path/to/python3.11 ...'."; exit 1; }
@@ -66,6 +66,10 @@ pytest:
 ## Recompile the translations after editing locale/*/LC_MESSAGES/django.po.
 messages:
 	$(PY) manage.py compilemessages --ignore=.venv
+
+## List the benchmark commands (the bench package, docs/performance.md says how to run each).
+bench: install-dev
+	@$(PY) manage.py help --commands | grep '^bench_'
 
 clean:
 	rm -rf $(VENV) var

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -40,7 +41,9 @@ from accounts.roles import Role
 from audit.services import record
 from candidates import idnumber, photos
 from candidates.models import Candidate
+from core import spreadsheets
 from core.errors import Refused
+from core.spreadsheets import RowProblem
 from reference.models import Certificate, Institution, Major
 
 # progress(done, total): rows checked so far, and the rows the sheet says it has (header excluded).
@@ -79,14 +82,6 @@ ALIASES = {
 }
 PHOTO_COLUMN = "photo"
 EXAMPLE_ROW = ("张三", "11010519900307201X", "13800138000", "CERT-01", "610101")
-
-
-@dataclass
-class RowProblem:
-    row: int | None  # spreadsheet row number; None for a file-level or unmatched-photo problem
-    column: str  # a column key, "photo" or "file"
-    code: str
-    message: str
 
 
 @dataclass
@@ -129,6 +124,15 @@ class ImportRefused(Refused):
     """Raised for a file that cannot be read at all; the report says why."""
 
 
+# What this import has always said for a file that is not a workbook or breaks while read.
+_READER_MESSAGES = {
+    "not_xlsx": gettext_lazy(
+        "The file is not an Excel workbook (.xlsx). Download the template and use it."
+    ),
+    "damaged": gettext_lazy("The workbook is damaged and cannot be read."),
+}
+
+
 def column_label(key: str) -> str:
     for column in COLUMNS:
         if column.key == key:
@@ -150,24 +154,13 @@ def clean_cell(value: object) -> str:
 def read_sheet(
     data: bytes, sized: Callable[[int | None], None] | None = None
 ) -> Iterator[tuple[int, tuple[object, ...]]]:
-    """(row number, cell values) of the first sheet, header included. ``sized`` is told the
-    sheet's declared number of rows (header included) before the first row, if it declares it."""
-    from openpyxl import load_workbook
-
+    """(row number, cell values) of the first sheet, header included, through the shared reader
+    (``core.spreadsheets``). ``sized`` is told the sheet's declared number of rows (header
+    included) before the first row, if it declares it. Raises ``ImportRefused``."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
-        raise ImportRefused(
-            _("The file is not an Excel workbook (.xlsx). Download the template and use it.")
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        if sized is not None:
-            sized(sheet.max_row)
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, tuple(values)
-    finally:
-        workbook.close()
+        yield from spreadsheets.read_rows(data, sized=sized)
+    except spreadsheets.SpreadsheetRefused as exc:
+        raise ImportRefused(_READER_MESSAGES.get(exc.code, exc.message), code=exc.code) from exc
 
 
 def _header_map(header: tuple[object, ...]) -> tuple[dict[str, int], list[str]]:
@@ -182,7 +175,7 @@ def _header_map(header: tuple[object, ...]) -> tuple[dict[str, int], list[str]]:
 
 
 def _problem(report: ImportReport, row: int | None, column: str, code: str, message: str) -> None:
-    report.problems.append(RowProblem(row, column, code, message))
+    report.problems.append(RowProblem(row, column, message, code))
 
 
 ID_MESSAGES = {
@@ -222,8 +215,8 @@ def validate(
             return []
         total = declared[0] - 1 if declared[0] else None
         return _check_rows(rows, positions, report, progress, total)
-    except ImportRefused:
-        raise
+    except (ImportRefused, SoftTimeLimitExceeded):
+        raise  # a worker's time limit is not a damaged file
     except Exception as exc:  # a damaged archive may fail only while its rows stream
         raise ImportRefused(_("The workbook is damaged and cannot be read.")) from exc
 
@@ -613,12 +606,15 @@ def template_workbook() -> bytes:
         cert = certificates[index] if index < len(certificates) else None
         major = majors[index] if index < len(majors) else None
         codes.append(
-            [
-                cert.code if cert else None,
-                str(cert) if cert else None,
-                major.code if major else None,
-                major.name if major else None,
-            ]
+            spreadsheets.safe_row(
+                codes,
+                [
+                    cert.code if cert else None,
+                    str(cert) if cert else None,
+                    major.code if major else None,
+                    major.name if major else None,
+                ],
+            )
         )
     if certificates:
         rule = DataValidation(

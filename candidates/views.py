@@ -21,6 +21,7 @@ from candidates.forms import CandidateForm, DecisionForm, ImportForm, PhotosForm
 from candidates.models import Candidate
 from candidates.statuses import Verification
 from core.errors import Refused, as_form_error, as_message
+from core.spreadsheets import safe_row
 from jobs import services as job_services
 from reference.models import Institution, institution_id_of
 
@@ -365,15 +366,18 @@ def export(request: HttpRequest) -> HttpResponse:
     labels = dict(Verification.choices)
     for c in _filtered(request).iterator(chunk_size=2000):
         sheet.append(
-            [
-                c.name,
-                c.id_number,
-                c.phone,
-                c.institution.name if c.institution else "",
-                c.certificate.code if c.certificate else "",
-                c.major.code if c.major else "",
-                str(labels[c.verification]),
-            ]
+            safe_row(
+                sheet,
+                [
+                    c.name,
+                    c.id_number,
+                    c.phone,
+                    c.institution.name if c.institution else "",
+                    c.certificate.code if c.certificate else "",
+                    c.major.code if c.major else "",
+                    str(labels[c.verification]),
+                ],
+            )
         )
     out = io.BytesIO()
     workbook.save(out)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from candidates import idnumber
-from candidates.imports import ImportRefused, RowProblem, clean_cell, read_sheet
+from candidates.imports import ImportRefused, clean_cell, read_sheet
 from candidates.models import Candidate
 from candidates.statuses import Verification
 from centres.models import Site
@@ -21,6 +21,7 @@ from certification import windows
 from certification.models import Enrolment, ExamPlan
 from certification.windows import Phase
 from core.errors import Refused
+from core.spreadsheets import RowProblem
 
 REGISTRATION_HEADER = "身份证号"
 
@@ -80,7 +81,7 @@ def import_registrations(
         report.rows += 1
         if text in wanted:
             report.problems.append(
-                RowProblem(number, "id_number", "duplicate_in_file", _("Duplicate ID number."))
+                RowProblem(number, "id_number", _("Duplicate ID number."), "duplicate_in_file")
             )
             continue
         wanted[text] = number
@@ -95,15 +96,15 @@ def import_registrations(
         if candidate is None:
             report.problems.append(
                 RowProblem(
-                    number, "id_number", "unknown", _("No candidate of yours has this ID number.")
+                    number, "id_number", _("No candidate of yours has this ID number."), "unknown"
                 )
             )
         elif id_number in already:
             report.problems.append(
-                RowProblem(number, "id_number", "already_registered", _("Already registered."))
+                RowProblem(number, "id_number", _("Already registered."), "already_registered")
             )
         elif problem := _problem(plan, candidate):
-            report.problems.append(RowProblem(number, "id_number", "not_eligible", problem))
+            report.problems.append(RowProblem(number, "id_number", problem, "not_eligible"))
     report.problems.sort(key=lambda p: p.row or 0)
     if report.problems:
         return report

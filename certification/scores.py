@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from candidates import idnumber
-from candidates.imports import RowProblem, clean_cell, read_sheet
+from candidates.imports import clean_cell, read_sheet
 from certification import windows
 from certification.models import Enrolment, ExamPlan, IssuedCertificate, Score
 from certification.statuses import CertificateStatus
 from certification.windows import Phase
 from core.errors import Refused
+from core.spreadsheets import RowProblem
 
 
 class ScoreRefused(Refused):
@@ -69,11 +70,11 @@ def import_scores(plan: ExamPlan, data: bytes, *, actor: Any) -> ScoreReport:
         try:
             value = parse(values[1] if len(values) > 1 else None)
         except ScoreRefused as exc:
-            report.problems.append(RowProblem(number, "score", "score", exc.message))
+            report.problems.append(RowProblem(number, "score", exc.message, "score"))
             continue
         if id_number in parsed:
             report.problems.append(
-                RowProblem(number, "id_number", "duplicate_in_file", _("Duplicate ID number."))
+                RowProblem(number, "id_number", _("Duplicate ID number."), "duplicate_in_file")
             )
             continue
         parsed[id_number] = (number, value)
@@ -86,7 +87,7 @@ def import_scores(plan: ExamPlan, data: bytes, *, actor: Any) -> ScoreReport:
     for id_number, (number, _value) in parsed.items():
         if id_number not in enrolments:
             report.problems.append(
-                RowProblem(number, "id_number", "not_registered", _("Not registered in this plan."))
+                RowProblem(number, "id_number", _("Not registered in this plan."), "not_registered")
             )
     report.problems.sort(key=lambda p: p.row or 0)
     if report.problems:

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import safe_row
 from inspections import deadlines
 from inspections.models import (
     AnswerResult,
@@ -127,7 +128,7 @@ def to_xlsx(summary: WeeklySummary) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for values in rows:
-            sheet.append(values)
+            sheet.append(safe_row(sheet, values))
         for column in sheet.columns:
             width = max(len(str(c.value or "")) for c in column)
             sheet.column_dimensions[column[0].column_letter].width = min(60, 4 + 2 * width)

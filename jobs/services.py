@@ -16,14 +16,15 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from audit import lifecycle
 from audit.services import record
@@ -34,6 +35,8 @@ from jobs.statuses import JobStatus
 
 log = logging.getLogger(__name__)
 
+HARD_LIMIT_GRACE = 30  # seconds between the soft time limit and the worker killing the job
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -41,6 +44,10 @@ class Kind:
     label: Any
     template: str  # renders the finished job's result on the job page
     context: str = ""  # dotted path of ``context(job) -> dict`` for that template
+    time_limit: str = "JOBS_TIME_LIMIT_SECONDS"  # the setting that says how long it may run
+
+    def seconds(self) -> int:
+        return int(getattr(settings, self.time_limit))
 
 
 KINDS: dict[str, Kind] = {
@@ -49,6 +56,14 @@ KINDS: dict[str, Kind] = {
         gettext_lazy("Candidate import"),
         "candidates/_import_job.html",
         "candidates.jobs.import_context",
+        time_limit="JOBS_IMPORT_TIME_LIMIT_SECONDS",
+    ),
+    "questionbank.import": Kind(
+        "questionbank.jobs.run_import",
+        gettext_lazy("Question import"),
+        "questionbank/_import_job.html",
+        "questionbank.jobs.import_context",
+        time_limit="JOBS_IMPORT_TIME_LIMIT_SECONDS",
     ),
     "certification.room_tickets": Kind(
         "certification.jobs.run_room_tickets",
@@ -80,10 +95,12 @@ def start(
     """Store the uploads, create the job and queue it after the commit.
 
     ``uploads`` maps a role ("file", "photos") to its bytes; the handler finds the stored name
-    under the same key of ``job.params["inputs"]``."""
+    under the same key of ``job.params["inputs"]``. The job runs in the language active now
+    (the requester's), so its report and its failure read as the pages do."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     stored: dict[str, str] = {}
+    limit = KINDS[kind].seconds()
     try:
         for role, data in (uploads or {}).items():
             stored[role] = default_storage.save(
@@ -93,14 +110,28 @@ def start(
             job = BackgroundJob.objects.create(
                 kind=kind,
                 owner=owner,
-                params={**(params or {}), "inputs": stored},
+                params={
+                    "language": translation.get_language() or "",
+                    "time_limit": limit,
+                    **(params or {}),
+                    "inputs": stored,
+                },
                 inputs=list(stored.values()),
                 total=total,
             )
             record("job.queued", actor=owner, target=job, kind=kind)
             from jobs.tasks import run
 
-            transaction.on_commit(partial(run.delay, job.pk))
+            # The worker stops the job at the soft limit (it fails with a message, its
+            # transaction rolled back) and kills it at the hard one if it does not stop.
+            transaction.on_commit(
+                partial(
+                    run.apply_async,
+                    (job.pk,),
+                    soft_time_limit=limit,
+                    time_limit=limit + HARD_LIMIT_GRACE,
+                )
+            )
     except BaseException:
         for name in stored.values():  # a job that was not created must not leave its uploads
             default_storage.delete(name)
@@ -160,12 +191,31 @@ def run(job_id: int) -> None:
         return
     if not transition_to(job, JobStatus.RUNNING, started_at=timezone.now()):
         return  # another delivery of the same task got there first
+    with translation.override(job.params.get("language") or None):
+        _run(job)
+
+
+def _run(job: BackgroundJob) -> None:
     handler: Callable[[BackgroundJob, Progress], Outcome] = import_string(KINDS[job.kind].handler)
     progress = Progress(job)
     try:
         outcome = handler(job, progress)
     except JobRefused as exc:
         _finish_failed(job, str(exc))
+        return
+    except SoftTimeLimitExceeded:
+        minutes = max(1, round(int(job.params.get("time_limit") or 0) / 60))
+        _finish_failed(
+            job,
+            ngettext(
+                "The job took longer than %(n)d minute and was stopped; nothing was changed. "
+                "Split the file into smaller ones and try again.",
+                "The job took longer than %(n)d minutes and was stopped; nothing was changed. "
+                "Split the file into smaller ones and try again.",
+                minutes,
+            )
+            % {"n": minutes},
+        )
         return
     except Exception:
         log.exception("background job %s failed", job.pk)

@@ -25,16 +25,15 @@ import datetime as dt
 import io
 import re
 import unicodedata
-import zipfile
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core import spreadsheets
+from core.spreadsheets import RowProblem
 from questionbank import shapes
 from questionbank.models import Question
 from questionbank.reports import Issue
@@ -212,60 +211,48 @@ def _instructions() -> list[str]:
     ]
 
 
-_UNREADABLE = (
-    InvalidFileException,
-    zipfile.BadZipFile,
-    ParseError,
-    KeyError,
-    IndexError,
-    OSError,
-    ValueError,
-    TypeError,
-)
-
-
 def read(data: bytes, filename: str) -> tuple[list[Draft], list[Issue]]:
     """The questions of an xlsx file and the problems found, row by row. Reads values, not
-    formulas; reads the first sheet only."""
+    formulas; reads the first sheet only, through the shared reader (``core.spreadsheets``)."""
+    drafts: list[Draft] = []
+    problems: list[RowProblem] = []
+    rows_read = 0
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except _UNREADABLE:
-        return [], [Issue(_("The file is not a readable xlsx spreadsheet."))]
-    try:
-        sheet = workbook.worksheets[0]
-        drafts: list[Draft] = []
-        issues: list[Issue] = []
-        rows_read = 0
-        for number, values in enumerate(sheet.iter_rows(max_col=WIDTH, values_only=True), 1):
+        for number, values in spreadsheets.read_rows(data, max_col=WIDTH):
             cells = [_text(value) for value in values] + [""] * (WIDTH - len(values))
             if number == 1:
                 if _kind(cells[0]) is not None:
-                    issues.append(Issue(_("Row 1 must be the header row of the template."), row=1))
+                    problems.append(
+                        RowProblem(1, "", _("Row 1 must be the header row of the template."))
+                    )
                 continue
             if not any(cells):
                 continue
             rows_read += 1
             if rows_read > MAX_ROWS:
-                issues.append(
-                    Issue(_("A file holds at most %(n)d questions.") % {"n": MAX_ROWS}, row=number)
+                problems.append(
+                    RowProblem(
+                        number, "", _("A file holds at most %(n)d questions.") % {"n": MAX_ROWS}
+                    )
                 )
                 break
-            draft, row_issues = _read_row(number, cells, filename)
-            if row_issues:
-                issues.extend(row_issues)
+            draft, row_problems = _read_row(number, cells, filename)
+            if row_problems:
+                problems.extend(row_problems)
             elif draft is not None:
                 drafts.append(draft)
-        return drafts, issues
-    except _UNREADABLE:
-        # A damaged sheet inside a valid zip fails only while its rows are read.
-        return [], [Issue(_("The file is not a readable xlsx spreadsheet."))]
-    finally:
-        workbook.close()
+    except spreadsheets.SpreadsheetRefused as exc:
+        if exc.code in ("not_xlsx", "damaged"):
+            return [], [Issue(_("The file is not a readable xlsx spreadsheet."))]
+        return [], [Issue(str(exc.message))]
+    return drafts, [Issue(p.message, row=p.row, column=p.column or None) for p in problems]
 
 
-def _read_row(number: int, cells: list[str], filename: str) -> tuple[Draft | None, list[Issue]]:
-    def issue(column: str, message: str) -> Issue:
-        return Issue(message, row=number, column=column)
+def _read_row(
+    number: int, cells: list[str], filename: str
+) -> tuple[Draft | None, list[RowProblem]]:
+    def issue(column: str, message: str) -> RowProblem:
+        return RowProblem(number, column, message)
 
     kind = _kind(cells[0])
     if kind is None:
@@ -275,7 +262,7 @@ def _read_row(number: int, cells: list[str], filename: str) -> tuple[Draft | Non
             else _("Unknown question type “%(value)s”.") % {"value": cells[0]}
         )
         return None, [issue("A", message)]
-    found: list[Issue] = []
+    found: list[RowProblem] = []
     options, option_issues = _options(kind, cells[2:8])
     found.extend(issue(column, message) for column, message in option_issues)
     answer, message = _answer(kind, cells[8])

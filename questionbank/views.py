@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from accounts.access import role_required
 from accounts.roles import Role
 from core import ratelimit
-from questionbank import importing, services, spreadsheet, staging
+from questionbank import jobs as question_jobs
+from questionbank import services, spreadsheet, staging
 from questionbank.forms import BankFilterForm, ImportForm, SubjectForm
 from questionbank.models import Question, Subject
 
@@ -139,38 +140,26 @@ def import_questions(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, _("Too many imports in a minute. Wait a minute and try again."))
         return render(request, "questionbank/import.html", context, status=429)
 
+    # Both the check and the import run on a worker (questionbank.jobs): the job page shows
+    # the report, with the confirmation form when the check found nothing wrong.
     if request.POST.get("action") == "confirm":
         staged = staging.take(request.user, subject.pk, request.POST.get("token", ""))
         if staged is None:
             messages.error(request, _("The checked file has expired or was imported already."))
             return redirect("questionbank:import", code=subject.code)
         filename, data = staged
-        report = importing.import_file(
-            subject, data, filename, dry_run=False, actor=request.user, request=request
-        )
-        if report.ok:
-            messages.success(
-                request,
-                _("%(n)d questions are imported from %(file)s.")
-                % {"n": report.imported, "file": filename},
-            )
-            return redirect("questionbank:bank", code=subject.code)
-        # The bank changed since the preview (another import): show the new report.
-        context["report"] = report
-        return render(request, "questionbank/import.html", context, status=400)
+        job = question_jobs.start(request.user, subject, filename, data, dry_run=False)
+        return redirect("jobs:detail", job_id=job.pk)
 
     form = ImportForm(request.POST, request.FILES)
     context["form"] = form
     if not form.is_valid():
         return render(request, "questionbank/import.html", context, status=400)
     upload = form.cleaned_data["file"]
-    data = upload.read()
-    filename = upload.name or "upload"
-    report = importing.import_file(subject, data, filename, dry_run=True)
-    context["report"] = report
-    if report.ok:
-        context["token"] = staging.stage(request.user, subject.pk, filename, data)
-    return render(request, "questionbank/import.html", context, status=200 if report.ok else 400)
+    job = question_jobs.start(
+        request.user, subject, upload.name or "upload", upload.read(), dry_run=True
+    )
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @role_required(Role.ORG_ADMIN)

@@ -24,16 +24,16 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection
 
-from config.asgi import application as web_application
-from exams.models import Attempt, Registration
-from proctoring import events
-from proctoring.management.commands.bench_media import (
+from bench.management.commands.bench_media import (
     ViewSender,
     candidate_cookie,
     free_port,
     media_env,
     start_media_process,
 )
+from config.asgi import application as web_application
+from exams.models import Attempt, Registration
+from proctoring import events
 from tests.conftest import candidate_client
 from tests.personas import Personas, answering
 from tests.processes import subprocess_database_url

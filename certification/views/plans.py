@@ -32,6 +32,7 @@ from certification.models import Enrolment, ExamPlan, ExamSession, IssuedCertifi
 from certification.statuses import CertificateStatus
 from certification.windows import OutsideWindow, Phase
 from core.errors import as_message
+from core.spreadsheets import safe_row
 from jobs import services as job_services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -498,17 +499,20 @@ def export(request: HttpRequest, plan_id: int) -> HttpResponse:
         score = getattr(e, "score", None)
         issued = getattr(e, "issued_certificate", None)
         sheet.append(
-            [
-                e.candidate.name,
-                e.candidate.id_number,
-                str(e.candidate.institution or ""),
-                e.site.name,
-                seat.session.name if seat else "",
-                seat.room.code if seat else "",
-                seat.number if seat else "",
-                float(score.value) if score and published else "",
-                issued.number if issued else "",
-            ]
+            safe_row(
+                sheet,
+                [
+                    e.candidate.name,
+                    e.candidate.id_number,
+                    str(e.candidate.institution or ""),
+                    e.site.name,
+                    seat.session.name if seat else "",
+                    seat.room.code if seat else "",
+                    seat.number if seat else "",
+                    float(score.value) if score and published else "",
+                    issued.number if issued else "",
+                ],
+            )
         )
     out = io.BytesIO()
     workbook.save(out)

@@ -6,6 +6,7 @@ Backends (database, channel layer, broker, cache, storage) are chosen in ``dev``
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 from pathlib import Path
@@ -47,6 +48,11 @@ INSTALLED_APPS = [
     "support",
     "jobs",
 ]
+# The benchmark commands (bench_exam, bench_media, ...) live in a package of the checkout that an
+# installed platform does not carry (pyproject leaves it out of the wheel); without it the
+# platform runs the same.
+if importlib.util.find_spec("bench") is not None:
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -115,6 +121,12 @@ QUESTIONBANK_SHORT_ANSWER_MAX_CHARS = env_int("QUESTIONBANK_SHORT_ANSWER_MAX_CHA
 QUESTIONBANK_FILL_IN_MAX_CHARS = env_int("QUESTIONBANK_FILL_IN_MAX_CHARS", 200)
 # The largest question file (xlsx or Moodle XML) an import accepts, in bytes.
 QUESTIONBANK_IMPORT_MAX_BYTES = env_int("QUESTIONBANK_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# Every spreadsheet import (core.spreadsheets): the rows read from a sheet, empty ones included
+# (above the largest import, 50,000 candidates); what the workbook's parts may unpack to; and how
+# much tighter than its unpacked size a part may be packed (sheets of data stay below 20).
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 60_000)
+SPREADSHEET_MAX_UNPACKED_BYTES = env_int("SPREADSHEET_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+SPREADSHEET_MAX_RATIO = env_int("SPREADSHEET_MAX_RATIO", 200)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -183,6 +195,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # written to the database every this many rows.
 JOBS_RETENTION_DAYS = env_int("JOBS_RETENTION_DAYS", 7)
 JOBS_PROGRESS_EVERY = env_int("JOBS_PROGRESS_EVERY", 50)
+# How long a job may run on its worker before it is stopped (and fails, having changed nothing):
+# the default, and the imports' own (an upload must not hold a worker for long).
+JOBS_TIME_LIMIT_SECONDS = env_int("JOBS_TIME_LIMIT_SECONDS", 30 * 60)
+JOBS_IMPORT_TIME_LIMIT_SECONDS = env_int("JOBS_IMPORT_TIME_LIMIT_SECONDS", 5 * 60)
 
 # Notifications (R-NOTE-1): gateways are classes in notifications.gateways or elsewhere.
 NOTIFICATION_SMS_GATEWAY = env_str("NOTIFICATION_SMS_GATEWAY", "notifications.gateways.FileGateway")

@@ -50,8 +50,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from bench.management.commands.bench_exam import _create_data, _delete_data
 from exams import services
-from exams.management.commands.bench_exam import _create_data, _delete_data
 from exams.models import Attempt, Exam, Registration
 from proctoring.media import peers as _peers  # noqa: F401 (senders: ICE host addresses from settings)
 
