@@ -5,6 +5,7 @@ actions go through the real services and the audit log stays whole."""
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,14 @@ pytestmark = pytest.mark.django_db
 
 
 def project_models() -> list[Any]:
+    # The project's apps live in the checkout; the virtual environment may live there too.
     base = Path(settings.BASE_DIR).resolve()
+    environment = Path(sys.prefix).resolve()
     return [
         model
         for config in apps.get_app_configs()
         if base in Path(config.path).resolve().parents
+        and environment not in Path(config.path).resolve().parents
         for model in config.get_models()
     ]
 
