@@ -17,6 +17,14 @@ class ExamQuerySet(models.QuerySet["Exam"]):
         """Exams a candidate may sign in to now: from ``early`` before opening until closing."""
         return self.filter(opens_at__lte=now + early, closes_at__gt=now)
 
+    def managed_by(self, user: Any) -> ExamQuerySet:
+        """Exams ``user`` may set up (settings, paper, AI rules): every exam for the evaluation
+        organisation (and superusers), who also own the question banks papers draw from; none
+        for anyone else."""
+        if getattr(user, "is_authenticated", False) and user.has_role(Role.ORG_ADMIN):
+            return self.all()
+        return self.none()
+
 
 class Exam(models.Model):
     """One sitting of one subject: the device set-up window (设备调试), a trial (试考) or a formal
@@ -57,6 +65,10 @@ class Exam(models.Model):
     closes_at = models.DateTimeField(_("closes at"))
     duration = models.DurationField(_("duration"), default=dt.timedelta(minutes=90))
     max_attempts = models.PositiveSmallIntegerField(_("attempts allowed"), default=1)
+    # Empty: the platform's EXAM_EARLY_LOGIN_MINUTES.
+    early_sign_in_minutes = models.PositiveSmallIntegerField(
+        _("sign-in opens this many minutes early"), null=True, blank=True
+    )
     # R-EXAM-2: the trial may be submitted only after 30 minutes of answering.
     min_answer_minutes = models.PositiveSmallIntegerField(
         _("minimum answering time (minutes)"), default=0
@@ -80,6 +92,8 @@ class Exam(models.Model):
     )
     requires_identity = models.BooleanField(_("identity check before the exam"), default=True)
     requires_second_view = models.BooleanField(_("second view (phone) required"), default=False)
+    # Off: the computer's camera is not streamed or recorded (view 1 is not started).
+    requires_camera = models.BooleanField(_("camera required"), default=True)
     requires_seb = models.BooleanField(_("Safe Exam Browser required"), default=False)
     # One key per line: SEB configuration keys and browser exam keys accepted for this exam.
     seb_config_keys = models.TextField(_("SEB configuration keys"), blank=True)
@@ -105,6 +119,14 @@ class Exam(models.Model):
     @property
     def duration_minutes(self) -> int:
         return int(self.duration.total_seconds() // 60)
+
+    @property
+    def sign_in_from(self) -> dt.datetime:
+        """When candidates may sign in: the exam's own lead time, else the platform's."""
+        minutes = self.early_sign_in_minutes
+        if minutes is None:
+            minutes = settings.EXAM_EARLY_LOGIN_MINUTES
+        return self.opens_at - dt.timedelta(minutes=minutes)
 
     def keys(self, field: str) -> list[str]:
         return [line.strip() for line in getattr(self, field).splitlines() if line.strip()]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from exams import marking, views
+from exams import marking, setup_views, views
 
 app_name = "exams"
 urlpatterns = [
@@ -16,4 +16,14 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/result/", views.result, name="result"),
     path("marking/", marking.queue, name="marking"),
     path("marking/<int:attempt_id>/", marking.mark, name="mark"),
+    # Staff set-up of exams and their papers.
+    path("manage/", setup_views.exam_list, name="manage"),
+    path("manage/new/", setup_views.exam_new, name="manage-new"),
+    path("manage/<int:exam_id>/", setup_views.exam_detail, name="manage-exam"),
+    path("manage/<int:exam_id>/paper/", setup_views.paper, name="manage-paper"),
+    path("manage/<int:exam_id>/paper/mode/", setup_views.paper_mode, name="manage-paper-mode"),
+    path("manage/<int:exam_id>/paper/add/", setup_views.paper_add, name="manage-paper-add"),
+    path("manage/<int:exam_id>/paper/items/", setup_views.paper_items, name="manage-paper-items"),
+    path("manage/<int:exam_id>/paper/rules/", setup_views.paper_rules, name="manage-paper-rules"),
+    path("manage/<int:exam_id>/paper/preview/", setup_views.paper_preview, name="manage-preview"),
 ]
