@@ -138,7 +138,8 @@ class RuleForm(forms.Form):
     """One rule of a drawn paper: ``count`` questions of a type, optionally of one difficulty
     and one chapter, each worth ``points`` (empty: the question's own points)."""
 
-    kind = forms.ChoiceField(label=_("Type"), choices=Question.Kind.choices)
+    # The empty choice first, so an empty row of the page is left out, not half a rule.
+    kind = forms.ChoiceField(label=_("Type"), choices=[("", "—"), *Question.Kind.choices])
     difficulty = forms.TypedChoiceField(
         label=_("Difficulty"),
         required=False,
