@@ -88,9 +88,7 @@ def message(exam: Exam) -> str:
         ) % {
             "title": exam.title,
             "passcode": exam.passcode,
-            "time": timezone.localtime(
-                exam.opens_at - dt.timedelta(minutes=settings.EXAM_EARLY_LOGIN_MINUTES)
-            ).strftime("%m-%d %H:%M"),
+            "time": timezone.localtime(exam.sign_in_from).strftime("%m-%d %H:%M"),
         }
 
 

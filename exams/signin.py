@@ -69,9 +69,7 @@ def sign_in(request: HttpRequest, id_number: str, passcode: str) -> SignInResult
             Outcome.WRONG_PASSCODE, tries_left=settings.LOGIN_FAILURE_LIMIT - user.failed_logins
         )
     registration = min(matching, key=lambda r: r.exam.opens_at)
-    sign_in_from = registration.exam.opens_at - dt.timedelta(
-        minutes=settings.EXAM_EARLY_LOGIN_MINUTES
-    )
+    sign_in_from = registration.exam.sign_in_from
     if now < sign_in_from:
         return SignInResult(
             Outcome.NOT_OPEN_YET, registration=registration, sign_in_from=sign_in_from

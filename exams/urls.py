@@ -1,6 +1,6 @@
 from django.urls import path
 
-from exams import marking, seb_views, views
+from exams import marking, seb_views, setup_views, views
 
 app_name = "exams"
 urlpatterns = [
@@ -19,4 +19,14 @@ urlpatterns = [
     path("seb/quit/", seb_views.quit_page, name="seb-quit"),
     path("seb/<str:token>/config.seb", seb_views.config_download, name="seb-config"),
     path("staff/exams/<int:exam_id>/seb/", seb_views.exam_seb, name="staff-seb"),
+    # Staff set-up of exams and their papers.
+    path("manage/", setup_views.exam_list, name="manage"),
+    path("manage/new/", setup_views.exam_new, name="manage-new"),
+    path("manage/<int:exam_id>/", setup_views.exam_detail, name="manage-exam"),
+    path("manage/<int:exam_id>/paper/", setup_views.paper, name="manage-paper"),
+    path("manage/<int:exam_id>/paper/mode/", setup_views.paper_mode, name="manage-paper-mode"),
+    path("manage/<int:exam_id>/paper/add/", setup_views.paper_add, name="manage-paper-add"),
+    path("manage/<int:exam_id>/paper/items/", setup_views.paper_items, name="manage-paper-items"),
+    path("manage/<int:exam_id>/paper/rules/", setup_views.paper_rules, name="manage-paper-rules"),
+    path("manage/<int:exam_id>/paper/preview/", setup_views.paper_preview, name="manage-preview"),
 ]

@@ -63,7 +63,11 @@ def findings(result: FrameResult, rules: AlertRules) -> dict[str, tuple[float, d
     if face_count > 1 or len(strong) > 1:
         conf = strong[1].confidence if len(strong) > 1 else 1.0
         found[AlertKind.EXTRA_PERSON] = (conf, {"faces": face_count, "persons": len(strong)})
-    devices = [d for d in result.devices if d.confidence >= rules.device_min_confidence]
+    devices = [
+        d
+        for d in result.devices
+        if d.confidence >= rules.device_min_confidence and rules.device_label_severity(d.label)
+    ]
     if devices:
         found[AlertKind.DEVICE] = (
             devices[0].confidence,
@@ -96,8 +100,13 @@ def raise_or_extend(
     confidence: float,
     detail: dict[str, Any],
     evidence: Any = None,
+    severity: int | None = None,
 ) -> Alert:
-    """Add a detection of ``kind`` to the attempt's open alert, or open one."""
+    """Add a detection of ``kind`` to the attempt's open alert, or open one. ``severity``
+    (default: ``DEFAULT_SEVERITY``) is the exam's for this detection; an open alert takes the
+    higher of its own and this one (a phone seen after a lowered book raises the alert)."""
+    if severity is None:
+        severity = DEFAULT_SEVERITY[kind]
     with transaction.atomic():
         updated = Alert.objects.filter(
             attempt=attempt, kind=kind, view=view, status=AlertStatus.OPEN
@@ -105,6 +114,7 @@ def raise_or_extend(
             count=F("count") + 1,
             last_seen_at=Greatest(F("last_seen_at"), at),
             confidence=Greatest(F("confidence"), confidence),
+            severity=Greatest(F("severity"), severity),
         )
         if updated:
             alert = Alert.objects.get(
@@ -117,7 +127,7 @@ def raise_or_extend(
                         attempt=attempt,
                         kind=kind,
                         view=view,
-                        severity=DEFAULT_SEVERITY[kind],
+                        severity=severity,
                         confidence=confidence,
                         opened_at=at,
                         last_seen_at=at,
@@ -127,7 +137,13 @@ def raise_or_extend(
                     record("alert.opened", target=alert, kind=kind, view=view, **detail)
             except IntegrityError:  # another worker opened it a moment ago
                 return raise_or_extend(
-                    attempt, kind, view=view, at=at, confidence=confidence, detail=detail
+                    attempt,
+                    kind,
+                    view=view,
+                    at=at,
+                    confidence=confidence,
+                    detail=detail,
+                    severity=severity,
                 )
         alert_events.alert_changed_on_commit(alert.pk)
     return alert
@@ -169,6 +185,7 @@ def apply(
                         confidence=confidence,
                         detail=detail,
                         evidence=evidence,
+                        severity=rules.alert_severity(kind, detail),
                     )
                 )
             elif kind != AlertKind.DIFFERENT_PERSON or _candidate_seen(result, rules):
@@ -226,6 +243,7 @@ def report_voice(attempt: Any, voiced_ratio: float, *, at: dt.datetime) -> Alert
             at=at,
             confidence=min(1.0, voiced_ratio),
             detail={"voiced_ratio": round(voiced_ratio, 3)},
+            severity=rules.severity_of(AlertKind.TALKING),
         )
     close_open(attempt, AlertKind.TALKING, view=1, at=at, reason="quiet")
     return None
@@ -236,6 +254,15 @@ def report_second_view(attempt: Any, *, present: bool, at: dt.datetime) -> Alert
     if present:
         close_open(attempt, AlertKind.SECOND_VIEW_LOST, view=2, at=at, reason="stream back")
         return None
+    rules = rules_for(attempt.registration.exam)
+    if not rules.is_enabled(AlertKind.SECOND_VIEW_LOST):
+        return None
     return raise_or_extend(
-        attempt, AlertKind.SECOND_VIEW_LOST, view=2, at=at, confidence=1.0, detail={}
+        attempt,
+        AlertKind.SECOND_VIEW_LOST,
+        view=2,
+        at=at,
+        confidence=1.0,
+        detail={},
+        severity=rules.severity_of(AlertKind.SECOND_VIEW_LOST),
     )

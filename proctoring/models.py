@@ -54,8 +54,16 @@ DEFAULT_SEVERITY: dict[str, int] = {
 
 
 class AlertRules(models.Model):
-    """How one exam turns analyses into alerts. Exams without a row use ``AlertRules.defaults``,
-    whose values are the ``VISION_*`` settings (measured on ../shared/data, docs/vision.md)."""
+    """How one exam turns analyses into alerts (the exam's AI rule profile). Exams without a row
+    use ``AlertRules.defaults``, whose values are the ``VISION_*`` settings (measured on
+    ../shared/data, docs/vision.md) and ``DEFAULT_SEVERITY``.
+
+    ``enabled`` lists the alert types on (empty: every type); ``disabled`` the types turned off
+    on the exam's AI rules page. ``severities`` overrides ``DEFAULT_SEVERITY`` per type.
+    ``device_labels`` decides per detected object label (``"book"``, ``"keyboard"``, …) of the
+    device alert: 0 ignores that label, 1–3 is the severity it raises; a label not listed
+    raises the device alert's own severity. A device alert's severity is the highest of the
+    labels it shows, so an open-book exam can ignore books and still see phones as high."""
 
     exam = models.OneToOneField(
         "exams.Exam", verbose_name=_("exam"), on_delete=models.CASCADE, related_name="alert_rules"
@@ -63,6 +71,9 @@ class AlertRules(models.Model):
     enabled = models.JSONField(
         _("enabled alert types"), default=list, help_text=_("Empty means every type.")
     )
+    disabled = models.JSONField(_("alert types turned off"), default=list, blank=True)
+    severities = models.JSONField(_("severity per alert type"), default=dict, blank=True)
+    device_labels = models.JSONField(_("severity per device label"), default=dict, blank=True)
     device_min_confidence = models.FloatField(_("device confidence from"), default=0.4)
     person_min_confidence = models.FloatField(_("person confidence from"), default=0.55)
     distance_threshold = models.FloatField(_("face distance threshold"), default=0.6)
@@ -81,6 +92,9 @@ class AlertRules(models.Model):
         return cls(
             exam=exam,
             enabled=[],
+            disabled=[],
+            severities={},
+            device_labels={},
             device_min_confidence=settings.VISION_DEVICE_MIN_CONFIDENCE,
             person_min_confidence=settings.VISION_PERSON_MIN_CONFIDENCE,
             distance_threshold=settings.VISION_FACE_DISTANCE_THRESHOLD,
@@ -89,7 +103,22 @@ class AlertRules(models.Model):
         )
 
     def is_enabled(self, kind: str) -> bool:
-        return not self.enabled or kind in self.enabled
+        return (not self.enabled or kind in self.enabled) and kind not in (self.disabled or [])
+
+    def severity_of(self, kind: str) -> int:
+        """The severity an alert of ``kind`` opens with (for devices: of a label not listed)."""
+        return int((self.severities or {}).get(kind, DEFAULT_SEVERITY[kind]))
+
+    def device_label_severity(self, label: str) -> int:
+        """0 when detections of ``label`` are ignored, else the severity they raise."""
+        listed = (self.device_labels or {}).get(label)
+        return self.severity_of(AlertKind.DEVICE) if listed is None else int(listed)
+
+    def alert_severity(self, kind: str, detail: dict[str, Any]) -> int:
+        """The severity of an alert of ``kind`` with ``detail`` (a device alert: its labels')."""
+        if kind == AlertKind.DEVICE and detail.get("devices"):
+            return max(self.device_label_severity(d["label"]) for d in detail["devices"])
+        return self.severity_of(kind)
 
 
 class Alert(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from proctoring import recording_views, views
+from proctoring import alert_profile_views, recording_views, views
 
 app_name = "proctoring"
 urlpatterns = [
@@ -25,4 +25,11 @@ urlpatterns = [
         name="recording-segment",
     ),
     path("attempts/<int:attempt_id>/review/", recording_views.review, name="review"),
+    # An exam's AI rule profile, linked from the exam's set-up page.
+    path("exams/<int:exam_id>/alert-rules/", alert_profile_views.alert_rules, name="alert-rules"),
+    path(
+        "exams/<int:exam_id>/alert-rules/reset/",
+        alert_profile_views.alert_rules_reset,
+        name="alert-rules-reset",
+    ),
 ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0002_identity_check_from_vision'),
+        ('exams', '0003_exam_camera_and_early_sign_in'),
     ]
 
     operations = [
