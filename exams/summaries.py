@@ -58,7 +58,8 @@ def summarise(attempt: Attempt) -> AttemptSummary:
 
 
 def room_snapshot(room_id: int) -> list[AttemptSummary]:
-    attempts = with_progress(Attempt.objects.filter(registration__room_id=room_id))
+    """The tiles of the room's current exams (``AttemptQuerySet.current_in_room``)."""
+    attempts = with_progress(Attempt.objects.current_in_room(room_id))
     return [summarise(a) for a in attempts.order_by("registration__candidate__name", "number")]
 
 
