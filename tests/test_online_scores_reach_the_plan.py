@@ -98,7 +98,7 @@ def test_a_graded_attempt_is_the_plan_score_and_shows_after_publication(online_p
 
 
 def test_the_exam_decides_which_attempt_counts(online_plan, personas):
-    plan, enrolment, registration = online_plan
+    _plan, enrolment, registration = online_plan
     Exam.objects.filter(pk=personas.formal.pk).update(
         max_attempts=2, counted_attempt=Exam.CountedAttempt.LAST
     )

@@ -53,8 +53,7 @@ def test_another_site_cannot_assign_or_be_assigned(personas: Personas):
     # A room of S2 through S1's address, or S2's address: neither exists for sam.
     assert sam.post(f"/sites/{personas.site.pk}/rooms/{foreign.pk}/proctors/").status_code == 404
     assert (
-        sam.post(f"/sites/{personas.other_site.pk}/rooms/{foreign.pk}/proctors/").status_code
-        == 404
+        sam.post(f"/sites/{personas.other_site.pk}/rooms/{foreign.pk}/proctors/").status_code == 404
     )
     assert client_of("paula").post(url, {"proctors": []}).status_code == 403
     assert not AuditEntry.objects.filter(action="room.proctors_changed").exists()

@@ -18,6 +18,7 @@ import os
 import time
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -139,7 +140,11 @@ def _build(seats: int) -> tuple[ExamPlan, User]:
         owner = User.objects.create(username=f"{PREFIX.lower()}-org", role=Role.ORG_ADMIN)
         users = User.objects.bulk_create(
             (
-                User(username=f"{PREFIX.lower()}-{n}", role=Role.CANDIDATE, password="!")
+                User(
+                    username=f"{PREFIX.lower()}-{n}",
+                    role=Role.CANDIDATE,
+                    password=make_password(None),  # unusable: candidates sign in otherwise
+                )
                 for n in range(seats)
             ),
             batch_size=2000,
