@@ -135,6 +135,12 @@ class Exam(models.Model):
     def keys(self, field: str) -> list[str]:
         return [line.strip() for line in getattr(self, field).splitlines() if line.strip()]
 
+    def is_current(self, now: dt.datetime | None = None) -> bool:
+        """Whether the exam is being sat now (the same window as ``ExamQuerySet.current``)."""
+        now = now or timezone.now()
+        early, grace = _current_window()
+        return self.opens_at <= now + early and self.closes_at > now - grace
+
     def clean(self) -> None:
         super().clean()
         from exams.linked_windows import check_linked_windows
