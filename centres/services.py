@@ -62,3 +62,40 @@ def review(
 def require_approved(site: Site) -> None:
     if site.status != SiteStatus.APPROVED:
         raise SiteNotApproved
+
+
+def site_proctors(site: Site) -> Any:
+    """The proctor accounts of ``site``: the only people its rooms can be given to."""
+    from accounts.models import User
+    from accounts.roles import Role
+
+    return User.objects.filter(role=Role.PROCTOR, site=site, is_active=True).order_by("username")
+
+
+def set_room_proctors(
+    room: Any, proctor_ids: list[int], *, actor: Any, request: HttpRequest | None = None
+) -> tuple[int, int]:
+    """Give ``room`` exactly these proctors, all of them accounts of the room's site (others
+    are ignored, never added). Returns (added, removed); audited in the same transaction."""
+    from django.db import transaction
+
+    from audit.services import record
+
+    wanted = set(site_proctors(room.site).filter(pk__in=proctor_ids).values_list("pk", flat=True))
+    with transaction.atomic():
+        current = set(room.proctors.values_list("pk", flat=True))
+        added, removed = wanted - current, current - wanted
+        if added:
+            room.proctors.add(*added)
+        if removed:
+            room.proctors.remove(*removed)
+        if added or removed:
+            record(
+                "room.proctors_changed",
+                actor=actor,
+                target=room,
+                request=request,
+                added=sorted(added),
+                removed=sorted(removed),
+            )
+    return len(added), len(removed)

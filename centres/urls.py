@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:site_id>/review/", views.review, name="review"),
     path("<int:site_id>/rooms/", views.add_room, name="add-room"),
     path("<int:site_id>/rooms/<int:room_id>/delete/", views.delete_room, name="delete-room"),
+    path(
+        "<int:site_id>/rooms/<int:room_id>/proctors/",
+        views.room_proctors,
+        name="room-proctors",
+    ),
     path("<int:site_id>/staff/", views.add_staff, name="add-staff"),
     path("<int:site_id>/staff/<int:member_id>/delete/", views.delete_staff, name="delete-staff"),
     path("<int:site_id>/staff/<int:member_id>/login/", views.staff_login, name="staff-login"),

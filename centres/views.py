@@ -62,7 +62,8 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
         "centres/site_detail.html",
         {
             "site": site,
-            "rooms": site.rooms.all(),
+            "rooms": site.rooms.prefetch_related("proctors"),
+            "proctors": list(services.site_proctors(site)),
             "staff": site.staff_members.select_related("account"),
             "site_admins": User.objects.filter(site=site, role=Role.SITE_ADMIN).order_by(
                 "username"
@@ -297,4 +298,20 @@ def delete_staff(request: HttpRequest, site_id: int, member_id: int) -> HttpResp
             User.objects.filter(pk=member.account_id).update(is_active=False)
             record("account.deactivated", target=member.account, request=request)
         member.delete()
+    return redirect("centres:detail", site_id=site.pk)
+
+
+@require_POST
+@role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
+def room_proctors(request: HttpRequest, site_id: int, room_id: int) -> HttpResponse:
+    """The proctors who watch a room, chosen from the site's own proctor accounts."""
+    site = _own_site(request, site_id)
+    room = get_object_or_404(Room.objects.filter(site=site), pk=room_id)
+    ids = [int(i) for i in request.POST.getlist("proctors") if i.isdigit()]
+    added, removed = services.set_room_proctors(room, ids, actor=request.user, request=request)
+    messages.success(
+        request,
+        _("Proctors of room %(code)s saved: %(added)s added, %(removed)s removed.")
+        % {"code": room.code, "added": added, "removed": removed},
+    )
     return redirect("centres:detail", site_id=site.pk)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from certification import documents
+from certification import documents, online
 from certification.models import Enrolment, ExamPlan, Seat
 
 if TYPE_CHECKING:
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from jobs.services import Outcome, Progress
 
 TICKETS = "certification.room_tickets"
+REGISTER_ONLINE = "certification.register_online"
 
 
 def seats_visible_to(user: Any, plan: ExamPlan) -> Any:
@@ -47,3 +48,26 @@ def run_room_tickets(job: BackgroundJob, progress: Progress) -> Outcome:
     data = documents.tickets(seats, progress=progress)
     filename = f"tickets-{plan.code}-{params['room']}-{params['session']}.pdf"
     return Outcome(result={"tickets": len(seats)}, file=data, filename=filename)
+
+
+def run_register_online(job: BackgroundJob, progress: Progress) -> Outcome:
+    """Register the seats of ``job.params["plan"]``'s linked sessions into their exams (see
+    ``online.register_plan``); only the organisation may, checked again when the job runs."""
+    from accounts.roles import Role
+    from jobs.services import JobRefused, Outcome
+
+    plan = ExamPlan.objects.filter(pk=job.params.get("plan")).first()
+    if plan is None or not job.owner.has_role(Role.ORG_ADMIN):
+        raise JobRefused(_("Only the evaluation organisation can register a plan's seats."))
+    report = online.register_plan(plan, actor=job.owner, progress=progress)
+    if report.problems:
+        raise JobRefused(
+            _("Nothing was changed: %(problems)s") % {"problems": " ".join(report.problems[:20])}
+        )
+    return Outcome(result={"plan": plan.pk, **report.as_dict()})
+
+
+def register_online_context(job: BackgroundJob) -> dict[str, Any]:
+    report = job.result or {}
+    plan = ExamPlan.objects.filter(pk=report["plan"]).first() if report.get("plan") else None
+    return {"report": report, "plan": plan}

@@ -165,7 +165,9 @@ class Enrolment(models.Model):
 
 
 class ExamSession(models.Model):
-    """A sitting (场次) of a plan inside its exam window."""
+    """A sitting (场次) of a plan inside its exam window. A session taken online is linked to
+    its ``exam``: the session's seats are then that exam's registrations (``certification.
+    online``), and the exam's window must stay inside the session and the plan's exam window."""
 
     plan = models.ForeignKey(
         ExamPlan, verbose_name=_("exam plan"), on_delete=models.CASCADE, related_name="sessions"
@@ -173,6 +175,14 @@ class ExamSession(models.Model):
     name = models.CharField(_("name"), max_length=100)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
+    exam = models.ForeignKey(
+        "exams.Exam",
+        verbose_name=_("online exam"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plan_sessions",
+    )
 
     class Meta:
         ordering = ["plan", "starts_at"]
@@ -196,6 +206,15 @@ class Seat(models.Model):
         "centres.Room", verbose_name=_("room"), on_delete=models.PROTECT, related_name="seats"
     )
     number = models.PositiveIntegerField(_("seat number"))
+    # The online registration this seat is, when its session is linked to an exam.
+    registration = models.OneToOneField(
+        "exams.Registration",
+        verbose_name=_("online registration"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="seat",
+    )
 
     class Meta:
         ordering = ["session", "room", "number"]
@@ -217,8 +236,14 @@ class Seat(models.Model):
 
 
 class Score(models.Model):
-    """A candidate's score in a plan, entered by the organisation in the score-entry window and
-    visible to the candidate and the site from the publication window on (R-CERT-11)."""
+    """A candidate's score in a plan, visible to the candidate and the site from the publication
+    window on (R-CERT-11). A sitting taken online brings its score from the graded attempt that
+    counts (``source`` online, ``attempt``); offline sittings are entered by the organisation in
+    the score-entry window (``source`` manual)."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Entered by staff")
+        ONLINE = "online", _("Online exam")
 
     enrolment = models.OneToOneField(
         Enrolment, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="score"
@@ -226,6 +251,17 @@ class Score(models.Model):
     value = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
     passed = models.BooleanField(_("passed"))
     entered_at = models.DateTimeField(_("entered at"), auto_now=True)
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.MANUAL
+    )
+    attempt = models.ForeignKey(
+        "exams.Attempt",
+        verbose_name=_("online attempt"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("score")

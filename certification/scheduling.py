@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from centres.models import Room
-from certification import windows
+from certification import online, windows
 from certification.models import Enrolment, ExamPlan, ExamSession, Seat
 from certification.windows import Phase
 from core.errors import Refused
@@ -107,6 +107,9 @@ def move(seat: Seat, *, session: ExamSession, room: Room, number: int, actor: An
         with transaction.atomic():
             old = (seat.session_id, seat.room_id, seat.number)
             Seat.objects.filter(pk=seat.pk).update(session=session, room=room, number=number)
+            seat.session_id, seat.room_id, seat.number = session.pk, room.pk, number
+            # A seat of a session taken online is the candidate's registration in its exam.
+            online.sync_seat(seat)
             record(
                 "seat.moved",
                 actor=actor,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.services import record
 from candidates import idnumber
@@ -28,6 +29,12 @@ class ScoreRefused(Refused):
     """A refusal; ``message`` says why, for people."""
 
 
+def online_enrolments(plan: ExamPlan) -> QuerySet[Enrolment]:
+    """The enrolments of ``plan`` seated in a session taken online (their scores come from the
+    graded attempts, ``certification.online``)."""
+    return Enrolment.objects.filter(plan=plan, seat__session__exam__isnull=False)
+
+
 def parse(value: object) -> Decimal:
     try:
         score = Decimal(clean_cell(value))
@@ -38,13 +45,28 @@ def parse(value: object) -> Decimal:
     return score
 
 
+ONLINE_MESSAGE = gettext_lazy(
+    "This candidate sat the exam online: the score comes from the graded paper (use “Collect "
+    "the online scores”), not by hand."
+)
+
+
 def enter(enrolment: Enrolment, value: object, *, actor: Any) -> Score:
+    """A score typed by the organisation, for a sitting held offline."""
     plan = enrolment.plan
     windows.require(plan, Phase.SCORE_ENTRY)
     score = parse(value)
+    if online_enrolments(plan).filter(pk=enrolment.pk).exists():
+        raise ScoreRefused(str(ONLINE_MESSAGE))
     with transaction.atomic():
         saved, _created = Score.objects.update_or_create(
-            enrolment=enrolment, defaults={"value": score, "passed": score >= plan.pass_mark}
+            enrolment=enrolment,
+            defaults={
+                "value": score,
+                "passed": score >= plan.pass_mark,
+                "source": Score.Source.MANUAL,
+                "attempt": None,
+            },
         )
         record("score.entered", actor=actor, target=enrolment, value=str(score))
     return saved
@@ -84,10 +106,19 @@ def import_scores(plan: ExamPlan, data: bytes, *, actor: Any) -> ScoreReport:
             plan=plan, candidate__id_number__in=parsed
         ).select_related("candidate")
     }
+    sat_online = set(
+        online_enrolments(plan)
+        .filter(pk__in=[e.pk for e in enrolments.values()])
+        .values_list("pk", flat=True)
+    )
     for id_number, (number, _value) in parsed.items():
         if id_number not in enrolments:
             report.problems.append(
                 RowProblem(number, "id_number", _("Not registered in this plan."), "not_registered")
+            )
+        elif enrolments[id_number].pk in sat_online:
+            report.problems.append(
+                RowProblem(number, "id_number", "sat_online", str(ONLINE_MESSAGE))
             )
     report.problems.sort(key=lambda p: p.row or 0)
     if report.problems:
@@ -96,7 +127,12 @@ def import_scores(plan: ExamPlan, data: bytes, *, actor: Any) -> ScoreReport:
         for id_number, (_number, value) in parsed.items():
             Score.objects.update_or_create(
                 enrolment=enrolments[id_number],
-                defaults={"value": value, "passed": value >= plan.pass_mark},
+                defaults={
+                    "value": value,
+                    "passed": value >= plan.pass_mark,
+                    "source": Score.Source.MANUAL,
+                    "attempt": None,
+                },
             )
         record("score.imported", actor=actor, target=plan, count=len(parsed))
     report.saved = len(parsed)

@@ -24,6 +24,9 @@ urlpatterns = [
     ),
     path("plans/<int:plan_id>/sessions/", plans.add_session, name="add-session"),
     path("plans/<int:plan_id>/schedule/", plans.auto_assign, name="auto-assign"),
+    path("plans/<int:plan_id>/sessions/<int:session_id>/exam/", plans.link_exam, name="link-exam"),
+    path("plans/<int:plan_id>/register-online/", plans.register_online, name="register-online"),
+    path("plans/<int:plan_id>/scores/collect/", plans.collect_scores, name="collect-scores"),
     path("plans/<int:plan_id>/seats/<int:seat_id>/move/", plans.move_seat, name="move-seat"),
     path("plans/<int:plan_id>/seats/<int:seat_id>/ticket.pdf", plans.ticket, name="ticket"),
     path(

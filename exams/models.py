@@ -12,6 +12,15 @@ from accounts.roles import Role
 from exams.statuses import CHECK_ACCEPTED, LIVE, AttemptStatus, CheckStatus
 
 
+def _current_window() -> tuple[dt.timedelta, dt.timedelta]:
+    """How long before opening and after closing an exam counts as the room's current one:
+    from the early sign-in until the last answers of the grace period are in."""
+    return (
+        dt.timedelta(minutes=settings.EXAM_EARLY_LOGIN_MINUTES),
+        dt.timedelta(seconds=settings.EXAM_SAVE_GRACE_SECONDS),
+    )
+
+
 class ExamQuerySet(models.QuerySet["Exam"]):
     def open_for_sign_in(self, now: dt.datetime, early: dt.timedelta) -> ExamQuerySet:
         """Exams a candidate may sign in to now: from ``early`` before opening until closing."""
@@ -24,6 +33,13 @@ class ExamQuerySet(models.QuerySet["Exam"]):
         if getattr(user, "is_authenticated", False) and user.has_role(Role.ORG_ADMIN):
             return self.all()
         return self.none()
+
+    def current(self, now: dt.datetime | None = None) -> ExamQuerySet:
+        """Exams being sat now: from the early sign-in to the end of the grace after closing.
+        A plan's session encloses its exam, so these are the current sessions' exams."""
+        now = now or timezone.now()
+        early, grace = _current_window()
+        return self.filter(opens_at__lte=now + early, closes_at__gt=now - grace)
 
 
 class SebConfigSource(models.TextChoices):
@@ -55,6 +71,10 @@ class Exam(models.Model):
         FIXED = "fixed", _("Fixed paper")
         RANDOM = "random", _("Drawn by rules")
 
+    class CountedAttempt(models.TextChoices):
+        BEST = "best", _("The best attempt counts")
+        LAST = "last", _("The last attempt counts")
+
     code = models.CharField(_("code"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=200)
     subject = models.ForeignKey(
@@ -73,6 +93,12 @@ class Exam(models.Model):
     # Empty: the platform's EXAM_EARLY_LOGIN_MINUTES.
     early_sign_in_minutes = models.PositiveSmallIntegerField(
         _("sign-in opens this many minutes early"), null=True, blank=True
+    )
+    counted_attempt = models.CharField(
+        _("attempt that counts"),
+        max_length=4,
+        choices=CountedAttempt.choices,
+        default=CountedAttempt.BEST,
     )
     # R-EXAM-2: the trial may be submitted only after 30 minutes of answering.
     min_answer_minutes = models.PositiveSmallIntegerField(
@@ -150,6 +176,18 @@ class Exam(models.Model):
 
     def keys(self, field: str) -> list[str]:
         return [line.strip() for line in getattr(self, field).splitlines() if line.strip()]
+
+    def is_current(self, now: dt.datetime | None = None) -> bool:
+        """Whether the exam is being sat now (the same window as ``ExamQuerySet.current``)."""
+        now = now or timezone.now()
+        early, grace = _current_window()
+        return self.opens_at <= now + early and self.closes_at > now - grace
+
+    def clean(self) -> None:
+        super().clean()
+        from exams.linked_windows import check_linked_windows
+
+        check_linked_windows(self)
 
 
 class PaperItem(models.Model):
@@ -259,6 +297,15 @@ class AttemptQuerySet(models.QuerySet["Attempt"]):
 
     def live(self) -> AttemptQuerySet:
         return self.filter(status__in=LIVE)
+
+    def current_in_room(self, room_id: int, now: dt.datetime | None = None) -> AttemptQuerySet:
+        """The attempts a room's console shows: those of the exams being sat in the room now
+        (``ExamQuerySet.current``), and any attempt still live, never every attempt ever held
+        there."""
+        current = Exam.objects.current(now)
+        return self.filter(registration__room_id=room_id).filter(
+            models.Q(registration__exam__in=current) | models.Q(status__in=LIVE)
+        )
 
 
 class Attempt(models.Model):

@@ -25,7 +25,7 @@ from audit import lifecycle
 from audit.services import record
 from core.errors import Refused
 from core.http import client_ip
-from exams import papers, statuses, summaries
+from exams import papers, signals, statuses, summaries
 from exams.models import Answer, Attempt, AttemptEvent, CommitmentSignature, Exam, Registration
 from exams.statuses import AttemptStatus
 from questionbank import answers as answer_rules
@@ -506,7 +506,7 @@ def mark(
 
 def _finish_grading(attempt: Attempt, *, reason: str, actor: Any = None) -> None:
     awarded = attempt.answers.aggregate(total=Sum("awarded"))["total"] or 0
-    transition_to(
+    moved = transition_to(
         attempt,
         AttemptStatus.GRADED,
         actor=actor,
@@ -515,15 +515,26 @@ def _finish_grading(attempt: Attempt, *, reason: str, actor: Any = None) -> None
         max_score=sum(int(item["points"]) for item in attempt.paper),
         graded_at=timezone.now(),
     )
+    if moved:
+        signals.attempt_graded.send(
+            sender=Attempt, attempt=attempt, registration=attempt.registration
+        )
 
 
 def best_attempt(registration: Registration) -> Attempt | None:
-    """The attempt whose score counts: the best graded one (S3: best score counts)."""
+    """The best graded attempt (S3: best score counts)."""
     return (
         registration.attempts.filter(status=AttemptStatus.GRADED)
         .order_by("-score", "number")
         .first()
     )
+
+
+def counted_attempt(registration: Registration) -> Attempt | None:
+    """The graded attempt whose score counts, as the exam defines: the best or the last."""
+    if registration.exam.counted_attempt == Exam.CountedAttempt.LAST:
+        return registration.attempts.filter(status=AttemptStatus.GRADED).order_by("-number").first()
+    return best_attempt(registration)
 
 
 def score_visible(attempt: Attempt, now: dt.datetime | None = None) -> bool:

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 
 from core import live
 from exams.models import Attempt
+from exams.statuses import LIVE
 
 PROGRESS_INTERVAL_SECONDS = 1.0
 
@@ -58,7 +59,8 @@ def summarise(attempt: Attempt) -> AttemptSummary:
 
 
 def room_snapshot(room_id: int) -> list[AttemptSummary]:
-    attempts = with_progress(Attempt.objects.filter(registration__room_id=room_id))
+    """The tiles of the room's current exams (``AttemptQuerySet.current_in_room``)."""
+    attempts = with_progress(Attempt.objects.current_in_room(room_id))
     return [summarise(a) for a in attempts.order_by("registration__candidate__name", "number")]
 
 
@@ -67,6 +69,8 @@ def publish(attempt_id: int) -> None:
     attempt = with_progress(Attempt.objects.filter(pk=attempt_id)).first()
     if attempt is None:
         return
+    if attempt.status not in LIVE and not attempt.registration.exam.is_current():
+        return  # a paper of a past exam (marked late, say) is not on the room's console
     message: AttemptChanged = {"type": "attempt.changed", "attempt": summarise(attempt)}
     live.send(live.room_group(attempt.registration.room_id), dict(message))
 

@@ -217,7 +217,7 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
         pk=attempt_id,
     )
     registration = attempt.registration
-    best = services.best_attempt(registration)
+    best = services.counted_attempt(registration)
     return render(
         request,
         "exams/result.html",

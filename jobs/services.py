@@ -70,6 +70,12 @@ KINDS: dict[str, Kind] = {
         gettext_lazy("Admission tickets of a room"),
         "certification/_tickets_job.html",
     ),
+    "certification.register_online": Kind(
+        "certification.jobs.run_register_online",
+        gettext_lazy("Online registration of a plan's seats"),
+        "certification/_register_online_job.html",
+        "certification.jobs.register_online_context",
+    ),
 }
 
 

@@ -5,6 +5,7 @@ decision). Like every live event, a failure to publish is logged and never fails
 from __future__ import annotations
 
 from core import live
+from exams.models import Attempt
 from proctoring.events import AlertChanged, AlertSummary
 from proctoring.models import Alert
 
@@ -14,9 +15,10 @@ SNAPSHOT_MAX_ALERTS = 300
 
 
 def room_alerts(room_id: int) -> list[AlertSummary]:
-    """Alerts waiting for a proctor's decision: every open one, and closed ones not decided."""
+    """Alerts waiting for a proctor's decision: every open one, and closed ones not decided, of
+    the room's current attempts."""
     alerts = (
-        Alert.objects.filter(attempt__registration__room_id=room_id, decision="")
+        Alert.objects.filter(attempt__in=Attempt.objects.current_in_room(room_id), decision="")
         .select_related("attempt")
         .order_by("-opened_at")[:SNAPSHOT_MAX_ALERTS]
     )

@@ -21,7 +21,7 @@ from proctoring.models import AlertKind, ViewState
 
 
 def room_view_states(room_id: int) -> list[ViewStateSummary]:
-    rows = ViewState.objects.filter(attempt__registration__room_id=room_id)
+    rows = ViewState.objects.filter(attempt__in=Attempt.objects.current_in_room(room_id))
     return [
         {"attempt": attempt, "view": view, "connected": connected}
         for attempt, view, connected in rows.values_list("attempt_id", "view", "connected")

@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +19,7 @@ from accounts.access import role_required
 from accounts.roles import Role
 from centres.models import Room
 from core.errors import as_json
+from exams.models import Exam
 from exams.statuses import AttemptStatus
 from proctoring import actions
 from proctoring.models import MESSAGE_MAX_CHARS, AlertDecision, ViolationKind
@@ -37,11 +39,19 @@ def room(request: HttpRequest, room_id: int) -> HttpResponse:
         Room.objects.visible_to(request.user).select_related("site"), pk=room_id
     )
     status_labels = {value: str(label) for value, label in AttemptStatus.choices}
+    # The console shows the exams being sat now (their sessions' candidates), not the room's past.
+    current_exams = (
+        Exam.objects.current()
+        .filter(registrations__room=room)
+        .annotate(expected=Count("registrations", filter=Q(registrations__room=room)))
+        .order_by("opens_at")
+    )
     return render(
         request,
         "proctoring/room.html",
         {
             "room": room,
+            "current_exams": current_exams,
             "status_labels": status_labels,
             "violation_kinds": ViolationKind.choices,
             "message_max": MESSAGE_MAX_CHARS,

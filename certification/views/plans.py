@@ -24,7 +24,15 @@ from candidates.imports import ImportRefused, column_label
 from candidates.models import Candidate
 from candidates.statuses import Verification
 from centres.models import Room, Site
-from certification import certificates, documents, registration, scheduling, scores, windows
+from certification import (
+    certificates,
+    documents,
+    online,
+    registration,
+    scheduling,
+    scores,
+    windows,
+)
 from certification import jobs as certification_jobs
 from certification import services as certification_services
 from certification.forms import PlanForm, SessionForm, SheetForm
@@ -41,6 +49,7 @@ Refusals = (
     registration.RegistrationRefused,
     scheduling.SchedulingRefused,
     scores.ScoreRefused,
+    online.OnlineRefused,
 )
 
 
@@ -129,6 +138,14 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     page = Paginator(listed.order_by("site__code", "candidate__id_number"), 50).get_page(
         request.GET.get("page")
     )
+    if is_org and windows.is_open(plan, Phase.SCHEDULING, now):
+        # Each seat may move to another room of the candidate's own site.
+        page.object_list = list(page.object_list)
+        rooms_by_site: dict[int, list[Room]] = {}
+        for room in Room.objects.filter(site_id__in={e.site_id for e in page.object_list}):
+            rooms_by_site.setdefault(room.site_id, []).append(room)
+        for e in page.object_list:
+            e.room_choices = rooms_by_site.get(e.site_id, [])  # type: ignore[attr-defined]
     eligible = Candidate.objects.none()
     if not is_org:
         eligible = (
@@ -137,7 +154,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             .exclude(enrolments__plan=plan)[:200]
         )
     rooms = Room.objects.visible_to(request.user).filter(seats__session__plan=plan).distinct()
-    sessions = list(plan.sessions.all())
+    sessions = list(plan.sessions.select_related("exam"))
+    open_phases = {phase for phase in windows.ORDER if windows.is_open(plan, phase, now)}
     return render(
         request,
         "certification/plan_detail.html",
@@ -149,12 +167,17 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
                 for phase, label in Phase.choices
             ],
             "current": windows.current(plan, now),
+            "open": open_phases,
+            "usable_exams": list(online.usable_exams(plan, request.user)) if is_org else [],
+            "can_link": is_org and now < plan.exam_closes,
+            "online_sessions": any(s.exam_id for s in sessions),
             "page": page,
             "q": q,
             "counts": {
                 "registered": enrolments.count(),
                 "seated": enrolments.filter(seat__isnull=False).count(),
                 "scored": enrolments.filter(score__isnull=False).count(),
+                "online": enrolments.filter(seat__registration__isnull=False).count(),
             },
             "eligible": eligible,
             "rooms": [(room, session) for room in rooms for session in sessions],
@@ -258,7 +281,65 @@ def auto_assign(request: HttpRequest, plan_id: int) -> HttpResponse:
         _("%(seated)s candidates seated; %(unseated)s could not be seated (no capacity left).")
         % {"seated": result.seated, "unseated": result.unseated},
     )
+    if plan.sessions.filter(exam__isnull=False).exists():
+        return _start_registration(request, plan)
     return redirect("certification:plan", plan_id=plan.pk)
+
+
+def _start_registration(request: HttpRequest, plan: ExamPlan) -> HttpResponse:
+    """Queue the job that makes the plan's seats its online registrations; show its page."""
+    job = job_services.start(
+        certification_jobs.REGISTER_ONLINE,
+        request.user,
+        params={"plan": plan.pk},
+        total=Seat.objects.filter(session__plan=plan).count(),
+    )
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+@refusals_as_messages
+def link_exam(request: HttpRequest, plan_id: int, session_id: int) -> HttpResponse:
+    """Choose the online exam taken in a session (or none); the seats follow in a job."""
+    plan = _plan(plan_id)
+    session = get_object_or_404(
+        ExamSession.objects.select_related("plan"), pk=session_id, plan=plan
+    )
+    chosen = request.POST.get("exam", "")
+    exam = None
+    if chosen:
+        exam = (
+            online.usable_exams(plan, request.user)
+            .filter(pk=chosen if chosen.isdigit() else 0)
+            .first()
+        )
+        if exam is None:
+            raise online.OnlineRefused(_("Choose one of the exams listed for the session."))
+    if not online.link_exam(session, exam, actor=request.user, request=request):
+        messages.info(request, _("The session already had this exam."))
+        return redirect("certification:plan", plan_id=plan.pk)
+    if exam is None:
+        messages.success(request, _("The session is no longer taken online."))
+    else:
+        messages.success(
+            request,
+            _("The session “%(session)s” is taken in the online exam “%(exam)s”.")
+            % {"session": session.name, "exam": exam.title},
+        )
+    if Seat.objects.filter(session=session).exists():
+        return _start_registration(request, plan)
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+@refusals_as_messages
+def register_online(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    if not plan.sessions.filter(exam__isnull=False).exists():
+        raise online.OnlineRefused(_("Link a session to its online exam first."))
+    return _start_registration(request, plan)
 
 
 @require_POST
@@ -358,6 +439,16 @@ def enter_score(request: HttpRequest, plan_id: int, enrolment_id: int) -> HttpRe
     enrolment = get_object_or_404(Enrolment.objects.filter(plan=plan), pk=enrolment_id)
     scores.enter(enrolment, request.POST.get("score", ""), actor=request.user)
     messages.success(request, _("Score saved."))
+    return redirect("certification:plan", plan_id=plan.pk)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+@refusals_as_messages
+def collect_scores(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(plan_id)
+    count = online.collect_scores(plan, actor=request.user, request=request)
+    messages.success(request, _("%(n)s online scores taken from the graded papers.") % {"n": count})
     return redirect("certification:plan", plan_id=plan.pk)
 
 
@@ -478,6 +569,10 @@ def export(request: HttpRequest, plan_id: int) -> HttpResponse:
             _("Room"),
             _("Seat"),
             _("Score"),
+            _("Passed"),
+            _("Score source"),
+            _("Online exam"),
+            _("Online points"),
             _("Certificate number"),
         ]
     )
@@ -490,14 +585,17 @@ def export(request: HttpRequest, plan_id: int) -> HttpResponse:
             "site",
             "seat__room",
             "seat__session",
-            "score",
+            "seat__session__exam",
+            "score__attempt",
             "issued_certificate",
         )
     )
     for e in rows.iterator(chunk_size=2000):
         seat = getattr(e, "seat", None)
-        score = getattr(e, "score", None)
+        score = getattr(e, "score", None) if published else None
         issued = getattr(e, "issued_certificate", None)
+        attempt = score.attempt if score else None
+        exam = seat.session.exam if seat else None
         sheet.append(
             safe_row(
                 sheet,
@@ -509,7 +607,11 @@ def export(request: HttpRequest, plan_id: int) -> HttpResponse:
                     seat.session.name if seat else "",
                     seat.room.code if seat else "",
                     seat.number if seat else "",
-                    float(score.value) if score and published else "",
+                    float(score.value) if score else "",
+                    (_("yes") if score.passed else _("no")) if score else "",
+                    score.get_source_display() if score else "",
+                    exam.title if exam else "",
+                    f"{attempt.score}/{attempt.max_score}" if attempt else "",
                     issued.number if issued else "",
                 ],
             )
