@@ -127,7 +127,7 @@ def test_scheduling_registers_the_seats_through_a_job_and_a_moved_seat_moves_it(
 
     job.refresh_from_db()
     assert (job.status, job.done, job.total) == (JobStatus.DONE, 3, 3), job.error
-    assert job.result["created"] == 2
+    assert job.result is not None and job.result["created"] == 2
     assert "3" in client.get(f"/jobs/{job.pk}/").content.decode()
     seats = {s.enrolment_id: s for s in Seat.objects.select_related("registration")}
     for enrolment in enrolments:
@@ -148,6 +148,7 @@ def test_scheduling_registers_the_seats_through_a_job_and_a_moved_seat_moves_it(
     )
     seat.refresh_from_db()
     assert seat.room_id == personas.room_b.pk
+    assert seat.registration_id is not None
     assert Registration.objects.get(pk=seat.registration_id).room_id == personas.room_b.pk
 
     # Unlinking the session removes the registrations nobody used (a job again).

@@ -26,6 +26,13 @@ pytestmark = pytest.mark.usefixtures("english")
 BEK = "5f0e3c5a0b1f6f2d2b9b1c8f4e7a6d5c4b3a291807f6e5d4c3b2a19080706050"
 
 
+def link(page: str, element_id: str) -> str:
+    """The href of the link with ``element_id`` on ``page``."""
+    found = re.search(rf'id="{element_id}" href="([^"]+)"', page)
+    assert found, f"no #{element_id} link on the page"
+    return found.group(1)
+
+
 def staff_client(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -91,8 +98,8 @@ def test_a_generated_configuration_lets_seb_in_and_keeps_a_normal_browser_out(
 
     page = staff.get(seb_page(exam)).content.decode()
     assert key in page
-    download = re.search(r'id="seb-download" href="([^"]+)"', page).group(1)
-    launch = re.search(r'id="seb-launch" href="([^"]+)"', page).group(1)
+    download = link(page, "seb-download")
+    launch = link(page, "seb-launch")
     assert launch == "seb://" + download.split("://", 1)[1]
 
     # SEB downloads the file with no session of its own.
@@ -157,7 +164,7 @@ def test_an_uploaded_file_is_served_as_uploaded_and_its_key_checked(
     assert bytes(exam.seb_config_file) == upload
     page = staff.get(seb_page(exam)).content.decode()
     assert ALL_TYPES_KEY in page and "centre.seb" in page
-    download = re.search(r'id="seb-download" href="([^"]+)"', page).group(1)
+    download = link(page, "seb-download")
     assert Client().get(download).content == upload
     good = seb.expected_hash("http://testserver/exam/", ALL_TYPES_KEY)
     assert carol_client.get("/exam/", HTTP_X_SAFEEXAMBROWSER_CONFIGKEYHASH=good).status_code == 302
