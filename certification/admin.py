@@ -102,7 +102,7 @@ class SeatAdmin(PlatformModelAdmin):
     list_display = ["enrolment", "session", "room", "number"]
     list_select_related = ["enrolment__candidate", "session", "room__site"]
     search_fields = ["enrolment__candidate__name", "=enrolment__candidate__id_number"]
-    raw_id_fields = ["enrolment", "room"]
+    raw_id_fields = ["enrolment", "room", "registration"]
     autocomplete_fields = ["session"]
     ordering = ["session", "room", "number"]
 
@@ -116,7 +116,7 @@ class ScoreAdmin(PlatformModelAdmin):
     list_select_related = ["enrolment__candidate", "enrolment__plan"]
     list_filter = ["passed"]
     search_fields = ["enrolment__candidate__name", "=enrolment__candidate__id_number"]
-    raw_id_fields = ["enrolment"]
+    raw_id_fields = ["enrolment", "attempt"]
     ordering = ["-entered_at"]
 
     def staff_scope(self, user: Any, queryset: QuerySet[Any]) -> QuerySet[Any] | None:

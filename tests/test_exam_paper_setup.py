@@ -62,7 +62,7 @@ def preview_ids(oscar: Client, exam: Exam, seed: int) -> list[int]:
 
 
 def test_a_fixed_paper_is_chosen_ordered_and_pointed_from_the_bank(
-    oscar: Client, exam: Exam, subject: Subject
+    oscar: Client, exam: Exam, subject: Subject, english: None
 ) -> None:
     singles = setup.bank(subject, Kind.SINGLE, 2, points=2)
     judged = setup.bank(subject, Kind.TRUE_FALSE, 1, points=1)
