@@ -62,7 +62,7 @@ def test_staff_require_seb_and_only_seb_takes_the_exam(
     normal.goto(f"{live_url}/exam/sign-in/")
     normal.fill("#id_id_number", personas.carol.id_number)
     normal.fill("#id_passcode", FORMAL_PASSCODE)
-    normal.click("button[type=submit]")
+    normal.click("main button[type=submit]")
     launch = normal.get_attribute("#seb-launch", "href")
     assert launch == "seb://" + download.split("://", 1)[1]
     screenshot(normal, "candidate-outside-seb")
@@ -93,7 +93,7 @@ def test_staff_require_seb_and_only_seb_takes_the_exam(
     page.goto(f"{live_url}/exam/sign-in/")
     page.fill("#id_id_number", personas.carol.id_number)
     page.fill("#id_passcode", FORMAL_PASSCODE)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/exam/info/")
     assert "Safe Exam Browser" not in page.inner_text("main")
     screenshot(page, "candidate-in-seb")
