@@ -41,6 +41,9 @@ class Kind:
     label: Any
     template: str  # renders the finished job's result on the job page
     context: str = ""  # dotted path of ``context(job) -> dict`` for that template
+    # The Celery queue whose workers run it: a job that needs the vision models goes to
+    # "vision"; empty means the default queue.
+    queue: str = ""
 
 
 KINDS: dict[str, Kind] = {
@@ -54,6 +57,13 @@ KINDS: dict[str, Kind] = {
         "certification.jobs.run_room_tickets",
         gettext_lazy("Admission tickets of a room"),
         "certification/_tickets_job.html",
+    ),
+    "vision.bulk_enrolment": Kind(
+        "vision.bulk.run_bulk_enrolment",
+        gettext_lazy("Face enrolment from the registered photos"),
+        "vision/_bulk_job.html",
+        "vision.bulk.report_context",
+        queue="vision",
     ),
 }
 
@@ -100,7 +110,11 @@ def start(
             record("job.queued", actor=owner, target=job, kind=kind)
             from jobs.tasks import run
 
-            transaction.on_commit(partial(run.delay, job.pk))
+            queue = KINDS[kind].queue
+            if queue:
+                transaction.on_commit(partial(run.apply_async, (job.pk,), queue=queue))
+            else:
+                transaction.on_commit(partial(run.delay, job.pk))
     except BaseException:
         for name in stored.values():  # a job that was not created must not leave its uploads
             default_storage.delete(name)
