@@ -79,6 +79,12 @@ class Exam(models.Model):
         default=ScorePolicy.IMMEDIATELY,
     )
     requires_identity = models.BooleanField(_("identity check before the exam"), default=True)
+    # Candidates without a face enrolled by staff may take (and re-take) their own enrolment
+    # photo with the camera before the exam opens; the identity check then compares with it.
+    allows_self_enrolment = models.BooleanField(
+        _("candidates may enrol their own face with the camera before the exam opens"),
+        default=False,
+    )
     requires_second_view = models.BooleanField(_("second view (phone) required"), default=False)
     requires_seb = models.BooleanField(_("Safe Exam Browser required"), default=False)
     # One key per line: SEB configuration keys and browser exam keys accepted for this exam.
