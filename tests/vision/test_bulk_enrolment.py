@@ -194,3 +194,36 @@ def test_the_faces_page_paginates_past_500_candidates(personas: Personas) -> Non
     assert 'href="?page=10"' in last and "page=12" not in last
     found = sam.get("/vision/staff/faces/?q=考生0517").content.decode()
     assert "考生0517" in found and "考生0516" not in found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_of_the_vision_queue_runs_the_bulk_job(personas: Personas, settings, tmp_path):
+    """The job is sent through the broker to the ``vision`` queue and a worker of that queue
+    alone (the one with the face models) runs it to the end."""
+    import time
+
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    settings.MEDIA_ROOT = tmp_path
+    with_photo(personas.carol, registered_photo("faces", "obama_1.jpg"))
+    sam = staff_client("sam")
+    sam.post("/vision/staff/faces/bulk/", {"q": "Carol"})
+    job = BackgroundJob.objects.get()
+    with start_worker(
+        app,
+        pool="solo",
+        queues=["vision"],
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=30,
+    ):
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            status = sam.get(f"/jobs/{job.pk}/status.json").json()
+            if status["finished"]:
+                break
+            time.sleep(0.5)
+    assert status["status"] == "done", status
+    assert FaceEnrolment.objects.get(candidate=personas.carol).status == EnrolmentStatus.ENROLLED
