@@ -190,12 +190,18 @@ def _report_rows(user: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return shown
 
 
+# Rows the job page lists (problems first); the Excel report has every row.
+SHOWN_ROWS = 500
+
+
 def report_context(job: BackgroundJob) -> dict[str, Any]:
     result = job.result or {}
     counts = result.get("counts", {})
+    rows = _report_rows(job.owner, result.get("rows", []))
     return {
         "counts": [(OUTCOMES[code], counts.get(code, 0), code) for code in OUTCOMES],
-        "rows": _report_rows(job.owner, result.get("rows", [])),
+        "rows": rows[:SHOWN_ROWS],
+        "more_rows": max(0, len(rows) - SHOWN_ROWS),
     }
 
 
