@@ -10,7 +10,13 @@ from core.pdf import merge_pdfs, render_pdf
 
 
 def _photo_uri(seat: Seat) -> str:
+    """The registered photo as a data URI for the ticket's photo box; "" when the candidate has
+    none or its file is missing or not a JPG/PNG image (the box then says so instead of staying
+    silently blank)."""
     import base64
+    import io
+
+    from PIL import Image, UnidentifiedImageError
 
     candidate = seat.enrolment.candidate
     if not candidate.photo:
@@ -18,9 +24,12 @@ def _photo_uri(seat: Seat) -> str:
     try:
         with candidate.photo.open("rb") as handle:
             data = handle.read()
-    except OSError:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = {"JPEG": "jpeg", "PNG": "png"}.get(str(image.format))
+    except (OSError, UnidentifiedImageError, ValueError):
         return ""
-    kind = "png" if data[:4] == b"\x89PNG" else "jpeg"
+    if kind is None:
+        return ""
     return f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
 
 

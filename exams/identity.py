@@ -24,10 +24,15 @@ from django.utils.translation import gettext as _
 
 from audit import lifecycle
 from audit.services import record
+from core.errors import Refused
 from exams.models import Attempt, IdentityCheck
 from exams.statuses import CHECK, CheckStatus
+from vision import services as face_services
+from vision import tasks as face_tasks
 from vision.images import encode_jpeg, load_image
+from vision.models import FaceEnrolment
 from vision.services import enrolled_encoding
+from vision.statuses import EnrolmentStatus
 
 
 def transition_check(
@@ -226,12 +231,97 @@ def identity_passed(
     return "face" if latest == CheckStatus.PASSED else "manual"
 
 
-def candidate_links(candidate: Any) -> dict[str, str]:
-    """Where the candidate takes the face check or asks for a review."""
-    return {
+def candidate_links(candidate: Any, registration: Any = None) -> dict[str, str]:
+    """Where the candidate takes the face check or asks for a review, and takes their own
+    enrolment photo when ``registration``'s exam allows it now."""
+    links = {
         "face_check_url": reverse("identity:check"),
         "manual_review_url": reverse("identity:review-request"),
     }
+    if registration is not None and self_enrolment_refusal(registration) is None:
+        links["self_enrolment_url"] = reverse("identity:self-enrolment")
+    return links
+
+
+# --- Self-enrolment: the candidate's own enrolment photo, where the exam allows it ------------
+
+# Enrolments staff made (from the registered photo or an upload) that a candidate cannot
+# replace: only their own camera capture may be re-taken.
+STAFF_SOURCES = frozenset({FaceEnrolment.Source.REGISTERED_PHOTO, FaceEnrolment.Source.UPLOAD})
+
+
+class SelfEnrolmentRefused(Refused):
+    """The candidate may not take an enrolment photo now; the message says why."""
+
+    code = "self_enrolment_refused"
+
+
+def self_enrolment_refusal(registration: Any, *, now: dt.datetime | None = None) -> str | None:
+    """None when the candidate of ``registration`` may take or re-take their enrolment photo
+    now; otherwise why not, in words for the candidate.
+
+    The exam must allow it, and only before it opens: once candidates answer, the face the
+    proctoring compares with must not change. A face staff enrolled stays as it is."""
+    exam = registration.exam
+    if not exam.allows_self_enrolment:
+        return _(
+            "This exam does not let candidates enrol their own face. Ask the exam staff to "
+            "enrol your registered photo, or ask for a manual review."
+        )
+    if (now or timezone.now()) >= exam.opens_at:
+        return _(
+            "The exam has opened: the enrolment photo can no longer be taken or changed. "
+            "Take the face check, or ask for a manual review."
+        )
+    enrolment = FaceEnrolment.objects.filter(candidate_id=registration.candidate_id).first()
+    if (
+        enrolment is not None
+        and enrolment.source in STAFF_SOURCES
+        and enrolment.status in (EnrolmentStatus.ENROLLED, EnrolmentStatus.PENDING)
+    ):
+        return _(
+            "Your face was enrolled by the exam staff, so you do not need to take a photo. "
+            "If the face check does not recognise you, ask for a manual review."
+        )
+    return None
+
+
+def self_enrol(
+    registration: Any, image_data: bytes, *, request: HttpRequest | None = None
+) -> FaceEnrolment:
+    """Store the candidate's camera photo as their pending enrolment and queue its check (the
+    same face rules as any enrolment). A re-take replaces the candidate's own earlier capture:
+    it is unbound first, in the same transaction, so a refused photo loses nothing. Raises
+    ``SelfEnrolmentRefused`` when the rules above forbid it and ``ImageError`` for a bad image."""
+    candidate = registration.candidate
+    load_image(image_data)  # a bad image is refused before anything changes
+    with transaction.atomic():
+        refusal = self_enrolment_refusal(registration)
+        if refusal is not None:
+            raise SelfEnrolmentRefused(refusal)
+        earlier = FaceEnrolment.objects.select_for_update().filter(candidate=candidate).first()
+        if earlier is not None and earlier.status == EnrolmentStatus.ENROLLED:
+            face_services.unbind(
+                earlier, actor=candidate.user, request=request, reason="re-take by the candidate"
+            )
+        enrolment = face_services.start_enrolment(
+            candidate,
+            image_data,
+            FaceEnrolment.Source.CAPTURE,
+            actor=candidate.user,
+            request=request,
+        )
+        record(
+            "face_enrolment.self_capture",
+            actor=candidate.user,
+            target=enrolment,
+            request=request,
+            exam=registration.exam_id,
+            consent=True,
+        )
+        enrolment_id = enrolment.pk
+        transaction.on_commit(lambda: face_tasks.enrol_face.delay(enrolment_id))
+    return enrolment
 
 
 def passed(attempt: Attempt) -> str | None:
@@ -241,5 +331,6 @@ def passed(attempt: Attempt) -> str | None:
 
 
 def links(attempt: Attempt) -> dict[str, Any]:
-    """Where the identity page sends the candidate for the face check and the manual review."""
-    return candidate_links(attempt.registration.candidate)
+    """Where the identity page sends the candidate for the face check, the manual review and,
+    where the exam allows it, their own enrolment photo."""
+    return candidate_links(attempt.registration.candidate, attempt.registration)

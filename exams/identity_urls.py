@@ -11,5 +11,6 @@ urlpatterns = [
     path("staff/checks/<int:check_id>/image/", views.check_image, name="check-image"),
     path("identity/", views.identity_check, name="check"),
     path("identity/<int:check_id>/", views.identity_status, name="status"),
+    path("identity/enrolment/", views.self_enrolment, name="self-enrolment"),
     path("identity/review/", views.identity_review_request, name="review-request"),
 ]

@@ -26,9 +26,9 @@ from accounts.access import role_required
 from accounts.roles import Role
 from candidates.models import Candidate
 from core import ratelimit
-from exams import identity, tasks
-from exams.forms import IdentityReviewForm
-from exams.models import IdentityCheck
+from exams import identity, signin, tasks
+from exams.forms import IdentityReviewForm, SelfEnrolmentForm
+from exams.models import IdentityCheck, Registration
 from exams.statuses import CheckStatus
 from vision.images import ImageError
 from vision.models import FaceEnrolment
@@ -109,10 +109,19 @@ def identity_check(request: HttpRequest) -> HttpResponse:
         challenge = secrets.choice([c.value for c in IdentityCheck.Challenge])
         request.session["vision_challenge"] = challenge
         enrolment = FaceEnrolment.objects.filter(candidate=candidate).first()
+        registration = (
+            Registration.objects.select_related("exam")
+            .filter(pk=int(request.session.get(signin.SESSION_REGISTRATION) or 0))
+            .filter(candidate=candidate)
+            .first()
+        )
         return render(
             request,
             "exams/identity_check.html",
             {
+                "self_enrolment_url": identity.candidate_links(candidate, registration).get(
+                    "self_enrolment_url"
+                ),
                 "challenge": IdentityCheck.Challenge(challenge),
                 "enrolled": enrolment is not None and enrolment.status == EnrolmentStatus.ENROLLED,
                 "burst": settings.VISION_BURST_MAX_FRAMES,
@@ -175,3 +184,58 @@ def identity_review_request(request: HttpRequest) -> HttpResponse:
         return redirect("identity:review-request")
     pending = IdentityCheck.objects.filter(candidate=candidate, status=CheckStatus.IN_REVIEW)
     return render(request, "exams/identity_review_request.html", {"pending": pending.first()})
+
+
+def _registration(request: HttpRequest, candidate: Candidate) -> Registration:
+    """The registration the candidate signed in for (their exam passcode chose it)."""
+    return get_object_or_404(
+        Registration.objects.select_related("exam", "candidate__user"),
+        pk=request.session.get(signin.SESSION_REGISTRATION),
+        candidate=candidate,
+    )
+
+
+@role_required(Role.CANDIDATE)
+def self_enrolment(request: HttpRequest) -> HttpResponse:
+    """The candidate takes (or re-takes) their own enrolment photo with the camera, before the
+    exam opens and only where the exam allows it; the identity check then compares with it.
+    GET: the page with the consent text and the camera. POST: the photo (``photo``) and the
+    consent; the worker checks the face and the page shows the outcome."""
+    candidate = _candidate(request)
+    registration = _registration(request, candidate)
+    refusal = identity.self_enrolment_refusal(registration)
+    form = SelfEnrolmentForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if refusal is not None:
+            status = 403
+        elif not ratelimit.hit("vision-enrol", str(candidate.pk), limit=10):
+            form.add_error(None, _("Too many tries. Wait a minute and try again."))
+            status = 429
+        elif form.is_valid():
+            try:
+                identity.self_enrol(
+                    registration, form.cleaned_data["photo"].read(), request=request
+                )
+            except ImageError as exc:
+                form.add_error("photo", exc.message)
+            except identity.SelfEnrolmentRefused as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Your photo is being checked. This takes a moment."))
+                return redirect("identity:self-enrolment")
+    enrolment = FaceEnrolment.objects.filter(candidate=candidate).first()
+    return render(
+        request,
+        "exams/self_enrolment.html",
+        {
+            "exam": registration.exam,
+            "refusal": refusal,
+            "form": form,
+            "enrolment": enrolment,
+            "pending": enrolment is not None and enrolment.status == EnrolmentStatus.PENDING,
+            "enrolled": enrolment is not None and enrolment.status == EnrolmentStatus.ENROLLED,
+        },
+        status=status,
+    )

@@ -122,6 +122,12 @@ class Exam(models.Model):
         default=ScorePolicy.IMMEDIATELY,
     )
     requires_identity = models.BooleanField(_("identity check before the exam"), default=True)
+    # Candidates without a face enrolled by staff may take (and re-take) their own enrolment
+    # photo with the camera before the exam opens; the identity check then compares with it.
+    allows_self_enrolment = models.BooleanField(
+        _("candidates may enrol their own face with the camera before the exam opens"),
+        default=False,
+    )
     requires_second_view = models.BooleanField(_("second view (phone) required"), default=False)
     # Off: the computer's camera is not streamed or recorded (view 1 is not started).
     requires_camera = models.BooleanField(_("camera required"), default=True)

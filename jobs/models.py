@@ -28,8 +28,9 @@ class BackgroundJob(models.Model):
     finishes. ``result`` is the JSON report the job's kind defines; ``output`` a produced file.
 
     .. pii:: ``result`` of an import holds row numbers and messages that may quote names and ID
-       numbers; ``output`` of a ticket batch holds names, ID numbers and photos; the uploads hold
-       the candidates' records until the job ends. Jobs and their files are purged
+       numbers; ``output`` of a ticket batch holds names, ID numbers and photos, that of a bulk
+       face enrolment names and ID numbers with each candidate's outcome; the uploads hold the
+       candidates' records until the job ends. Jobs and their files are purged
        ``JOBS_RETENTION_DAYS`` (7) days after they finished (beat task ``jobs.purge_old``).
     """
 

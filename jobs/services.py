@@ -49,6 +49,10 @@ class Kind:
     def seconds(self) -> int:
         return int(getattr(settings, self.time_limit))
 
+    # The Celery queue whose workers run it: a job that needs the vision models goes to
+    # "vision"; empty means the default queue.
+    queue: str = ""
+
 
 KINDS: dict[str, Kind] = {
     "candidates.import": Kind(
@@ -75,6 +79,13 @@ KINDS: dict[str, Kind] = {
         gettext_lazy("Online registration of a plan's seats"),
         "certification/_register_online_job.html",
         "certification.jobs.register_online_context",
+    ),
+    "vision.bulk_enrolment": Kind(
+        "vision.bulk.run_bulk_enrolment",
+        gettext_lazy("Face enrolment from the registered photos"),
+        "vision/_bulk_job.html",
+        "vision.bulk.report_context",
+        queue="vision",
     ),
 }
 
@@ -129,13 +140,16 @@ def start(
             from jobs.tasks import run
 
             # The worker stops the job at the soft limit (it fails with a message, its
-            # transaction rolled back) and kills it at the hard one if it does not stop.
+            # transaction rolled back) and kills it at the hard one if it does not stop. A job
+            # that needs the vision models goes to the "vision" queue.
+            options: dict[str, Any] = {"queue": KINDS[kind].queue} if KINDS[kind].queue else {}
             transaction.on_commit(
                 partial(
                     run.apply_async,
                     (job.pk,),
                     soft_time_limit=limit,
                     time_limit=limit + HARD_LIMIT_GRACE,
+                    **options,
                 )
             )
     except BaseException:

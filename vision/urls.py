@@ -7,6 +7,7 @@ from vision import views
 app_name = "vision"
 urlpatterns = [
     path("staff/faces/", views.enrolments, name="enrolments"),
+    path("staff/faces/bulk/", views.bulk_enrol, name="bulk-enrol"),
     path("staff/faces/<int:candidate_id>/", views.candidate_face, name="candidate-face"),
     path("staff/faces/<int:candidate_id>/unbind/", views.unbind, name="unbind"),
     path("staff/faces/<int:candidate_id>/image/", views.enrolment_image, name="enrolment-image"),

@@ -1,15 +1,19 @@
-"""Pages of the vision app: staff enrol and unbind candidates' faces. Sections other apps add to
-these pages (the identity reviews of the exam flow) come through ``vision.panels``."""
+"""Pages of the vision app: staff enrol (one by one or in bulk) and unbind candidates' faces.
+Sections other apps add to these pages (the identity reviews of the exam flow) come through
+``vision.panels``."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +21,8 @@ from accounts.access import role_required
 from accounts.roles import Role
 from candidates.models import Candidate
 from core.lifecycle import IllegalTransition
-from vision import panels, services, tasks
+from jobs import services as job_services
+from vision import bulk, panels, services, tasks
 from vision.forms import EnrolPhotoForm, UnbindForm
 from vision.images import ImageError
 from vision.models import FaceEnrolment
@@ -25,26 +30,48 @@ from vision.statuses import EnrolmentStatus
 
 STAFF = (Role.SITE_ADMIN, Role.ORG_ADMIN)
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+PAGE_SIZE = 50
 
 
 def _candidates_for(user: Any) -> QuerySet[Candidate]:
-    qs = Candidate.objects.select_related("face_enrolment")
-    if user.has_role(Role.ORG_ADMIN):
-        return qs
-    if user.role == Role.SITE_ADMIN and user.site_id:
-        return qs.filter(site_id=user.site_id)
-    return qs.none()
+    return bulk.candidates_for(user)
 
 
 @role_required(*STAFF)
 @require_GET
 def enrolments(request: HttpRequest) -> HttpResponse:
-    candidates = _candidates_for(request.user).order_by("name")[:500]
+    """Every candidate the user may enrol, filtered and paginated, with the bulk enrolment of
+    the matching ones from their registered photos."""
+    filters = bulk.Filters.from_query(request.GET)
+    candidates = bulk.matching(request.user, filters)
+    page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "vision/enrolments.html",
-        {"candidates": candidates, "sections": panels.list_sections(request)},
+        {
+            "page": page,
+            "filters": filters,
+            "face_states": bulk.FACE_STATES,
+            "to_enrol": candidates.exclude(photo="")
+            .exclude(face_enrolment__status=EnrolmentStatus.ENROLLED)
+            .count(),
+            "sections": panels.list_sections(request),
+        },
     )
+
+
+@role_required(*STAFF)
+@require_POST
+def bulk_enrol(request: HttpRequest) -> HttpResponse:
+    """Queue the enrolment of every candidate matching the page's filters from their
+    registered photo; the job page shows the progress, then the per-candidate report."""
+    filters = bulk.Filters.from_query(request.POST)
+    total = bulk.matching(request.user, filters).count()
+    if not total:
+        messages.error(request, _("No candidate matches the filters: change them and try again."))
+        return redirect(f"{reverse('vision:enrolments')}?{urlencode(filters.as_params())}")
+    job = job_services.start(bulk.KIND, request.user, params=filters.as_params(), total=total)
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @role_required(*STAFF)

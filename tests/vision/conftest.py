@@ -42,3 +42,24 @@ def clip_frames(name: str, start: int, count: int, step: int = 1) -> list[np.nda
 
     frames = list(read_y4m(shared("video", name), limit=start + count * step))
     return frames[start::step][:count]
+
+
+def registered_photo(*parts: str, box: tuple[int, int, int, int] | None = None) -> bytes:
+    """A 295×413 registered ID photo made from a real photograph of the shared data: the
+    picture (or its ``box``) scaled to the photo's width on a red background, as the photo
+    rules of the registration ask."""
+    import io
+
+    from PIL import Image
+
+    from candidates import photos
+
+    picture = Image.open(shared(*parts)).convert("RGB")
+    if box is not None:
+        picture = picture.crop(box)
+    picture.thumbnail((photos.WIDTH, photos.HEIGHT))
+    canvas = Image.new("RGB", (photos.WIDTH, photos.HEIGHT), (220, 20, 30))
+    canvas.paste(picture, ((photos.WIDTH - picture.width) // 2, photos.HEIGHT - picture.height))
+    out = io.BytesIO()
+    canvas.save(out, format="JPEG", quality=92)
+    return out.getvalue()
