@@ -20,7 +20,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -256,6 +256,15 @@ def _run(job: BackgroundJob) -> None:
 
 
 def _finish_failed(job: BackgroundJob, message: str) -> None:
+    # The soft time limit arrives as a signal and can land while psycopg waits on a query: the
+    # connection is then left mid-statement and refuses everything after. The failure is then
+    # recorded on a fresh connection.
+    if (
+        connection.connection is not None
+        and not connection.in_atomic_block
+        and not connection.is_usable()
+    ):
+        connection.close()
     transition_to(job, JobStatus.FAILED, error=message)
 
 
