@@ -20,8 +20,8 @@ django.setup(set_prefix=False)  # before importing consumers, as get_asgi_applic
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from core.websocket_origin import OriginValidator  # noqa: E402
 from proctoring.media.routing import websocket_urlpatterns  # noqa: E402
 from proctoring.media.shutdown import forget_own_views, install_shutdown_hook  # noqa: E402
 
@@ -61,8 +61,6 @@ if install_shutdown_hook():  # only when served by Daphne, not when a test impor
 application = ProtocolTypeRouter(
     {
         "http": health,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": OriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

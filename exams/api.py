@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import StrictInt, field_validator
 
 from core import ratelimit
 from exams import seb, services
@@ -25,6 +26,11 @@ from exams.models import Attempt, AttemptEvent
 from questionbank.models import Question
 
 router = Router(tags=["exam"])
+
+# A page event is queued while the candidate is offline and sent when they are back, so its
+# time on the candidate's computer may be hours old; a clock set wrong may be ahead a little.
+CLIENT_TIME_PAST = dt.timedelta(days=2)
+CLIENT_TIME_FUTURE = dt.timedelta(hours=1)
 
 
 class OptionOut(Schema):
@@ -63,7 +69,8 @@ class AttemptOut(Schema):
 
 class AnswerIn(Schema):
     response: Any = Field(..., description="the answer in its kind's shape; null clears it")
-    seq: int = Field(..., ge=1, le=2_000_000_000)
+    # Strict: "20", 21.0 or true are refused, not read as a number; the page sends integers.
+    seq: StrictInt = Field(..., ge=1, le=2_000_000_000)
 
 
 class AnswerSavedOut(Schema):
@@ -86,7 +93,24 @@ class SubmittedOut(Schema):
 
 class EventIn(Schema):
     kind: Literal["hidden", "blur", "fullscreen_exit", "copy", "paste", "context_menu", "returned"]
-    client_at: dt.datetime | None = None
+    client_at: dt.datetime | None = Field(
+        None, description="when it happened on the candidate's computer, with its UTC offset"
+    )
+
+    @field_validator("client_at")
+    @classmethod
+    def _plausible_time(cls, value: dt.datetime | None) -> dt.datetime | None:
+        """An aware time no further from the server's clock than an offline exam day can be,
+        kept in UTC (PostgreSQL refuses some offsets Python accepts, such as +23:59)."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("client_at must carry a UTC offset, e.g. 2026-05-01T08:30:00Z")
+        value = value.astimezone(dt.UTC)
+        now = timezone.now()
+        if not now - CLIENT_TIME_PAST <= value <= now + CLIENT_TIME_FUTURE:
+            raise ValueError("client_at is too far from the server's time")
+        return value
 
 
 class EventOut(Schema):

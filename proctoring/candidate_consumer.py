@@ -27,6 +27,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.roles import Role
 from core import ratelimit
+from core.socket_sessions import SessionBoundSocket
 from exams import statuses
 from exams.models import Attempt
 from exams.statuses import AttemptStatus
@@ -46,7 +47,7 @@ MAX_FRAME_CHARS = 1000
 PAGE_REPORTED_VIEWS = (1,)
 
 
-class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
+class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
     attempt_id: int
     group: str | None = None
 
@@ -71,6 +72,7 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = events.attempt_group(self.attempt_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.bind_to_session()
         for warning in await database_sync_to_async(actions.unread_messages)(self.attempt_id):
             await self.candidate_warning(warning)
         # The views' current state, so a page that just opened shows the phone's state too.
@@ -81,6 +83,7 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             self.group = None
+        await self.unbind_session()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self._messages.allow():
@@ -95,6 +98,8 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
             await self._error("bad_json")
             return
         kind = message.get("type") if isinstance(message, dict) else None
+        if kind in ("read", "view") and not await self.session_still_valid():
+            return
         try:
             if kind == "ping":
                 await self.send_json({"type": "pong"})

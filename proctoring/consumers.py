@@ -10,6 +10,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from centres.models import Room
 from core import ratelimit
+from core.socket_sessions import SessionBoundSocket
 from exams import summaries
 from exams.summaries import AttemptChanged
 from proctoring import alert_events, events, view_states
@@ -20,7 +21,7 @@ CLOSE_TOO_MANY = 4429
 MAX_MESSAGES_PER_10S = 20
 
 
-class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
+class ProctorRoomConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
     """Live state of one exam room for the staff who may watch it.
 
     On connect the room's snapshot is read from the database and sent first (attempts, the
@@ -42,12 +43,14 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = events.room_group(self.room_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.bind_to_session()
         await self.accept()
         await self._send_snapshot()
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.unbind_session()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self._messages.allow():
@@ -62,7 +65,8 @@ class ProctorRoomConsumer(AsyncJsonWebsocketConsumer):
         if kind == "ping":
             await self.send_json({"type": "pong"})
         elif kind == "snapshot":
-            await self._send_snapshot()
+            if await self.session_still_valid():
+                await self._send_snapshot()
         else:
             await self.send_json({"type": "error", "code": "unknown_type"})
 

@@ -16,6 +16,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.roles import Role
 from core import ratelimit
+from core.socket_sessions import SessionBoundSocket
 from support import chat, events
 from support.models import Conversation, is_support_staff
 from support.statuses import ConversationStatus
@@ -32,12 +33,17 @@ def _is_candidate(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role == Role.CANDIDATE)
 
 
-class _ChatSocket(AsyncJsonWebsocketConsumer):
+class _ChatSocket(SessionBoundSocket, AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
 
     def _start(self) -> None:
         self.groups_joined = []
         self._messages = ratelimit.MessageWindow(MAX_FRAMES_PER_10S)
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        # Every chat socket that is let in ends with the session that opened it.
+        await self.bind_to_session()
+        await super().accept(subprotocol, headers)
 
     async def _join(self, group: str) -> None:
         if group not in self.groups_joined:
@@ -52,6 +58,7 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in list(getattr(self, "groups_joined", [])):
             await self._leave(group)
+        await self.unbind_session()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self._messages.allow():
@@ -66,6 +73,8 @@ class _ChatSocket(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "code": "bad_json"})
             return
         kind = message.get("type") if isinstance(message, dict) else None
+        if kind in ("send", "read") and not await self.session_still_valid():
+            return
         try:
             if kind == "ping":
                 await self.send_json({"type": "pong"})

@@ -17,6 +17,13 @@ if len(SECRET_KEY) < 40:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this platform answers to.")
+# The pages that open WebSockets (to the web processes and to the media process, on its own
+# port) are the platform's own, served over HTTPS from its hosts, unless listed otherwise.
+WEBSOCKET_ALLOWED_ORIGINS = env_list(
+    "WEBSOCKET_ALLOWED_ORIGINS",
+    CSRF_TRUSTED_ORIGINS  # noqa: F405
+    or [f"https://{host}" for host in ALLOWED_HOSTS if host != "*" and not host.startswith(".")],
+)
 
 DATABASES = {"default": env_database("DATABASE_URL")}
 # Persistent connections are unsafe under ASGI (each request may run in another thread), so the

@@ -14,9 +14,13 @@ from support.models import MakeupRequest
 register = template.Library()
 
 
-@register.inclusion_tag("support/_chat_widget.html")
-def support_chat_widget() -> dict[str, Any]:
-    return {"max_chars": settings.SUPPORT_CHAT_MAX_CHARS, "socket_url": "/ws/support/chat/"}
+@register.inclusion_tag("support/_chat_widget.html", takes_context=True)
+def support_chat_widget(context: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "max_chars": settings.SUPPORT_CHAT_MAX_CHARS,
+        "socket_url": "/ws/support/chat/",
+        "request": context.get("request"),  # its script tags carry the page's CSP nonce
+    }
 
 
 @register.inclusion_tag("support/_makeup_panel.html")

@@ -70,7 +70,8 @@ class LivePlatform:
         self.url = f"http://127.0.0.1:{self.port}"
         self.media_url = f"http://127.0.0.1:{self.media_port}"
         self.media_ws = f"ws://127.0.0.1:{self.media_port}"
-        self.env = {**env, "WEBRTC_WS_BASE": self.media_ws}
+        # The pages come from the web process: the media process accepts their sockets.
+        self.env = {**env, "WEBRTC_WS_BASE": self.media_ws, "WEBSOCKET_ALLOWED_ORIGINS": self.url}
         self.logs = logs
         self.processes: dict[str, subprocess.Popen] = {}
         self._media_starts = 0

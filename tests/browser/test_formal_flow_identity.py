@@ -40,7 +40,7 @@ def walk_to_the_face_check(page: Any, live_url: str, id_number: str) -> None:
         page.goto(f"{live_url}/vision/identity/")
         if page.get_attribute("#challenge", "data-challenge") == "turn_head":
             break
-    page.wait_for_function("document.getElementById('camera').videoWidth > 0")
+    page.wait_for_function("() => document.getElementById('camera').videoWidth > 0")
     page.click("#start")
     page.wait_for_selector("#result[data-state=done]", timeout=120_000)
 

@@ -58,7 +58,7 @@ def test_a_candidate_passes_the_face_check_with_a_live_camera(
             if page.get_attribute("#challenge", "data-challenge") == "turn_head":
                 break
         assert page.get_attribute("#challenge", "data-challenge") == "turn_head"
-        page.wait_for_function("document.getElementById('camera').videoWidth > 0")
+        page.wait_for_function("() => document.getElementById('camera').videoWidth > 0")
         page.click("#start")
         page.wait_for_selector("#result[data-state=done]", timeout=120_000)
         screenshot(page, "identity-check")

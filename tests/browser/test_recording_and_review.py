@@ -66,7 +66,9 @@ def test_the_answer_page_records_and_the_proctor_reviews_it(
     page = candidate.new_page()
     sign_the_commitment(page, live_url, personas.carol.id_number)
     page.wait_for_selector("fieldset.question")
-    page.wait_for_function("window.ProctorRecorder && window.ProctorRecorder.stats.uploaded >= 1")
+    page.wait_for_function(
+        "() => window.ProctorRecorder && window.ProctorRecorder.stats.uploaded >= 1"
+    )
 
     # About 25 seconds of recording, with the network down for 10 of them: the segments of that
     # time wait in IndexedDB and arrive when it is back, so the drop loses nothing.
@@ -77,7 +79,7 @@ def test_the_answer_page_records_and_the_proctor_reviews_it(
     assert offline_stats["lastError"] == "network", offline_stats
     candidate.set_offline(False)
     time.sleep(9)
-    page.wait_for_function("window.ProctorRecorder.stats.queued === 0", timeout=20000)
+    page.wait_for_function("() => window.ProctorRecorder.stats.queued === 0", timeout=20000)
     stats = page.evaluate("window.ProctorRecorder.stats")
     segments = list(RecordingSegment.objects.filter(view=1).order_by("seq"))
     assert len(segments) >= 4, (stats, segments)
@@ -99,7 +101,7 @@ def test_the_answer_page_records_and_the_proctor_reviews_it(
     page.reload()
     page.wait_for_selector("fieldset.question")
     page.wait_for_timeout(9000)
-    page.wait_for_function("window.ProctorRecorder.stats.queued === 0", timeout=20000)
+    page.wait_for_function("() => window.ProctorRecorder.stats.queued === 0", timeout=20000)
     after_reload = list(RecordingSegment.objects.filter(view=1).order_by("started_at"))
     seqs = [s.seq for s in after_reload]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
@@ -135,19 +137,19 @@ def test_the_answer_page_records_and_the_proctor_reviews_it(
 
     # The player loads the first segment and plays: time advances.
     proctor.wait_for_function(
-        "document.querySelector('#player-1 video').readyState >= 2", timeout=15000
+        "() => document.querySelector('#player-1 video').readyState >= 2", timeout=15000
     )
     proctor.click("#play-both")
     proctor.wait_for_function(
-        "document.querySelector('#player-1 video').currentTime > 1", timeout=15000
+        "() => document.querySelector('#player-1 video').currentTime > 1", timeout=15000
     )
     # It plays on from one segment into the next.
     proctor.wait_for_function(
-        f"document.querySelector('#player-1').dataset.segment === '{segments[1].pk}'",
+        f"() => document.querySelector('#player-1').dataset.segment === '{segments[1].pk}'",
         timeout=SEGMENT_SECONDS * 1000 + 8000,
     )
     proctor.wait_for_function(
-        "document.querySelector('#player-1 video').readyState >= 2"
+        "() => document.querySelector('#player-1 video').readyState >= 2"
         " && document.querySelector('#player-1 video').currentTime > 0.3",
         timeout=10000,
     )
@@ -156,7 +158,7 @@ def test_the_answer_page_records_and_the_proctor_reviews_it(
     # Clicking the alert on the timeline moves the player to it (a little before it).
     proctor.click(f".timeline-alert[data-alert-id='{alert.pk}']")
     proctor.wait_for_function(
-        f"document.querySelector('#player-1').dataset.segment === '{segments[2].pk}'"
+        f"() => document.querySelector('#player-1').dataset.segment === '{segments[2].pk}'"
     )
     alert_ms = at.timestamp() * 1000
     wall = wait_for(
@@ -166,7 +168,7 @@ def test_the_answer_page_records_and_the_proctor_reviews_it(
     )
     assert alert_ms - 3000 <= wall <= alert_ms + 2000
     proctor.wait_for_function(
-        "document.querySelector('#player-1 video').readyState >= 2", timeout=10000
+        "() => document.querySelector('#player-1 video').readyState >= 2", timeout=10000
     )
     screenshot(proctor, "review-alert")
 

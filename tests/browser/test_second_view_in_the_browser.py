@@ -85,7 +85,7 @@ def test_the_phone_pairs_by_qr_streams_view_two_and_the_exam_goes_on(
     phone.goto(link)
     phone.wait_for_url(f"{live_url}/phone/")
     phone.wait_for_selector("#phone[data-state=connected]", timeout=30000)
-    phone.wait_for_function("document.getElementById('phone-preview').videoWidth > 0")
+    phone.wait_for_function("() => document.getElementById('phone-preview').videoWidth > 0")
     # Usable on a small screen: nothing wider than the phone, the rear camera chosen first.
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert phone.is_checked("input[name=facing][value=environment]")
@@ -132,7 +132,7 @@ def test_the_phone_pairs_by_qr_streams_view_two_and_the_exam_goes_on(
 
     # Switching to the front camera keeps the phone connected.
     phone.check("input[name=facing][value=user]")
-    phone.wait_for_function("document.getElementById('phone-preview').videoWidth > 0")
+    phone.wait_for_function("() => document.getElementById('phone-preview').videoWidth > 0")
     time.sleep(1)
     assert phone.get_attribute("#phone", "data-state") == "connected"
 

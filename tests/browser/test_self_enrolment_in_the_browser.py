@@ -61,7 +61,7 @@ def test_a_candidate_enrols_with_the_camera_and_then_passes_the_face_check(
         page.click("#self-enrolment-link a")
         # The fake camera's first frames may come before the clip's face does: take the photo
         # once the clip has played a second, as a person looks into the camera first.
-        page.wait_for_function("document.getElementById('camera').currentTime > 1")
+        page.wait_for_function("() => document.getElementById('camera').currentTime > 1")
         page.check("#id_consent")
         with page.expect_navigation():
             page.click("#take")  # one frame from the camera, sent in the form
@@ -83,7 +83,7 @@ def test_a_candidate_enrols_with_the_camera_and_then_passes_the_face_check(
             page.goto(f"{live_url}/vision/identity/")
             if page.get_attribute("#challenge", "data-challenge") == "turn_head":
                 break
-        page.wait_for_function("document.getElementById('camera').videoWidth > 0")
+        page.wait_for_function("() => document.getElementById('camera').videoWidth > 0")
         page.click("#start")
         page.wait_for_selector("#result[data-state=done]", timeout=120_000)
         chromium.close()

@@ -197,6 +197,8 @@ def media_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         **os.environ,
         "WEBRTC_ICE_HOST_ADDRESSES": "127.0.0.1",
         "WEBRTC_ICE_LOOPBACK_ONLY": "true",
+        # The simulated pages come from this origin (the web process's), not the media port's.
+        "WEBSOCKET_ALLOWED_ORIGINS": ORIGIN,
         **(extra or {}),
     }
 
