@@ -7,13 +7,17 @@ write to the database (the service records the outcome).
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -39,20 +43,64 @@ class Gateway(Protocol):
 
 
 class LogGateway:
-    """Writes the message to the log: for development, where nothing should leave the machine."""
+    """Notes in the log that a message went nowhere: for development, where nothing should leave
+    the machine. Neither the text (it may hold a passcode) nor the recipient is logged; read
+    them in the delivery log."""
 
     def send(self, delivery: Delivery) -> str:
-        logger.info("%s to %s: %s", delivery.channel, delivery.recipient, delivery.body)
+        logger.info(
+            "%s message %s (%s) not sent: log gateway",
+            delivery.channel,
+            delivery.pk,
+            delivery.purpose,
+        )
         return f"log-{delivery.pk}"
+
+
+@contextmanager
+def _locked_outbox(mode: str) -> Iterator[IO[str]]:
+    """The outbox file, locked against the other processes that append to or purge it."""
+    outbox = Path(settings.NOTIFICATION_OUTBOX)
+    outbox.parent.mkdir(parents=True, exist_ok=True)
+    with outbox.open(mode, encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield handle
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def purge_outbox(now: dt.datetime | None = None) -> int:
+    """Drop the outbox lines older than ``NOTIFICATION_BODY_RETENTION_HOURS`` (they may hold
+    passcodes); returns how many went."""
+    if not Path(settings.NOTIFICATION_OUTBOX).exists():
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(
+        hours=settings.NOTIFICATION_BODY_RETENTION_HOURS
+    )
+    with _locked_outbox("r+") as handle:
+        lines = handle.readlines()
+        kept = [line for line in lines if _line_time(line) >= cutoff]
+        handle.seek(0)
+        handle.writelines(kept)
+        handle.truncate()
+    return len(lines) - len(kept)
+
+
+def _line_time(line: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(json.loads(line)["at"])
+    except (ValueError, KeyError, TypeError):
+        return dt.datetime.min.replace(tzinfo=dt.UTC)  # unreadable: purged with the old ones
 
 
 class FileGateway:
     """Appends each message as a JSON line to ``NOTIFICATION_OUTBOX``: the embedded default, and
-    a record an operator can read when no SMS provider is configured."""
+    a record an operator can read when no SMS provider is configured. Lines are purged after
+    ``NOTIFICATION_BODY_RETENTION_HOURS``; production refuses this gateway unless told it is a
+    drill (``config.settings.prod``)."""
 
     def send(self, delivery: Delivery) -> str:
-        outbox = Path(settings.NOTIFICATION_OUTBOX)
-        outbox.parent.mkdir(parents=True, exist_ok=True)
         line = {
             "id": delivery.pk,
             "channel": delivery.channel,
@@ -61,7 +109,7 @@ class FileGateway:
             "body": delivery.body,
             "at": timezone.now().isoformat(),
         }
-        with outbox.open("a", encoding="utf-8") as handle:
+        with _locked_outbox("a") as handle:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
         return f"file-{delivery.pk}"
 

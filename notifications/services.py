@@ -6,8 +6,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from notifications import gateways
 from notifications.gateways import GatewayError, gateway_for
 from notifications.models import Delivery
 
@@ -81,6 +83,16 @@ def release_stuck(now: dt.datetime | None = None) -> int:
 
 
 def purge_old(now: dt.datetime | None = None) -> int:
-    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.NOTIFICATION_RETENTION_DAYS)
+    """Delete deliveries older than ``NOTIFICATION_RETENTION_DAYS``; blank the texts of those
+    finished more than ``NOTIFICATION_BODY_RETENTION_HOURS`` ago (they may hold passcodes; the
+    log keeps who, what for and when) and drop the file outbox's old lines."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.NOTIFICATION_RETENTION_DAYS)
     deleted, _ = Delivery.objects.filter(created_at__lt=cutoff).delete()
+    body_cutoff = now - dt.timedelta(hours=settings.NOTIFICATION_BODY_RETENTION_HOURS)
+    finished = Q(status=Delivery.Status.SENT, sent_at__lt=body_cutoff) | Q(
+        status=Delivery.Status.FAILED, created_at__lt=body_cutoff
+    )
+    Delivery.objects.filter(finished).exclude(body="", subject="").update(body="", subject="")
+    gateways.purge_outbox(now)
     return deleted

@@ -101,13 +101,27 @@ def test_production_refuses_a_short_secret_key() -> None:
     assert "40 characters" in result.stderr
 
 
+COMPLETE = {
+    "SECRET_KEY": "k" * 50,
+    "ALLOWED_HOSTS": "exam.example",
+    "DATABASE_URL": "postgres://h/d",
+    "REDIS_URL": "redis://h:6379/0",
+    "NOTIFICATION_SMS_GATEWAY": "notifications.gateways.HttpSmsGateway",
+    "SMS_HTTP_URL": "https://sms.example/send",
+}
+
+
 def test_production_starts_with_a_complete_environment() -> None:
-    result = run_prod_settings(
-        {
-            "SECRET_KEY": "k" * 50,
-            "ALLOWED_HOSTS": "exam.example",
-            "DATABASE_URL": "postgres://h/d",
-            "REDIS_URL": "redis://h:6379/0",
-        }
-    )
+    result = run_prod_settings(COMPLETE)
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_the_file_outbox_unless_it_is_a_drill() -> None:
+    """The file outbox keeps every passcode on disk and sends nothing."""
+    without = {k: v for k, v in COMPLETE.items() if k != "NOTIFICATION_SMS_GATEWAY"}
+    refused = run_prod_settings(without)
+    assert refused.returncode != 0 and "NOTIFICATION_SMS_GATEWAY" in refused.stderr
+    drill = run_prod_settings({**without, "NOTIFICATION_FILE_GATEWAY_FOR_DRILLS": "true"})
+    assert drill.returncode == 0, drill.stderr
+    no_url = run_prod_settings({k: v for k, v in COMPLETE.items() if k != "SMS_HTTP_URL"})
+    assert no_url.returncode != 0 and "SMS_HTTP_URL" in no_url.stderr

@@ -147,3 +147,46 @@ def test_old_deliveries_are_purged(outbox, settings) -> None:
     services.queue("sms", "2", "y", purpose="test")
     assert services.purge_old() == 1
     assert Delivery.objects.count() == 1
+
+
+def test_message_texts_are_blanked_a_day_after_sending_in_the_log_and_the_outbox(
+    outbox, settings
+) -> None:
+    """A passcode is needed until the candidate has read it, not for the 180 days the delivery
+    log is kept: after ``NOTIFICATION_BODY_RETENTION_HOURS`` only who, what for and when stay."""
+    settings.NOTIFICATION_BODY_RETENTION_HOURS = 24
+    old = services.queue("sms", "13800000001", "您的口令 K7PX9QMR", purpose="exam.passcode")
+    new = services.queue("sms", "13800000002", "您的口令 W3HT8ZNA", purpose="exam.passcode")
+    waiting = services.queue(
+        "sms",
+        "13800000003",
+        "您的口令 R4MB6YQC",
+        purpose="exam.passcode",
+        scheduled_for=timezone.now() + dt.timedelta(days=3),
+    )
+    services.send(old.pk)
+    services.send(new.pk)
+    day_ago = timezone.now() - dt.timedelta(hours=25)
+    Delivery.objects.filter(pk=old.pk).update(sent_at=day_ago)
+    lines = outbox.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["at"] = day_ago.isoformat()
+    outbox.write_text("\n".join([json.dumps(first), lines[1]]) + "\n", encoding="utf-8")
+
+    services.purge_old()
+
+    old.refresh_from_db()
+    assert (old.body, old.recipient, old.purpose) == ("", "13800000001", "exam.passcode")
+    assert Delivery.objects.get(pk=new.pk).body.endswith("W3HT8ZNA")
+    assert Delivery.objects.get(pk=waiting.pk).body.endswith("R4MB6YQC"), "not sent yet"
+    kept = outbox.read_text(encoding="utf-8")
+    assert "K7PX9QMR" not in kept and "W3HT8ZNA" in kept
+
+
+def test_the_log_gateway_logs_neither_the_text_nor_the_recipient(settings, caplog) -> None:
+    settings.NOTIFICATION_SMS_GATEWAY = "notifications.gateways.LogGateway"
+    delivery = services.queue("sms", "13800000001", "您的口令 K7PX9QMR", purpose="exam.passcode")
+    with caplog.at_level("DEBUG"):
+        services.send(delivery.pk)
+    assert Delivery.objects.get(pk=delivery.pk).status == Delivery.Status.SENT
+    assert "K7PX9QMR" not in caplog.text and "13800000001" not in caplog.text

@@ -185,7 +185,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "regrade-stuck-attempts": {"task": "exams.regrade_stuck_attempts", "schedule": 300.0},
     "clear-expired-sessions": {"task": "core.clear_expired_sessions", "schedule": 6 * 3600.0},
     "send-due-notifications": {"task": "notifications.send_due", "schedule": 30.0},
-    "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 24 * 3600.0},
+    "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 3600.0},
     "purge-enrolment-images": {"task": "vision.purge_enrolment_images", "schedule": 24 * 3600.0},
     "purge-vision-evidence": {"task": "vision.purge_evidence", "schedule": 24 * 3600.0},
     "purge-recordings": {"task": "proctoring.purge_recordings", "schedule": 24 * 3600.0},
@@ -212,6 +212,9 @@ NOTIFICATION_EMAIL_GATEWAY = env_str(
 NOTIFICATION_OUTBOX = env_str("NOTIFICATION_OUTBOX", str(VAR_DIR / "outbox.jsonl"))
 NOTIFICATION_MAX_TRIES = env_int("NOTIFICATION_MAX_TRIES", 5)
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 180)
+# Message texts (passcodes among them) are blanked this long after sending, in the delivery log
+# and in the file outbox; the log keeps who was sent what kind of message, and when.
+NOTIFICATION_BODY_RETENTION_HOURS = env_int("NOTIFICATION_BODY_RETENTION_HOURS", 24)
 SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
 SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)

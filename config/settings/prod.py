@@ -25,6 +25,22 @@ WEBSOCKET_ALLOWED_ORIGINS = env_list(
     or [f"https://{host}" for host in ALLOWED_HOSTS if host != "*" and not host.startswith(".")],
 )
 
+# The file outbox (the embedded default) would keep every passcode on the server's disk and
+# send nothing: production names a real SMS gateway, or says this is a drill.
+NOTIFICATION_SMS_GATEWAY = env_str("NOTIFICATION_SMS_GATEWAY", "")
+if NOTIFICATION_SMS_GATEWAY in ("", "notifications.gateways.FileGateway") and not env_bool(
+    "NOTIFICATION_FILE_GATEWAY_FOR_DRILLS", False
+):
+    raise ImproperlyConfigured(
+        "NOTIFICATION_SMS_GATEWAY must name a real SMS gateway in production, e.g. "
+        "notifications.gateways.HttpSmsGateway with SMS_HTTP_URL and SMS_HTTP_TOKEN. "
+        "Set NOTIFICATION_FILE_GATEWAY_FOR_DRILLS=true only for drills and benchmarks."
+    )
+if NOTIFICATION_SMS_GATEWAY == "notifications.gateways.HttpSmsGateway" and not env_str(
+    "SMS_HTTP_URL", ""
+):
+    raise ImproperlyConfigured("HttpSmsGateway needs SMS_HTTP_URL (and SMS_HTTP_TOKEN).")
+
 DATABASES = {"default": env_database("DATABASE_URL")}
 # Persistent connections are unsafe under ASGI (each request may run in another thread), so the
 # web processes borrow connections from a pool (psycopg_pool) instead of opening one per request.
