@@ -64,3 +64,26 @@ def test_a_client_time_is_stored_in_utc(carol_client: Client, carol_attempt: Att
     assert response.status_code == 200, response.content
     stored = AttemptEvent.objects.get(attempt=carol_attempt).client_at
     assert stored == moment and stored.utcoffset() == dt.timedelta(0)
+
+
+def test_every_api_error_is_json_in_the_documented_shape(
+    carol_client: Client, carol_attempt: Attempt, settings
+) -> None:
+    url = answer_url(carol_attempt)
+    invalid = carol_client.put(url, json.dumps({"seq": "x"}), content_type="application/json")
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "invalid_request"
+    assert "seq" in invalid.json()["message"] and "response" in invalid.json()["message"]
+
+    wrong_method = carol_client.delete(url)
+    assert wrong_method.status_code == 405
+    assert wrong_method["Content-Type"] == "application/json"
+    assert wrong_method.json()["code"] == "method_not_allowed"
+    assert "PUT" in wrong_method["Allow"]
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = json.dumps({"response": "x" * 20_000, "seq": 1})
+    too_big = carol_client.put(url, body, content_type="application/json")
+    assert too_big.status_code == 413
+    assert too_big.json()["code"] == "too_large"
+    assert not Answer.objects.filter(attempt=carol_attempt).exists()

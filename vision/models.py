@@ -37,8 +37,8 @@ def _audio_path(instance: Any, filename: str) -> str:
     return f"vision/audio/{instance.attempt_id}/{timezone.now():%Y%m%d%H%M%S%f}.wav"
 
 
-class EnrolmentQuerySet(models.QuerySet["FaceEnrolment"]):
-    def visible_to(self, user: Any) -> EnrolmentQuerySet:
+class FaceEnrolmentQuerySet(models.QuerySet["FaceEnrolment"]):
+    def visible_to(self, user: Any) -> FaceEnrolmentQuerySet:
         """Enrolments of the candidates ``user`` may manage: their site's (site administrator),
         everyone's (evaluation organisation)."""
         if not user.is_authenticated:
@@ -49,7 +49,7 @@ class EnrolmentQuerySet(models.QuerySet["FaceEnrolment"]):
             return self.filter(candidate__site_id=user.site_id)
         return self.none()
 
-    def images_past_retention(self, now: dt.datetime) -> EnrolmentQuerySet:
+    def images_past_retention(self, now: dt.datetime) -> FaceEnrolmentQuerySet:
         days = settings.VISION_ENROLMENT_IMAGE_RETENTION_DAYS
         return self.exclude(image="").filter(updated_at__lt=now - dt.timedelta(days=days))
 
@@ -85,7 +85,7 @@ class FaceEnrolment(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = EnrolmentQuerySet.as_manager()
+    objects = FaceEnrolmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("face enrolment")
