@@ -14,12 +14,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="attempt",
             name="session_seen_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="session last seen at"),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="browser session last seen at"),
         ),
         migrations.AddField(
             model_name="attempt",
             name="session_token",
-            field=models.CharField(blank=True, max_length=64, verbose_name="session"),
+            field=models.CharField(blank=True, max_length=64, verbose_name="browser session"),
         ),
         migrations.AddField(
             model_name="registration",
