@@ -348,9 +348,7 @@ class Attempt(models.Model):
     # kept in that session, and when its page was last heard from. Another session reaches the
     # attempt only once this one is gone, and past the identity step only after its own check.
     session_token = models.CharField(_("browser session"), max_length=64, blank=True)
-    session_seen_at = models.DateTimeField(
-        _("browser session last seen at"), null=True, blank=True
-    )
+    session_seen_at = models.DateTimeField(_("browser session last seen at"), null=True, blank=True)
 
     objects = AttemptQuerySet.as_manager()
 
