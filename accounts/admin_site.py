@@ -20,6 +20,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
 from django.db.models import QuerySet
@@ -27,6 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import throttle
 from accounts.roles import Role
 from audit.services import record
 from core.retention import delete_with_files
@@ -41,7 +43,22 @@ def may_use_admin(user: Any) -> bool:
     return bool(user.is_superuser or user.role in ADMIN_ROLES)
 
 
+class ThrottledAdminLoginForm(AdminAuthenticationForm):
+    """``/admin/login/`` under the staff sign-in's progressive delay (``accounts.throttle``): a
+    throttled try is answered at once with when to try again, before any password check."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.data.get("username", "")
+        try:
+            throttle.check_rate(self.request)
+            throttle.check("staff", str(username), self.request)
+        except throttle.Throttled as refused:
+            raise forms.ValidationError(refused.message, code="throttled") from None
+        return super().clean()
+
+
 class PlatformAdminSite(admin.AdminSite):
+    login_form = ThrottledAdminLoginForm
     site_header = _("Open Proctor administration")
     site_title = _("Open Proctor administration")
     index_title = _("Operator's fallback")

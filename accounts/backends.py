@@ -2,8 +2,10 @@
 
 Staff sign in with a username and a password through ``StaffPasswordBackend`` (the Django admin
 too). Candidates are signed in by the exam sign-in service after it checked their ID number and
-passcode; ``CandidateSessionBackend`` only keeps their session valid. Both refuse locked accounts,
-so locking an account also ends its sessions at the next request.
+passcode; ``CandidateSessionBackend`` only keeps their session valid. Both refuse accounts staff
+locked, so locking an account also ends its sessions at the next request. Failed passwords never
+lock: they slow the username and the address down (``accounts.throttle``), and a throttled try
+is refused before the password is looked at.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.http import HttpRequest
 
-from accounts import lockout
+from accounts import lockout, throttle
 from accounts.models import User
 from accounts.roles import Role
 
@@ -28,10 +30,15 @@ class StaffPasswordBackend(ModelBackend):
     ) -> User | None:
         if username is None or password is None:
             return None
+        # The sign-in pages check first, to say when to try again; this keeps every other way
+        # into ``authenticate`` (the admin's own form included) under the same delay.
+        if throttle.wait("staff", username, request):
+            return None
         try:
             user = User.objects.get(username=username)
         except User.DoesNotExist:
             User().set_password(password)  # same work as a real check: no timing oracle
+            throttle.failed("staff", username, request)
             return None
         if user.role == Role.CANDIDATE and not user.is_superuser:
             return None
@@ -39,8 +46,10 @@ class StaffPasswordBackend(ModelBackend):
             return None
         if not user.check_password(password):
             lockout.register_failure(user, request)
+            throttle.failed("staff", username, request)
             return None
         lockout.register_success(user)
+        throttle.succeeded("staff", username)
         return user
 
     def user_can_authenticate(self, user: Any) -> bool:

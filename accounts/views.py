@@ -9,14 +9,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import lockout
+from accounts import lockout, throttle
 from accounts.access import role_required, users_managed_by
 from accounts.forms import StaffSignInForm
 from accounts.models import User
 from accounts.roles import Role
 from audit.services import record
-from core import ratelimit
-from core.http import client_ip
+from core.errors import as_form_error
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -36,28 +35,29 @@ def staff_sign_in(request: HttpRequest) -> HttpResponse:
     form = StaffSignInForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if not ratelimit.hit("login-ip", client_ip(request), limit=settings.LOGIN_RATE_PER_MINUTE):
-            form.add_error(
-                None, _("Too many sign-in attempts from this address. Wait a minute and try again.")
-            )
+        username = form.cleaned_data["username"]
+        try:
+            throttle.check_rate(request)
+            throttle.check("staff", username, request)
+        except throttle.Throttled as refused:
+            as_form_error(form, refused)
             status = 429
         else:
-            username = form.cleaned_data["username"]
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is not None:
                 login(request, user)
                 record("account.signed_in", actor=user, target=user, request=request)
                 return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
-            if User.objects.filter(username=username, locked_at__isnull=False).exists():
-                form.add_error(
-                    None,
-                    _(
-                        "This account is locked after too many failed sign-ins. "
-                        "Ask your exam-site administrator or technical support to unlock it."
-                    ),
-                )
-            else:
-                form.add_error(None, _("Wrong username or password."))
+            # One answer for an unknown name, a wrong password and a locked account: the page
+            # must not tell a stranger which usernames exist or which are locked.
+            form.add_error(
+                None,
+                _(
+                    "Wrong username or password, or the account is locked. Check them and try "
+                    "again; if it still fails, ask your exam-site administrator or technical "
+                    "support."
+                ),
+            )
             status = 400
     elif request.method == "POST":
         status = 400

@@ -54,8 +54,6 @@ class ExamAdmin(PlatformModelAdmin):
     date_hierarchy = "opens_at"
     ordering = ["-opens_at"]
     autocomplete_fields = ["subject"]
-    # Sent to candidates by SMS; the admin takes a new one but never prints the one in force.
-    write_only_fields = ("passcode",)
 
     def staff_scope(self, user: Any, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         return exams_of(user, queryset)
@@ -95,6 +93,9 @@ class RegistrationAdmin(PlatformModelAdmin):
     raw_id_fields = ["candidate", "room"]
     autocomplete_fields = ["exam"]
     ordering = ["-pk"]
+    # The passcode is sent by the support pages (scheduled or re-issued, audited), never typed.
+    secret_fields = ("passcode_hash",)
+    readonly_fields = ("passcode_issued_at",)
 
     def staff_scope(self, user: Any, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         if not user.has_role(Role.ORG_ADMIN, Role.SITE_ADMIN):
@@ -121,6 +122,7 @@ class AttemptAdmin(RecordAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     lifecycle_fields = ("status",)  # exams.services.transition_to
+    secret_fields = ("session_token",)  # who holds it holds the attempt
 
     def staff_scope(self, user: Any, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         return attempts_of(user, queryset, "pk")

@@ -21,7 +21,7 @@ from ninja.errors import HttpError
 from pydantic import StrictInt, field_validator
 
 from core import ratelimit
-from exams import seb, services
+from exams import attempt_sessions, seb, services
 from exams.models import Attempt, AttemptEvent
 from questionbank.models import Question
 
@@ -124,6 +124,33 @@ def _seb_allows(request: HttpRequest, attempt: Attempt) -> bool:
     return seb.request_allowed(request, attempt.registration.exam)
 
 
+def _session_refusal(request: HttpRequest, attempt: Attempt) -> services.AnswerRefused | None:
+    """Why this browser session may not use ``attempt`` (``exams.attempt_sessions``), or None."""
+    match attempt_sessions.access(request, attempt):
+        case attempt_sessions.Access.OK:
+            return None
+        case attempt_sessions.Access.REVERIFY:
+            return services.AnswerRefused(
+                "identity_required",
+                _("Confirm your identity on this device first: open the exam page again."),
+            )
+        case _:
+            return services.AnswerRefused(
+                "open_elsewhere",
+                _("This exam is open on another device. Ask your proctor for help."),
+            )
+
+
+def _gate(request: HttpRequest, attempt: Attempt) -> bool:
+    """The save path's check, inside its locked read: Safe Exam Browser, then the session."""
+    if not _seb_allows(request, attempt):
+        return False
+    refused = _session_refusal(request, attempt)
+    if refused is not None:
+        raise refused
+    return True
+
+
 def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
     attempt = get_object_or_404(
         Attempt.objects.of_candidate(request.user).select_related("registration__exam"),
@@ -131,6 +158,9 @@ def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
     )
     if not seb.request_allowed(request, attempt.registration.exam):
         raise HttpError(403, _("This exam must be taken in Safe Exam Browser."))
+    refused = _session_refusal(request, attempt)
+    if refused is not None:
+        raise HttpError(409, str(refused.message))
     return attempt
 
 
@@ -189,7 +219,7 @@ def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload
         return Status(413, {"code": "too_large", "message": _("This answer is too long to save.")})
     # One locked read finds the attempt, checks its owner and its exam's SEB rule: this is the
     # hot path of every exam, kept to the fewest queries.
-    gate = partial(_seb_allows, request)
+    gate = partial(_gate, request)
     try:
         seq, attempt = services.save_answer(
             attempt_id, question_id, payload.response, payload.seq, owner=request.user, gate=gate

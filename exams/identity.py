@@ -324,10 +324,11 @@ def self_enrol(
     return enrolment
 
 
-def passed(attempt: Attempt) -> str | None:
+def passed(attempt: Attempt, *, since: dt.datetime | None = None) -> str | None:
     """``"face"`` or ``"manual"`` when the candidate's identity was confirmed since signing in
-    for this attempt, else None."""
-    return identity_passed(attempt.registration.candidate, since=attempt.created_at)
+    for this attempt (and since ``since``: the browser session's own sign-in), else None."""
+    after = attempt.created_at if since is None else max(since, attempt.created_at)
+    return identity_passed(attempt.registration.candidate, since=after)
 
 
 def links(attempt: Attempt) -> dict[str, Any]:

@@ -49,8 +49,9 @@ class SebConfigSource(models.TextChoices):
 
 class Exam(models.Model):
     """One sitting of one subject: the device set-up window (设备调试), a trial (试考) or a formal
-    exam (正式考试), each with its own passcode and time window (R-EXAM-2), and the rules the
-    candidate's flow and the proctoring follow."""
+    exam (正式考试), each with its own time window (R-EXAM-2) and, per candidate, its own
+    passcode (``Registration.passcode_hash``), and the rules the candidate's flow and the
+    proctoring follow."""
 
     class Kind(models.TextChoices):
         SETUP = "setup", _("Device set-up")
@@ -84,8 +85,6 @@ class Exam(models.Model):
         related_name="exams",
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    # Sent to candidates by SMS at a scheduled time; shown to staff so support can re-issue it.
-    passcode = models.CharField(_("passcode"), max_length=32)
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
     duration = models.DurationField(_("duration"), default=dt.timedelta(minutes=90))
@@ -268,6 +267,10 @@ class Registration(models.Model):
     )
     # Make-up attempts granted by staff (R-EMG-5), on top of the exam's allowance.
     extra_attempts = models.PositiveSmallIntegerField(_("extra attempts granted"), default=0)
+    # The candidate's passcode for this exam, as ``exams.passcodes`` hashes it; empty until
+    # the SMS is scheduled or support re-issues it. The plaintext is never stored.
+    passcode_hash = models.CharField(_("passcode hash"), max_length=128, blank=True)
+    passcode_issued_at = models.DateTimeField(_("passcode issued at"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -341,6 +344,11 @@ class Attempt(models.Model):
     score = models.PositiveIntegerField(_("score"), null=True, blank=True)
     max_score = models.PositiveIntegerField(_("maximum score"), null=True, blank=True)
     warnings = models.PositiveSmallIntegerField(_("warnings"), default=0)
+    # The browser session the attempt belongs to (``exams.attempt_sessions``): a random token
+    # kept in that session, and when its page was last heard from. Another session reaches the
+    # attempt only once this one is gone, and past the identity step only after its own check.
+    session_token = models.CharField(_("browser session"), max_length=64, blank=True)
+    session_seen_at = models.DateTimeField(_("browser session last seen at"), null=True, blank=True)
 
     objects = AttemptQuerySet.as_manager()
 

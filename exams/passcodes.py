@@ -1,4 +1,11 @@
-"""Passcodes by SMS (R-EXAM-3): scheduled for every registered candidate, re-issued by support.
+"""Passcodes by SMS (R-EXAM-3): one per registration (a candidate in one exam of one subject),
+generated when its SMS is scheduled, re-issued by support.
+
+A passcode is ``PASSCODE_LENGTH`` characters drawn with ``secrets`` from ``ALPHABET``, which
+leaves out the characters people misread on a phone (0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, U/V). Only
+a keyed hash is stored (``Registration.passcode_hash``); the plaintext exists only in the body
+of the SMS that carries it. Scheduling again for a message still waiting gives it a new
+passcode; a re-issue replaces the passcode in force, so an older SMS no longer works.
 
 S1 sends the formal passcode at 18:00 the day before the exam. Scheduling goes through
 ``notifications.services.queue`` with one delivery per registration (``about`` the
@@ -11,6 +18,9 @@ member of staff recorded how they checked the caller's identity.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +39,12 @@ from core.errors import Refused
 from exams.models import Exam, Registration
 from notifications import services as notifications
 from notifications.models import Delivery
+
+# No look-alikes: 0 O Q D, 1 I L, 2 Z, 5 S, 8 B, U V are left out. 21 characters, 10 of them:
+# about 44 bits, against online guessing slowed down by ``accounts.throttle``.
+ALPHABET = "ACEFGHJKMNPRTWXY34679"
+PASSCODE_LENGTH = 10
+HASH_SCHEME = "hmac-sha256"
 
 PURPOSE = "exam.passcode"
 REISSUE_PURPOSE = "exam.passcode_reissue"
@@ -56,6 +72,70 @@ class ScheduleResult:
     without_phone: int  # candidates who cannot be reached by SMS
 
 
+def normalise(passcode: str) -> str:
+    """What a candidate typed, as it is compared: capitals, without spaces or dashes (an SMS
+    read aloud or copied may carry either)."""
+    return "".join(ch for ch in passcode.upper() if ch.isalnum())
+
+
+def generate() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(PASSCODE_LENGTH))
+
+
+# Why a keyed HMAC and not one of Django's password hashers: the passcode is random (about 44
+# bits, not a word a person chose), valid only until its exam closes, and every try is slowed
+# down per ID number and per address (``accounts.throttle``), so a slow hash would buy nothing
+# against online guessing while costing a PBKDF2 run per open registration at the moment a
+# whole exam signs in at once. Against a stolen database the key is what protects: it is
+# derived from SECRET_KEY, which is not in the database, and each row has its own salt, so one
+# digest says nothing about another.
+def _digest(secret: str, salt: str, passcode: str) -> str:
+    key = hashlib.sha256(f"exams.passcodes:{secret}".encode()).digest()
+    return hmac.new(key, f"{salt}${normalise(passcode)}".encode(), hashlib.sha256).hexdigest()
+
+
+def make_hash(passcode: str) -> str:
+    salt = secrets.token_hex(16)
+    return f"{HASH_SCHEME}${salt}${_digest(settings.SECRET_KEY, salt, passcode)}"
+
+
+# A hash of nothing anyone holds: checked when no registration matches, so a sign-in with an
+# unknown ID number does the same work as one with a wrong passcode.
+_DUMMY_SALT = "0" * 32
+
+
+def check(passcode: str, stored: str) -> bool:
+    """Whether ``passcode`` is the one ``stored`` was made from (an empty ``stored``, a
+    registration without a passcode, never matches). Keys of SECRET_KEY_FALLBACKS still
+    verify, so rotating the secret does not invalidate passcodes already sent."""
+    scheme, _, rest = stored.partition("$")
+    salt, _, digest = rest.partition("$")
+    matched = False
+    if scheme != HASH_SCHEME or not salt or not digest:
+        salt, digest = _DUMMY_SALT, ""
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        matched |= hmac.compare_digest(_digest(str(secret), salt, passcode), digest)
+    return matched and bool(normalise(passcode))
+
+
+def store(registration: Registration, passcode: str) -> None:
+    """Make ``passcode`` the one in force for ``registration`` (the earlier one stops working)."""
+    now = timezone.now()
+    hashed = make_hash(passcode)
+    Registration.objects.filter(pk=registration.pk).update(
+        passcode_hash=hashed, passcode_issued_at=now
+    )
+    registration.passcode_hash, registration.passcode_issued_at = hashed, now
+
+
+def issue(registration: Registration) -> str:
+    """A new random passcode for ``registration``, stored hashed; the plaintext is returned
+    once, for the message that carries it, and kept nowhere else."""
+    passcode = generate()
+    store(registration, passcode)
+    return passcode
+
+
 def about(registration: Registration) -> str:
     return f"{registration._meta.label_lower}:{registration.pk}"
 
@@ -79,7 +159,7 @@ def default_send_time(exam: Exam) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day_before, dt.time(18, 0)))
 
 
-def message(exam: Exam) -> str:
+def message(exam: Exam, passcode: str) -> str:
     # Candidates read the SMS in the platform's language, whoever scheduled it.
     with translation.override(settings.LANGUAGE_CODE):
         return _(
@@ -87,7 +167,7 @@ def message(exam: Exam) -> str:
             "passcode from %(time)s. Do not share it."
         ) % {
             "title": exam.title,
-            "passcode": exam.passcode,
+            "passcode": passcode,
             "time": timezone.localtime(exam.sign_in_from).strftime("%m-%d %H:%M"),
         }
 
@@ -111,7 +191,6 @@ def schedule(
         existing: dict[str, list[Delivery]] = {}
         for delivery in Delivery.objects.filter(purpose=PURPOSE, about__in=list(abouts)):
             existing.setdefault(delivery.about, []).append(delivery)
-        body = message(exam)
         for key, registration in abouts.items():
             phone = registration.candidate.phone.strip()
             deliveries = existing.get(key, [])
@@ -120,8 +199,10 @@ def schedule(
                 continue
             waiting = [d for d in deliveries if d.status == Delivery.Status.QUEUED]
             if waiting:
+                # A new passcode in the moved message: the old body is overwritten, so no
+                # plaintext outlives the message that carries it.
                 Delivery.objects.filter(pk__in=[d.pk for d in waiting]).update(
-                    scheduled_for=send_at, body=body
+                    scheduled_for=send_at, body=message(exam, issue(registration))
                 )
                 moved += 1
                 continue
@@ -131,7 +212,7 @@ def schedule(
             notifications.queue(
                 Delivery.Channel.SMS,
                 phone,
-                body,
+                message(exam, issue(registration)),
                 purpose=PURPOSE,
                 about=registration,
                 scheduled_for=send_at,
@@ -160,7 +241,8 @@ def reissue(
     notes: str = "",
     request: HttpRequest | None = None,
 ) -> Delivery:
-    """Send the passcode again, now, to the phone on the candidate's record.
+    """Send the candidate a new passcode, now, to the phone on the candidate's record; the one
+    in force before stops working.
 
     ``checks`` are keys of ``IDENTITY_CHECKS`` the member of staff ticked; at least
     ``MIN_IDENTITY_CHECKS`` are needed. Limited per registration (a caller cannot have the SMS
@@ -194,13 +276,20 @@ def reissue(
             _("The passcode was re-issued to this candidate several times this hour. Try later.")
         )
     with transaction.atomic():
+        Registration.objects.select_for_update().get(pk=registration.pk)
+        body = message(exam, issue(registration))
         delivery = notifications.queue(
             Delivery.Channel.SMS,
             phone,
-            message(exam),
+            body,
             purpose=REISSUE_PURPOSE,
             about=registration,
         )
+        # A scheduled message not sent yet would carry the passcode just replaced: it carries
+        # the new one instead, so whichever arrives first works.
+        Delivery.objects.filter(
+            purpose=PURPOSE, about=about(registration), status=Delivery.Status.QUEUED
+        ).update(body=body)
         record(
             "exam.passcode_reissued",
             actor=actor,

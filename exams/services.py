@@ -254,7 +254,8 @@ def save_answer(
 
     The attempt row is locked for the save, so a submit or a time-out never interleaves with
     it. With ``owner``, only that candidate's attempt is found (``AttemptNotFound`` otherwise);
-    ``gate`` may refuse the request for the attempt's exam (Safe Exam Browser).
+    ``gate`` may refuse the request for the attempt's exam (Safe Exam Browser: False) or for
+    the browser session (``exams.attempt_sessions``: it raises ``AnswerRefused`` itself).
     Saves across the deadline follow ``takes_late_answers``.
     """
     grace = save_grace()
@@ -268,6 +269,11 @@ def save_answer(
                 "deadline",
                 "submitted_at",
                 "paper",
+                "created_at",
+                "session_token",
+                "session_seen_at",
+                "registration__candidate",
+                "registration__exam__requires_identity",
                 "registration__exam__requires_seb",
                 "registration__exam__seb_config_keys",
                 "registration__exam__seb_browser_exam_keys",

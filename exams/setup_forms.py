@@ -34,7 +34,6 @@ class ExamForm(forms.ModelForm):
             "opens_at": forms.DateTimeInput(attrs=DATETIME, format=DATETIME_FORMAT),
             "closes_at": forms.DateTimeInput(attrs=DATETIME, format=DATETIME_FORMAT),
             "commitment_text": forms.Textarea(attrs={"rows": 6}),
-            "passcode": forms.TextInput(attrs={"autocomplete": "off"}),
         }
         help_texts = {
             "code": _("A short unique code, such as SAFETY-2026-FORMAL."),
@@ -43,7 +42,6 @@ class ExamForm(forms.ModelForm):
                 "proctors, with no paper needed. Trial: a practice run. Formal: the exam "
                 "that counts."
             ),
-            "passcode": _("Candidates sign in with their ID number and this passcode."),
             "opens_at": _("Answering starts at this time."),
             "closes_at": _("Nobody answers after this time."),
             "early_sign_in_minutes": _(

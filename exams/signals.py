@@ -3,10 +3,16 @@
 ``attempt_graded`` is sent inside the grading transaction, once an attempt has become graded,
 with ``attempt`` (the graded attempt) and ``registration``. Receivers that write elsewhere (an
 exam plan's scores) keep their writes in a savepoint of their own and never raise into grading:
-a lost score is collected again later, a lost grade would not be."""
+a lost score is collected again later, a lost grade would not be.
+
+``second_sign_in`` is sent when another browser session of the candidate tries to sign in to
+a live attempt another session holds (``outcome="refused"``), or took over the attempt of a
+session gone quiet after its own identity check (``outcome="took_over"``), with ``attempt``.
+The proctoring app raises the room's alert from it."""
 
 from __future__ import annotations
 
 from django.dispatch import Signal
 
 attempt_graded = Signal()
+second_sign_in = Signal()

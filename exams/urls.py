@@ -9,6 +9,7 @@ urlpatterns = [
     path("info/", views.info, name="info"),
     path("commitment/", views.commitment, name="commitment"),
     path("identity/", views.identity_step, name="identity"),
+    path("identity/again/", views.reverify, name="reverify"),
     path("second-view/", views.second_view, name="second-view"),
     path("waiting/", views.waiting, name="waiting"),
     path("answer/", views.answer, name="answer"),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import role_required
 from accounts.roles import Role
 from core.errors import as_message
-from exams import identity, seb, seb_views, services, signin
+from exams import attempt_sessions, identity, seb, seb_views, services, signin
 from exams.forms import CandidateSignInForm
 from exams.models import Attempt, Registration
 from exams.statuses import FINISHED, AttemptStatus
@@ -55,35 +55,39 @@ def candidate_sign_in(request: HttpRequest) -> HttpResponse:
             if result.outcome is signin.Outcome.OK:
                 return redirect("exams:exam")
             form.add_error(None, _sign_in_message(result))
-            if result.outcome is signin.Outcome.RATE_LIMITED:
+            if result.outcome is signin.Outcome.THROTTLED:
                 status = 429
+            elif result.outcome is signin.Outcome.ELSEWHERE:
+                status = 409
     return render(request, "exams/sign_in.html", {"form": form}, status=status)
 
 
 def _sign_in_message(result: signin.SignInResult) -> str:
     match result.outcome:
-        case signin.Outcome.UNKNOWN_ID:
+        case signin.Outcome.FAILED:
+            # The same words whether the ID number exists, the passcode is wrong or the
+            # account is locked: the page must not say who is registered.
             return _(
-                "No candidate with this ID number is registered here (user does not exist). "
-                "Check the number, and that you opened your own exam site's page."
+                "The ID number or the passcode is not right. Check both against the SMS you "
+                "received for this exam and try again. If it still fails, contact technical "
+                "support."
             )
-        case signin.Outcome.LOCKED:
-            return _(
-                "Your account is locked after too many wrong passcodes. "
-                "Contact technical support to have it unlocked."
-            )
-        case signin.Outcome.WRONG_PASSCODE:
-            return _(
-                "The passcode is wrong, or it is not that of an exam you are registered for. "
-                "%(n)s tries left before the account locks."
-            ) % {"n": result.tries_left}
         case signin.Outcome.NOT_OPEN_YET:
             assert result.sign_in_from is not None
             return _("This exam is not open yet. You can sign in from %(time)s.") % {
                 "time": date_format(timezone.localtime(result.sign_in_from), "DATETIME_FORMAT")
             }
+        case signin.Outcome.ELSEWHERE:
+            return elsewhere_message()
         case _:
-            return _("Too many sign-in attempts. Wait a minute and try again.")
+            return result.message
+
+
+def elsewhere_message() -> str:
+    return _(
+        "This exam is already open on another device. Ask your proctor or technical support "
+        "for help; the exam on the other device goes on."
+    )
 
 
 def _registration(request: HttpRequest) -> Registration:
@@ -120,6 +124,9 @@ def flow_step(page: str) -> Callable[[StepView], Callable[[HttpRequest], HttpRes
             if attempt is None:
                 return redirect("exams:exam")
             services.advance(attempt)
+            refused = _session_refusal(request, attempt)
+            if refused is not None:
+                return refused
             current = page_for(attempt)
             if current != reverse(page):
                 return redirect(current)
@@ -144,7 +151,56 @@ def exam(request: HttpRequest) -> HttpResponse:
             as_message(request, refused)
             return redirect("home")
     services.advance(latest)
-    return redirect(page_for(latest))
+    return _session_refusal(request, latest) or redirect(page_for(latest))
+
+
+def _session_refusal(request: HttpRequest, attempt: Attempt) -> HttpResponse | None:
+    """None when this browser session may use ``attempt`` (``exams.attempt_sessions``);
+    otherwise where it goes instead: its own identity check, or the page saying the exam is
+    open on another device."""
+    match attempt_sessions.access(request, attempt):
+        case attempt_sessions.Access.OK:
+            return None
+        case attempt_sessions.Access.REVERIFY:
+            return redirect("exams:reverify")
+        case _:
+            return render(
+                request,
+                "exams/open_elsewhere.html",
+                {"message": elsewhere_message(), "exam": attempt.registration.exam},
+                status=409,
+            )
+
+
+@role_required(Role.CANDIDATE)
+def reverify(request: HttpRequest) -> HttpResponse:
+    """The identity check again, for a browser session that takes over an attempt past its
+    identity step: the check another session passed does not pass to this one."""
+    registration = _registration(request)
+    if not seb.request_allowed(request, registration.exam):
+        return seb_views.required_response(request, registration.exam)
+    attempt = services.current_attempt(registration)
+    if attempt is None:
+        return redirect("exams:exam")
+    access = attempt_sessions.access(request, attempt)
+    if access is attempt_sessions.Access.OK:
+        return redirect(page_for(attempt))
+    if access is attempt_sessions.Access.ELSEWHERE:
+        return _session_refusal(request, attempt) or redirect(page_for(attempt))
+    if request.method == "POST":
+        messages.error(
+            request,
+            _(
+                "Your identity has not been confirmed on this device yet. "
+                "Take the face check, or ask for a manual review."
+            ),
+        )
+        return redirect("exams:reverify")
+    return render(
+        request,
+        "exams/step_reverify.html",
+        {**_context(attempt), **identity.links(attempt)},
+    )
 
 
 @flow_step("exams:info")
@@ -173,8 +229,9 @@ def commitment(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 
 @flow_step("exams:identity")
 def identity_step(request: HttpRequest, attempt: Attempt) -> HttpResponse:
-    # Coming back from a passed face check (or an approved review) goes straight on.
-    method = identity.passed(attempt)
+    # Coming back from a passed face check (or an approved review) goes straight on; only a
+    # check passed since this browser session signed in counts.
+    method = identity.passed(attempt, since=attempt_sessions.signed_in_at(request.session))
     if method:
         services.identity_verified(attempt, method=method, request=request)
         return redirect(page_for(attempt))

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+from django.utils import timezone
 
 from audit.services import record
 from proctoring import alert_events
@@ -266,3 +267,25 @@ def report_second_view(attempt: Any, *, present: bool, at: dt.datetime) -> Alert
         detail={},
         severity=rules.severity_of(AlertKind.SECOND_VIEW_LOST),
     )
+
+
+def report_second_sign_in(attempt: Any, *, outcome: str, at: dt.datetime | None = None) -> Alert:
+    """Another browser session of the candidate tried to sign in to the live ``attempt``
+    (``outcome="refused"``) or took it over after its own identity check (``"took_over"``);
+    sent by ``exams.signals.second_sign_in``. Raised whatever the exam's AI rules say: it
+    comes from the sign-in, not from a model, and the proctor must always hear of it (the
+    profile sets its severity only)."""
+    return raise_or_extend(
+        attempt,
+        AlertKind.SECOND_SIGN_IN,
+        view=1,
+        at=at or timezone.now(),
+        confidence=1.0,
+        detail={"outcome": outcome},
+        severity=rules_for(attempt.registration.exam).severity_of(AlertKind.SECOND_SIGN_IN),
+    )
+
+
+def on_second_sign_in(sender: Any, *, attempt: Any, outcome: str, **kwargs: Any) -> None:
+    """The receiver of ``exams.signals.second_sign_in``."""
+    report_second_sign_in(attempt, outcome=outcome)

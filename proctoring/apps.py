@@ -7,3 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class ProctoringConfig(AppConfig):
     name = "proctoring"
     verbose_name = _("Proctoring")
+
+    def ready(self) -> None:
+        from exams import signals
+        from proctoring import alerts
+
+        # A second sign-in to a live exam opens the room's alert (exams cannot import us).
+        signals.second_sign_in.connect(alerts.on_second_sign_in, dispatch_uid="second_sign_in")

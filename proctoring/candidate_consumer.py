@@ -13,7 +13,9 @@ before answering, or answering). The server sends:
 The page sends ``{"type": "read", "id": n}`` (the read receipt), ``{"type": "view", "view": 1,
 "connected": bool}`` (its own view-1 media state, so the proctor hears of a lost view even when
 the media process is down; only a loss counts, "connected" is the media process's to say) and
-``{"type": "ping"}``. Anything else gets ``error`` with a code; a flood closes the socket (4429).
+``{"type": "ping"}`` (which keeps the browser session alive, ``exams.attempt_sessions``; a
+session other than the one holding the attempt is refused at connect). Anything else gets
+``error`` with a code; a flood closes the socket (4429).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from accounts.roles import Role
 from core import ratelimit
 from core.socket_sessions import SessionBoundSocket
-from exams import statuses
+from exams import attempt_sessions, statuses
 from exams.models import Attempt
 from exams.statuses import AttemptStatus
 from proctoring import actions, events, view_states
@@ -102,6 +104,8 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
             return
         try:
             if kind == "ping":
+                # The ping is what keeps a quiet exam page's session alive.
+                await database_sync_to_async(self._touch)()
                 await self.send_json({"type": "pong"})
             elif kind == "read":
                 await self._read(message.get("id"))
@@ -170,9 +174,19 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
         user: Any = self.scope.get("user")
         if user is None or not user.is_authenticated or user.role != Role.CANDIDATE:
             return None
-        return (
+        attempt = (
             Attempt.objects.of_candidate(user)
             .filter(pk=self.attempt_id)
-            .values_list("status", flat=True)
+            .only("status", "session_token", "session_seen_at")
             .first()
         )
+        if attempt is None:
+            return None
+        session = self.scope.get("session") or {}
+        if attempt.session_token and not attempt_sessions.owns(session, attempt):
+            return None  # another browser session holds the attempt (exams.attempt_sessions)
+        attempt_sessions.touch(session, attempt)
+        return attempt.status
+
+    def _touch(self) -> None:
+        attempt_sessions.touch(self.scope.get("session") or {}, self.attempt_id)

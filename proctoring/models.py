@@ -28,6 +28,8 @@ class AlertKind(models.TextChoices):
     LOOKING_AWAY = "looking_away", _("Looking away")
     SECOND_VIEW_LOST = "second_view_lost", _("Second view lost")
     TALKING = "talking", _("Talking or other voices")
+    # Not from a camera: another device signed in (or tried to) to the candidate's live exam.
+    SECOND_SIGN_IN = "second_sign_in", _("Sign-in from another device")
 
 
 class Severity(models.IntegerChoices):
@@ -50,6 +52,7 @@ DEFAULT_SEVERITY: dict[str, int] = {
     AlertKind.LOOKING_AWAY: Severity.LOW,
     AlertKind.SECOND_VIEW_LOST: Severity.MEDIUM,
     AlertKind.TALKING: Severity.MEDIUM,
+    AlertKind.SECOND_SIGN_IN: Severity.HIGH,
 }
 
 

@@ -23,7 +23,7 @@ from candidates.models import Candidate
 from centres.models import Site
 from certification.models import IssuedCertificate
 from core.lifecycle import LifeCycle
-from exams.models import Attempt, Exam
+from exams.models import Attempt, Exam, Registration
 from proctoring.models import Alert, RecordingSegment
 from questionbank.models import Subject
 from tests import admin_world
@@ -293,11 +293,18 @@ def test_secrets_are_never_rendered(world: AdminWorld, root: User, personas: Per
     client = client_of(root)
     oscar = as_staff(personas.oscar)
     pairing = PhonePairing.objects.get()
+    registration = Registration.objects.get(exam=personas.formal, candidate=personas.carol)
+    attempt = Attempt.objects.filter(registration__candidate=personas.carol).first()
+    assert attempt is not None
+    Attempt.objects.filter(pk=attempt.pk).update(session_token="a-session-token-never-shown")
+    attempt.refresh_from_db()
     secrets = [
         pairing.token_hash,
         admin_world.VERIFICATION_TOKEN,
         admin_world.DELIVERY_BODY,
-        personas.formal.passcode,
+        registration.passcode_hash,
+        registration.passcode_hash.split("$")[-1][:12],
+        attempt.session_token,
         root.password,
         root.password.split("$")[-1][:6],  # not even the start of the hash
         bytes(world.template.encrypted).decode()[:20],
@@ -309,6 +316,9 @@ def test_secrets_are_never_rendered(world: AdminWorld, root: User, personas: Per
         url(IssuedCertificate, "change", world.certificate.pk),
         url(Exam, "change", personas.formal.pk),
         url(Exam, "changelist"),
+        url(Registration, "change", registration.pk),
+        url(Registration, "changelist"),
+        url(Attempt, "change", attempt.pk),
         url(User, "change", root.pk),
         url(User, "change", personas.sam.pk),
         url(Delivery, "changelist"),
@@ -327,31 +337,17 @@ def test_secrets_are_never_rendered(world: AdminWorld, root: User, personas: Per
     assert personas.sam.password not in staff_view.content.decode()
 
 
-def test_a_new_passcode_can_be_typed_and_a_blank_one_keeps_the_old(
+def test_the_admin_never_types_in_a_passcode(
     world: AdminWorld, root: User, personas: Personas
 ) -> None:
-    exam = personas.formal
+    """Passcodes are sent by the support pages (scheduled or re-issued, audited): the exam has
+    none any more, and the registration's hash is neither shown nor editable."""
     client = client_of(root)
-    page = client.get(url(Exam, "change", exam.pk))
-    form = page.context["adminform"].form
-    data = {
-        name: form[name].value() if form[name].value() is not None else "" for name in form.fields
-    }
-    for name in ("opens_at", "closes_at"):
-        value = getattr(exam, name)
-        data.pop(name)
-        data[f"{name}_0"] = value.astimezone().strftime("%Y-%m-%d")
-        data[f"{name}_1"] = value.astimezone().strftime("%H:%M:%S")
-    data = {k: v for k, v in data.items() if v is not False}
-    data["passcode"] = ""
-    response = client.post(url(Exam, "change", exam.pk), data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    exam.refresh_from_db()
-    assert exam.passcode == personas.formal.passcode
-    data["passcode"] = "NEW-1234"
-    client.post(url(Exam, "change", exam.pk), data)
-    exam.refresh_from_db()
-    assert exam.passcode == "NEW-1234"
+    exam_form = client.get(url(Exam, "change", personas.formal.pk)).context["adminform"].form
+    assert "passcode" not in exam_form.fields
+    registration = Registration.objects.get(exam=personas.formal, candidate=personas.carol)
+    page = client.get(url(Registration, "change", registration.pk))
+    assert "passcode_hash" not in page.context["adminform"].form.fields
 
 
 def test_the_audit_log_cannot_be_changed_or_deleted(world: AdminWorld, root: User) -> None:

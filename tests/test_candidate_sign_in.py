@@ -1,4 +1,7 @@
-"""Candidates sign in with ID number and passcode (R-EXAM-3, R-EMG-1, R-EMG-2)."""
+"""Candidates sign in with ID number and their own passcode (R-EXAM-3, R-EMG-1, R-EMG-2).
+
+A failure says the same whatever failed, and slows the ID number and the address down; it
+never locks the candidate or ends the exam they are sitting."""
 
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEntry
-from exams.models import Attempt, Exam
+from exams.models import Attempt, Exam, Registration
 from exams.signin import SESSION_REGISTRATION
 from tests import personas as personas_module
+from tests.conftest import candidate_client
 from tests.personas import FORMAL_PASSCODE, TRIAL_PASSCODE, Personas
 
 
@@ -49,14 +53,34 @@ def test_a_trial_passcode_opens_the_trial_not_the_formal_exam(personas: Personas
     assert not personas.formal.registrations.filter(pk=registration_id).exists()
 
 
-def test_an_unknown_id_number_says_the_user_does_not_exist(personas: Personas) -> None:
-    response = sign_in(Client(), "110105199003079999", FORMAL_PASSCODE)
-    assert response.status_code == 400
-    assert (
-        "user does not exist" in response.content.decode()
-        or "用户不存在" in response.content.decode()
-    )
+def failure_message(response) -> list[str]:
+    return list(response.context["form"].non_field_errors())
+
+
+def test_an_unknown_id_number_and_a_wrong_passcode_get_the_same_answer(
+    personas: Personas,
+) -> None:
+    unknown = sign_in(Client(), "110105199003079999", FORMAL_PASSCODE)
+    wrong = sign_in(Client(), personas.carol.id_number, "WRONG-PASSCODE")
+    assert unknown.status_code == wrong.status_code == 400
+    assert failure_message(unknown) == failure_message(wrong)
+    page = unknown.content.decode()
+    assert "user does not exist" not in page and "用户不存在" not in page
     assert not Attempt.objects.exists()
+
+
+def test_a_locked_account_gets_the_same_answer_as_a_wrong_passcode(personas: Personas) -> None:
+    User.objects.filter(pk=personas.carol.user.pk).update(locked_at=timezone.now())
+    locked = sign_in(Client(), personas.carol.id_number, FORMAL_PASSCODE)
+    wrong = sign_in(Client(), personas.dave.id_number, "WRONG-PASSCODE")
+    assert locked.status_code == wrong.status_code == 400
+    assert failure_message(locked) == failure_message(wrong)
+
+
+def test_a_registration_without_a_passcode_cannot_be_signed_in_to(personas: Personas) -> None:
+    Registration.objects.filter(candidate=personas.carol).update(passcode_hash="")
+    assert sign_in(Client(), personas.carol.id_number, FORMAL_PASSCODE).status_code == 400
+    assert sign_in(Client(), personas.carol.id_number, "").status_code == 400
 
 
 def test_a_wrong_passcode_is_refused_counted_and_writes_nothing(personas: Personas) -> None:
@@ -70,31 +94,61 @@ def test_a_wrong_passcode_is_refused_counted_and_writes_nothing(personas: Person
     assert not Attempt.objects.exists()
 
 
-def test_another_candidates_passcode_for_an_exam_they_are_not_registered_for_fails(
+def test_another_candidates_passcode_does_not_open_ones_own_registration(
     personas: Personas,
 ) -> None:
-    other = personas_module.exam("OTHER", Exam.Kind.FORMAL, "OTHER-1")
-    assert sign_in(Client(), personas.carol.id_number, other.passcode).status_code == 400
+    other = personas_module.exam("OTHER", Exam.Kind.FORMAL)
+    personas_module.register(other, personas.dave, personas.room_b, "OTHER-PASS-1")
+    personas_module.register(other, personas.carol, personas.room_a, "CAROL-PASS-1")
+    assert sign_in(Client(), personas.carol.id_number, "OTHER-PASS-1").status_code == 400
+    assert sign_in(Client(), personas.carol.id_number, "CAROL-PASS-1").status_code == 302
 
 
-def test_the_account_locks_after_the_configured_number_of_failures(
+def test_twenty_wrong_passcodes_neither_lock_the_candidate_nor_end_their_exam(
+    personas: Personas, carol_attempt: Attempt
+) -> None:
+    carol = candidate_client(personas, "carol")
+    assert carol.get("/exam/")["Location"] == "/exam/answer/"
+    question = carol_attempt.question_ids()[0]
+    url = f"/api/exam/attempts/{carol_attempt.pk}/answers/{question}"
+    save = carol.put(url, {"response": "A", "seq": 1}, content_type="application/json")
+    assert save.status_code == 200
+    statuses = {sign_in(Client(), personas.carol.id_number, "WRONG").status_code for _ in range(20)}
+    assert statuses <= {400, 429} and 429 in statuses  # slowed down, never locked
+    personas.carol.user.refresh_from_db()
+    assert not personas.carol.user.is_locked
+    assert not AuditEntry.objects.filter(action="account.locked").exists()
+    # The exam she is sitting goes on: the same session saves, the page still opens.
+    save = carol.put(url, {"response": "B", "seq": 2}, content_type="application/json")
+    assert save.status_code == 200, save.content
+    assert carol.get("/exam/answer/").status_code == 200
+    carol_attempt.refresh_from_db()
+    assert carol_attempt.status == "answering"
+    assert not carol_attempt.events.exists()
+
+
+def test_a_throttled_try_says_when_to_try_again_without_checking_the_passcode(
     personas: Personas, settings
 ) -> None:
-    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.LOGIN_FREE_FAILURES = 2
     for _ in range(3):
         sign_in(Client(), personas.carol.id_number, "WRONG")
-    personas.carol.user.refresh_from_db()
-    assert personas.carol.user.is_locked
-    assert (
-        AuditEntry.objects.filter(
-            action="account.locked", target_id=str(personas.carol.user.pk)
-        ).count()
-        == 1
-    )
-    # Even the right passcode is refused now, with a message that says what to do.
+    # The right passcode now waits too: the answer comes before any check, and says when.
     response = sign_in(Client(), personas.carol.id_number, FORMAL_PASSCODE)
-    assert response.status_code == 400
-    assert "_auth_user_id" not in Client().session
+    assert response.status_code == 429
+    message = " ".join(failure_message(response))
+    assert any(ch.isdigit() for ch in message)
+    # Another candidate behind the same address is not held up by carol's failures.
+    assert sign_in(Client(), personas.dave.id_number, FORMAL_PASSCODE).status_code == 302
+
+
+def test_the_delay_is_short_and_ends(personas: Personas, settings) -> None:
+    from accounts import throttle
+
+    settings.LOGIN_FREE_FAILURES = 0
+    waits = [throttle.failed("candidate", "110105199003079999", None) for _ in range(12)]
+    assert waits == sorted(waits) and waits[0] >= 1
+    assert max(waits) == settings.LOGIN_MAX_DELAY_SECONDS <= 60
 
 
 def test_a_locked_candidates_open_session_ends(personas: Personas, carol_client: Client) -> None:
@@ -108,6 +162,8 @@ def test_a_locked_candidates_open_session_ends(personas: Personas, carol_client:
 
 def test_a_success_resets_the_failure_count(personas: Personas) -> None:
     sign_in(Client(), personas.carol.id_number, "WRONG")
+    personas.carol.user.refresh_from_db()
+    assert personas.carol.user.failed_logins == 1
     sign_in(Client(), personas.carol.id_number, FORMAL_PASSCODE)
     personas.carol.user.refresh_from_db()
     assert personas.carol.user.failed_logins == 0
@@ -145,8 +201,18 @@ def test_it_lets_candidates_in_early_to_wait(personas: Personas) -> None:
 
 def test_sign_ins_from_one_address_are_rate_limited(personas: Personas, settings) -> None:
     settings.LOGIN_RATE_PER_MINUTE = 3
-    statuses = [sign_in(Client(), "110105199003079999", "x").status_code for _ in range(4)]
+    numbers = [f"11010519900307{n:03d}X" for n in range(4)]  # four names, one address
+    statuses = [sign_in(Client(), number, "x").status_code for number in numbers]
     assert statuses == [400, 400, 400, 429]
+
+
+def test_failures_from_one_address_slow_it_down_whatever_names_it_tries(
+    personas: Personas, settings
+) -> None:
+    settings.LOGIN_FREE_FAILURES_PER_ADDRESS = 3
+    numbers = [f"11010519900307{n:03d}X" for n in range(5)]
+    statuses = [sign_in(Client(), number, "x").status_code for number in numbers]
+    assert statuses[:3] == [400, 400, 400] and statuses[-1] == 429
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from exams.models import Exam, PaperItem, PaperRule, Registration
 from questionbank.models import Question, Subject
 from tests import exam_setup_helpers as setup
 from tests.conftest import candidate_client
-from tests.personas import Personas
+from tests.personas import Personas, register
 
 Kind = Question.Kind
 
@@ -33,7 +33,7 @@ def oscar(personas: Personas) -> Client:
 
 @pytest.fixture
 def exam(oscar: Client, subject: Subject) -> Exam:
-    return setup.create(oscar, subject, code="PAPER", passcode="PAPER-1")
+    return setup.create(oscar, subject, code="PAPER")
 
 
 def rules_form(*rules: dict[str, object]) -> dict[str, object]:
@@ -201,7 +201,7 @@ def test_rules_are_saved_and_the_preview_is_the_real_draw(
         assert len(expected) == 9
 
     # A candidate signing in gets a paper drawn by the same rules.
-    Registration.objects.create(exam=exam, candidate=personas.carol, room=personas.room_a)
+    register(exam, personas.carol, personas.room_a, "PAPER-1")
     carol = candidate_client(personas, "carol", passcode="PAPER-1")
     carol.get("/exam/")
     carol.post("/exam/info/")

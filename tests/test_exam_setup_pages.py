@@ -18,7 +18,7 @@ from exams.statuses import AttemptStatus
 from questionbank.models import Question, Subject
 from tests import exam_setup_helpers as setup
 from tests.conftest import candidate_client
-from tests.personas import Personas
+from tests.personas import Personas, register
 
 
 @pytest.fixture
@@ -225,12 +225,12 @@ def test_a_candidate_of_a_created_formal_exam_takes_it(
     personas: Personas, oscar: Client, subject: Subject
 ) -> None:
     questions = setup.bank(subject, Question.Kind.SINGLE, 3, points=5)
-    exam = setup.create(oscar, subject, code="NEW-FORMAL", passcode="NEW-111")
+    exam = setup.create(oscar, subject, code="NEW-FORMAL")
     response = oscar.post(
         f"/exam/manage/{exam.pk}/paper/add/", {"question": [q.pk for q in questions]}
     )
     assert response.status_code == 302
-    Registration.objects.create(exam=exam, candidate=personas.carol, room=personas.room_a)
+    register(exam, personas.carol, personas.room_a, "NEW-111")
 
     carol = candidate_client(personas, "carol", passcode="NEW-111")
     attempt = _walk_to_answering(carol)
@@ -252,12 +252,11 @@ def test_a_device_set_up_needs_no_paper_and_the_candidate_finishes_it(
         subject,
         code="NEW-SETUP",
         kind=Exam.Kind.SETUP,
-        passcode="SETUP-1",
         requires_camera=False,
     )
     detail = oscar.get(f"/exam/manage/{exam.pk}/").content.decode()
     assert 'id="paper-problems"' not in detail  # no paper is needed
-    Registration.objects.create(exam=exam, candidate=personas.carol, room=personas.room_a)
+    register(exam, personas.carol, personas.room_a, "SETUP-1")
 
     carol = candidate_client(personas, "carol", passcode="SETUP-1")
     attempt = _walk_to_answering(carol)
@@ -281,13 +280,10 @@ def test_the_camera_requirement_is_followed_on_the_waiting_room(
             subject,
             code=code,
             kind=Exam.Kind.SETUP,
-            passcode=f"P-{code}",
             opens_at=setup.local(opens),
             requires_camera=camera,
         )
-        registration = Registration.objects.create(
-            exam=exam, candidate=personas.dave, room=personas.room_b
-        )
+        registration = register(exam, personas.dave, personas.room_b, f"P-{code}")
         dave = candidate_client(personas, "dave", passcode=f"P-{code}")
         dave.get("/exam/")
         dave.post("/exam/info/")

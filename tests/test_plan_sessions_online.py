@@ -47,7 +47,7 @@ def plan_world(personas: Personas):
 
 def _exam_at(code: str, opens_at: dt.datetime) -> Exam:
     """An exam of the personas' kind open two hours from ``opens_at``."""
-    created = exam(code, Exam.Kind.FORMAL, f"P-{code}")
+    created = exam(code, Exam.Kind.FORMAL)
     Exam.objects.filter(pk=created.pk).update(
         opens_at=opens_at, closes_at=opens_at + dt.timedelta(hours=2)
     )

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def test_the_console_lists_only_the_current_exams_candidates(personas: Personas):
     now = timezone.now()
-    last_week = exam("LAST-WEEK", Exam.Kind.FORMAL, "OLD-1")
+    last_week = exam("LAST-WEEK", Exam.Kind.FORMAL)
     Exam.objects.filter(pk=last_week.pk).update(
         opens_at=now - dt.timedelta(days=7), closes_at=now - dt.timedelta(days=7, hours=-2)
     )
@@ -63,7 +63,7 @@ def test_the_console_lists_only_the_current_exams_candidates(personas: Personas)
 
 def _past_attempt(personas: Personas) -> Attempt:
     now = timezone.now()
-    past = exam("PAST", Exam.Kind.FORMAL, "OLD-2")
+    past = exam("PAST", Exam.Kind.FORMAL)
     Exam.objects.filter(pk=past.pk).update(
         opens_at=now - dt.timedelta(days=3), closes_at=now - dt.timedelta(days=3, hours=-2)
     )

@@ -1,8 +1,11 @@
-"""Staff sign in with username and password; failures lock the account; staff unlock (R-EMG-1)."""
+"""Staff sign in with username and password; failures slow the username and the address down
+and never lock; an account staff locked by hand is unlocked by staff (R-EMG-1). The same
+delay guards ``/admin/login/``."""
 
 from __future__ import annotations
 
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEntry
@@ -14,10 +17,14 @@ def sign_in(client: Client, username: str, password: str):
 
 
 def lock(user: User, settings) -> None:
-    for _ in range(settings.LOGIN_FAILURE_LIMIT):
-        sign_in(Client(), user.username, "wrong password")
+    """Lock ``user`` as staff do by hand (failed sign-ins no longer lock)."""
+    User.objects.filter(pk=user.pk).update(locked_at=timezone.now())
     user.refresh_from_db()
     assert user.is_locked
+
+
+def admin_sign_in(client: Client, username: str, password: str):
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
 
 
 def test_a_proctor_signs_in_and_lands_on_the_console(personas: Personas) -> None:
@@ -45,13 +52,64 @@ def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(personas: Pers
 def test_a_locked_account_cannot_sign_in_even_with_the_right_password(
     personas: Personas, settings
 ) -> None:
-    settings.LOGIN_FAILURE_LIMIT = 3
     lock(personas.paula, settings)
     client = Client()
     response = sign_in(client, "paula", PASSWORD)
     assert response.status_code == 400
     assert "_auth_user_id" not in client.session
-    assert AuditEntry.objects.filter(action="account.locked").count() == 1
+    wrong = sign_in(Client(), "pete", "wrong password")  # nothing says the account is locked
+    assert response.context["form"].non_field_errors() == wrong.context["form"].non_field_errors()
+
+
+def test_wrong_passwords_slow_down_but_never_lock_or_sign_out(personas: Personas, settings) -> None:
+    paula = Client()
+    assert sign_in(paula, "paula", PASSWORD).status_code == 302
+    statuses = [sign_in(Client(), "paula", "wrong password").status_code for _ in range(10)]
+    assert statuses[: settings.LOGIN_FREE_FAILURES] == [400] * settings.LOGIN_FREE_FAILURES
+    assert 429 in statuses
+    personas.paula.refresh_from_db()
+    assert not personas.paula.is_locked
+    assert not AuditEntry.objects.filter(action="account.locked").exists()
+    assert paula.get("/proctor/").status_code == 200  # her open session goes on
+
+
+def test_a_throttled_staff_sign_in_says_when_to_try_again_and_checks_nothing(
+    personas: Personas, settings
+) -> None:
+    for _ in range(settings.LOGIN_FREE_FAILURES + 1):
+        sign_in(Client(), "paula", "wrong password")
+    response = sign_in(Client(), "paula", PASSWORD)  # even the right password waits
+    assert response.status_code == 429
+    message = " ".join(response.context["form"].non_field_errors())
+    assert any(ch.isdigit() for ch in message)
+    assert sign_in(Client(), "pete", PASSWORD).status_code == 302  # another name is not held up
+
+
+def test_the_admin_sign_in_is_slowed_down_the_same_way(personas: Personas, settings) -> None:
+    User.objects.filter(pk=personas.oscar.pk).update(is_staff=True)
+    for _ in range(settings.LOGIN_FREE_FAILURES + 1):
+        assert admin_sign_in(Client(), "oscar", "wrong password").status_code == 200
+    client = Client()
+    response = admin_sign_in(client, "oscar", PASSWORD)
+    assert response.status_code == 200  # the form again, not a signed-in redirect
+    errors = " ".join(response.context["form"].non_field_errors())
+    assert any(ch.isdigit() for ch in errors)
+    assert "_auth_user_id" not in client.session
+    personas.oscar.refresh_from_db()
+    assert not personas.oscar.is_locked
+    # The admin and the staff page share the count: failures on one slow the other down.
+    assert sign_in(Client(), "oscar", PASSWORD).status_code == 429
+
+
+def test_failures_on_the_staff_page_slow_the_admin_sign_in_too(
+    personas: Personas, settings
+) -> None:
+    User.objects.filter(pk=personas.oscar.pk).update(is_staff=True)
+    for _ in range(settings.LOGIN_FREE_FAILURES + 1):
+        sign_in(Client(), "oscar", "wrong password")
+    client = Client()
+    assert admin_sign_in(client, "oscar", PASSWORD).status_code == 200
+    assert "_auth_user_id" not in client.session
 
 
 def test_candidates_cannot_use_the_staff_sign_in(personas: Personas) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -18,6 +19,25 @@ from exams.models import Exam, Registration
 from notifications import services as notifications
 from notifications.models import Delivery
 from tests.personas import FORMAL_PASSCODE, Personas
+
+PASSCODE_IN_TEXT = re.compile(
+    rf"(?<![A-Z0-9])[{passcodes.ALPHABET}]{{{passcodes.PASSCODE_LENGTH}}}(?![A-Z0-9])"
+)
+
+
+def passcode_in(text: str) -> str:
+    """The passcode an SMS carries."""
+    found = PASSCODE_IN_TEXT.findall(text)
+    assert len(found) == 1, text
+    return found[0]
+
+
+def signs_in(personas: Personas, who: str, passcode: str) -> bool:
+    response = Client().post(
+        "/exam/sign-in/",
+        {"id_number": getattr(personas, who).id_number, "passcode": passcode},
+    )
+    return response.status_code == 302
 
 
 @pytest.fixture
@@ -66,7 +86,14 @@ def test_scheduling_twice_sends_each_candidate_one_passcode_at_the_latest_time(
     sms = Delivery.objects.filter(purpose="exam.passcode")
     assert sms.count() == 2
     assert {d.recipient for d in sms} == {"13800000001", "13900000002"}
-    assert all(FORMAL_PASSCODE in d.body for d in sms)
+    # Each candidate their own passcode, which opens their registration and nobody else's.
+    sent = {d.recipient: passcode_in(d.body) for d in sms}
+    assert sent["13800000001"] != sent["13900000002"]
+    assert FORMAL_PASSCODE not in " ".join(d.body for d in sms)  # the old one stopped working
+    assert signs_in(personas, "carol", sent["13800000001"])
+    assert not signs_in(personas, "dave", sent["13800000001"])
+    assert signs_in(personas, "dave", sent["13900000002"])
+    assert not signs_in(personas, "carol", FORMAL_PASSCODE)
 
     for delivery_id in notifications.due_ids():
         notifications.send(delivery_id)
@@ -140,7 +167,12 @@ def test_support_reissues_to_the_registered_phone_after_two_identity_checks(
     assert delivery.recipient == "13800000001"  # never a number the caller gives
     notifications.send(delivery.pk)  # what the worker does after the commit
     sent = json.loads(outbox.read_text().splitlines()[0])
-    assert FORMAL_PASSCODE in json.dumps(sent, ensure_ascii=False)
+    new = passcode_in(json.dumps(sent, ensure_ascii=False))
+    # The new passcode works, the one in force before does not, and only a hash is kept.
+    assert signs_in(personas, "carol", new)
+    assert not signs_in(personas, "carol", FORMAL_PASSCODE)
+    carol.refresh_from_db()
+    assert new not in carol.passcode_hash and passcodes.check(new, carol.passcode_hash)
     entry = AuditEntry.objects.get(action="exam.passcode_reissued")
     assert entry.actor == personas.sam
     assert entry.data["checks"] == ["id_number", "name"]
@@ -187,3 +219,41 @@ def test_no_reissue_without_a_registered_phone_or_after_the_exam_closed(personas
     with pytest.raises(passcodes.PasscodeRefused):
         passcodes.reissue(carol, actor=personas.sam, checks=["id_number", "name"])
     assert not Delivery.objects.exists()
+
+
+def test_a_passcode_is_long_random_and_free_of_look_alikes() -> None:
+    codes = {passcodes.generate() for _ in range(500)}
+    assert len(codes) == 500
+    for code in codes:
+        assert len(code) >= 8 and set(code) <= set(passcodes.ALPHABET)
+    assert not set("0O1IL") & set(passcodes.ALPHABET)
+
+
+def test_a_passcode_is_stored_as_a_salted_keyed_hash(settings) -> None:
+    first, second = passcodes.make_hash("ACEF-GHJK-MN"), passcodes.make_hash("ACEFGHJKMN")
+    assert "ACEF" not in first and first != second  # a salt of its own per row
+    assert passcodes.check("acef ghjk mn", first) and passcodes.check("ACEFGHJKMN", second)
+    assert not passcodes.check("ACEFGHJKMP", first)
+    assert not passcodes.check("", first) and not passcodes.check("ACEFGHJKMN", "")
+    # Another secret key does not verify it (the key is not in the database); a fallback does.
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only"
+    assert not passcodes.check("ACEFGHJKMN", first)
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert passcodes.check("ACEFGHJKMN", first)
+
+
+def test_a_reissue_replaces_the_passcode_of_a_scheduled_sms_not_sent_yet(
+    personas: Personas, phones: None, outbox
+) -> None:
+    carol = registration(personas)
+    passcodes.schedule(
+        personas.formal, timezone.now() + dt.timedelta(hours=1), actor=personas.oscar
+    )
+    passcodes.reissue(carol, actor=personas.sam, checks=["id_number", "phone"])
+    waiting = Delivery.objects.get(purpose="exam.passcode", about=passcodes.about(carol))
+    reissued = Delivery.objects.get(purpose="exam.passcode_reissue")
+    assert passcode_in(waiting.body) == passcode_in(reissued.body)
+    assert signs_in(personas, "carol", passcode_in(reissued.body))
+    entry = AuditEntry.objects.get(action="exam.passcode_reissued")
+    assert entry.target_id == str(carol.pk) and entry.data["delivery"] == reissued.pk

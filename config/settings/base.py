@@ -103,8 +103,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# R-EMG-1: an account locks after this many consecutive failed sign-ins; support unlocks it.
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+# R-EMG-1: failed sign-ins slow down, they never lock. Anyone may type someone else's ID number
+# or username, so a lock would be a way to shut a candidate out of their exam. After
+# LOGIN_FREE_FAILURES failures for one ID number or username (LOGIN_FREE_FAILURES_PER_ADDRESS
+# for one address: a whole room shares a NAT address), each further try waits twice as long,
+# up to LOGIN_MAX_DELAY_SECONDS; failures are forgotten LOGIN_FAILURE_MEMORY_SECONDS after the
+# last one. Staff may still lock an account by hand; support unlocks it.
+LOGIN_FREE_FAILURES = env_int("LOGIN_FREE_FAILURES", 3)
+LOGIN_FREE_FAILURES_PER_ADDRESS = env_int("LOGIN_FREE_FAILURES_PER_ADDRESS", 30)
+LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 60)
+LOGIN_FAILURE_MEMORY_SECONDS = env_int("LOGIN_FAILURE_MEMORY_SECONDS", 900)
+# An exam session counts as alive (a second sign-in is refused) while its page was heard from
+# (an answer saved, the paper read, a page event, its live channel's ping every 30 s) this many
+# seconds ago.
+EXAM_SESSION_ALIVE_SECONDS = env_int("EXAM_SESSION_ALIVE_SECONDS", 75)
 # Sign-in attempts allowed per client address per minute, whoever they name. A whole exam room
 # behind one NAT address signs in at once, so this is generous; per-account limits are tight.
 LOGIN_RATE_PER_MINUTE = env_int("LOGIN_RATE_PER_MINUTE", 200)

@@ -129,7 +129,11 @@ def passcode_reissue(request: HttpRequest, registration_id: int) -> HttpResponse
                 as_form_error(form, refused)
             else:
                 messages.success(
-                    request, _("The passcode was sent to the candidate's registered phone.")
+                    request,
+                    _(
+                        "A new passcode was sent to the candidate's registered phone; the one "
+                        "sent before no longer works."
+                    ),
                 )
                 return redirect("support:passcode-exam", registration.exam_id)
     return render(

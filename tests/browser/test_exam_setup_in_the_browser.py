@@ -1,15 +1,20 @@
 """The evaluation organisation sets a formal exam up in headless Chromium, by links from the
 navigation only: a new exam, a fixed paper from the bank, its preview and the AI rules (books
-ignored); a registered candidate then signs in with the new passcode and gets that paper."""
+ignored); the passcode SMS is scheduled from the support pages, and a registered candidate signs
+in with the passcode their SMS carries and gets that paper."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
 
+from candidates.models import Candidate
+from exams import passcodes
 from exams.models import Attempt, Exam, Registration
+from notifications.models import Delivery
 from proctoring.models import AlertRules
 from tests import exam_setup_helpers as setup
 from tests.browser.flows import sign_the_commitment, staff_sign_in, wait_for
@@ -35,7 +40,6 @@ def test_an_exam_is_set_up_through_the_pages_and_a_candidate_takes_it(
     staff.fill("#id_title", "消防安全 正式考试")
     staff.select_option("#id_kind", "formal")
     staff.select_option("#id_subject", str(subject.pk))
-    staff.fill("#id_passcode", "FIRE-2026")
     staff.fill("#id_opens_at", setup.local(now - dt.timedelta(minutes=2)))
     staff.fill("#id_closes_at", setup.local(now + dt.timedelta(hours=3)))
     staff.fill("#id_duration_minutes", "60")
@@ -70,9 +74,18 @@ def test_an_exam_is_set_up_through_the_pages_and_a_candidate_takes_it(
     staff.wait_for_selector(".message.success")
     assert AlertRules.objects.get(exam=exam).device_labels == {"book": 0}
 
-    Registration.objects.create(exam=exam, candidate=personas.carol, room=personas.room_a)
+    registration = Registration.objects.create(
+        exam=exam, candidate=personas.carol, room=personas.room_a
+    )
+    Candidate.objects.filter(pk=personas.carol.pk).update(phone="13800000001")
+    # Each candidate's own passcode is made when its SMS is scheduled (R-EXAM-3).
+    staff.goto(f"{live_url}/support/passcodes/{exam.pk}/")
+    staff.click("main button[type=submit]")
+    staff.wait_for_selector(".message.success")
+    sms = Delivery.objects.get(purpose=passcodes.PURPOSE, about=passcodes.about(registration))
+    passcode = re.findall(rf"[{passcodes.ALPHABET}]{{{passcodes.PASSCODE_LENGTH}}}", sms.body)[-1]
     page = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 700}).new_page()
-    sign_the_commitment(page, live_url, personas.carol.id_number, passcode="FIRE-2026")
+    sign_the_commitment(page, live_url, personas.carol.id_number, passcode=passcode)
     page.wait_for_url("**/exam/answer/")
     page.wait_for_selector("fieldset.question")
     wait_for(lambda: Attempt.objects.filter(registration__exam=exam).exists())

@@ -189,7 +189,6 @@ def _build(seats: int) -> tuple[ExamPlan, User]:
             title="Benchmark exam",
             subject=subject,
             kind=Exam.Kind.FORMAL,
-            passcode="BENCH",
             opens_at=now + day + dt.timedelta(hours=1),
             closes_at=now + day + dt.timedelta(hours=3),
         )

@@ -17,6 +17,7 @@ from candidates import idnumber
 from candidates.models import Candidate
 from centres.models import Room, Site
 from certification import demo as certification_demo
+from exams import passcodes
 from exams.models import Exam, PaperItem, Registration
 from inspections import demo as inspections_demo
 from questionbank.models import Question, Subject
@@ -152,12 +153,8 @@ class Command(BaseCommand):
         self._question_bank()
 
         exams = {
-            "trial": self._exam(
-                "DEMO-TRIAL", "安全生产知识（试考）", Exam.Kind.TRIAL, "123456", now
-            ),
-            "formal": self._exam(
-                "DEMO-FORMAL", "安全生产知识（正式考试）", Exam.Kind.FORMAL, "654321", now
-            ),
+            "trial": self._exam("DEMO-TRIAL", "安全生产知识（试考）", Exam.Kind.TRIAL, now),
+            "formal": self._exam("DEMO-FORMAL", "安全生产知识（正式考试）", Exam.Kind.FORMAL, now),
         }
         lines = []
         for first17, name, room_code in CANDIDATES:
@@ -173,19 +170,25 @@ class Command(BaseCommand):
                     user=user, id_number=number, name=name, site=site
                 )
             User.objects.filter(pk=candidate.user_id).update(locked_at=None, failed_logins=0)
-            for exam in exams.values():
-                Registration.objects.get_or_create(
+            codes = {}
+            for key, exam in exams.items():
+                registration, _ = Registration.objects.get_or_create(
                     exam=exam, candidate=candidate, defaults={"room": rooms[room_code]}
                 )
-            lines.append(f"  {name}  ID {number}  (room {room_code})")
+                # Each run gives the demo candidates new passcodes, printed like the logins
+                # (no SMS is sent); the ones printed last are the ones in force.
+                codes[key] = passcodes.issue(registration)
+            lines.append(
+                f"  {name}  ID {number}  (room {room_code})  "
+                f"trial passcode {codes['trial']}  formal passcode {codes['formal']}"
+            )
         lines += certification_demo.seed(site, now)
         lines += support_demo.seed(site)
 
         return "\n".join(
             [
                 "Demo data ready.",
-                f"Candidates sign in at /exam/sign-in/ — trial passcode {exams['trial'].passcode}, "
-                f"formal passcode {exams['formal'].passcode}:",
+                "Candidates sign in at /exam/sign-in/ with their ID number and passcode:",
                 *lines,
                 f"Staff sign in at /accounts/sign-in/ with password {STAFF_PASSWORD}:",
                 *[f"  {username:<10} {name}" for username, name, *_ in STAFF],
@@ -210,7 +213,7 @@ class Command(BaseCommand):
                 },
             )
 
-    def _exam(self, code: str, title: str, kind: str, passcode: str, now: dt.datetime) -> Exam:
+    def _exam(self, code: str, title: str, kind: str, now: dt.datetime) -> Exam:
         subject, _ = Subject.objects.get_or_create(code="SAFETY", defaults={"name": "安全生产知识"})
         formal = kind == Exam.Kind.FORMAL
         exam, _ = Exam.objects.update_or_create(
@@ -219,7 +222,6 @@ class Command(BaseCommand):
                 "title": title,
                 "subject": subject,
                 "kind": kind,
-                "passcode": passcode,
                 "opens_at": now - dt.timedelta(minutes=5),
                 "closes_at": now + dt.timedelta(days=7),
                 "duration": dt.timedelta(minutes=90),
