@@ -1,0 +1,293 @@
+"""The stages of a new exam centre's first exam, through the pages only (issue #12's "Done
+means"): each stage is one function the test calls in order, so a failure names the stage.
+
+Nothing here writes to the database: every change goes through a page. The ORM is read for
+assertions and to find the primary keys the pages put in their URLs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from candidates import idnumber
+from tests.browser.flows import wait_for
+
+SUPERUSER = "root"
+SUPERUSER_PASSWORD = "first exam root 2026"
+SITE_ADMIN = "sally"
+SITE_ADMIN_PHONE = "13900000001"
+PROCTOR = "petra"
+PROCTOR_PHONE = "13900000002"
+STAFF_PASSWORD = "quiet river lantern 42"
+PASSCODE = "FIRST-2026"
+# The person in the fake camera's clip, and someone else (both real photos from shared data).
+CLIP_PERSON = "lin_manuel_miranda_1.jpg"
+OTHER_PERSON = "obama_1.jpg"
+
+
+def id_number(first17: str) -> str:
+    return first17 + idnumber.check_character(first17)
+
+
+@dataclass
+class Centre:
+    """What the stages made, for the stages after them."""
+
+    live_url: str
+    outbox: Path
+    browser: Any
+    screenshot: Any
+    pages: dict[str, Any] = field(default_factory=dict)
+    candidates: list[tuple[str, str, str]] = field(
+        default_factory=lambda: [
+            ("林曼努", id_number("11010519900307201"), CLIP_PERSON),
+            ("欧巴马", id_number("11010519850101301"), OTHER_PERSON),
+        ]
+    )
+
+    def page(self, who: str) -> Any:
+        """One browser context per person, as each has their own computer."""
+        if who not in self.pages:
+            context = self.browser.new_context(
+                locale="zh-CN", viewport={"width": 1280, "height": 900}
+            )
+            context.grant_permissions(["camera", "microphone"], origin=self.live_url)
+            self.pages[who] = context.new_page()
+        return self.pages[who]
+
+    def url(self, path: str) -> str:
+        return f"{self.live_url}{path}"
+
+
+def local(moment: dt.datetime) -> str:
+    """A time as a datetime-local input takes it, in the platform's time zone."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def link_sent_to(outbox: Path, phone: str) -> str:
+    """The link in the newest message the worker wrote to ``phone`` in the file outbox."""
+
+    def lines() -> list[dict]:
+        if not outbox.exists():
+            return []
+        return [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+
+    wait_for(lambda: any(line["to"] == phone for line in lines()), seconds=60)
+    body = [line for line in lines() if line["to"] == phone][-1]["body"]
+    found = re.search(r"https?://\S+", body)
+    assert found is not None, body
+    return found.group(0)
+
+
+def sign_in(page: Any, centre: Centre, username: str, password: str) -> None:
+    page.goto(centre.url("/accounts/sign-in/"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    assert "/accounts/sign-in/" not in page.url, f"{username} could not sign in"
+
+
+def success(page: Any) -> None:
+    """The page after a form: a success message, not an error."""
+    page.wait_for_selector(".message.success, .message.error, .errorlist, .error-box")
+    errors = page.locator(".message.error, .errorlist, .error-box")
+    assert errors.count() == 0, errors.all_inner_texts()
+
+
+def wait_for_job(page: Any) -> None:
+    """A job page (jobs:detail) refreshes itself until its job has finished."""
+    page.wait_for_url("**/jobs/**")
+    page.wait_for_selector("#job[data-status=done], #job[data-status=failed]", timeout=120_000)
+    assert page.get_attribute("#job", "data-status") == "done", page.inner_text("main")
+
+
+def accept_invitation(centre: Centre, who: str, phone: str, username: str) -> Any:
+    link = link_sent_to(centre.outbox, phone)
+    assert link.startswith(centre.live_url), link
+    page = centre.page(who)
+    page.goto(link)
+    page.wait_for_url("**/set-password/")
+    page.fill("#id_new_password1", STAFF_PASSWORD)
+    page.fill("#id_new_password2", STAFF_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/accounts/sign-in/")
+    sign_in(page, centre, username, STAFF_PASSWORD)
+    return page
+
+
+# --- The stages -------------------------------------------------------------------------------
+
+
+def superuser_signs_in(centre: Centre) -> None:
+    page = centre.page("root")
+    sign_in(page, centre, SUPERUSER, SUPERUSER_PASSWORD)
+
+
+def catalogue(centre: Centre) -> None:
+    """The evaluation organisation, a major and a certificate (证书目录)."""
+    page = centre.page("root")
+    page.goto(centre.url("/cert/catalogue/"))
+    page.fill("#id_org-code", "ORG-SAFE")
+    page.fill("#id_org-name", "安全技能评价中心")
+    page.select_option("#id_org-major_code_list", "new")
+    page.click("form:has(input[name=form][value=organisation]) button[type=submit]")
+    success(page)
+    page.select_option("#id_major-code_list", "new")
+    page.fill("#id_major-code", "610101")
+    page.fill("#id_major-name", "安全技术与管理")
+    page.click("form:has(input[name=form][value=major]) button[type=submit]")
+    success(page)
+    page.select_option("#id_cert-organisation", label="安全技能评价中心")
+    page.fill("#id_cert-code", "CERT-SAFE")
+    page.fill("#id_cert-name", "安全生产技能证书")
+    page.fill("#id_cert-level", "初级")
+    page.check("form:has(input[name=form][value=certificate]) input[name=cert-majors]")
+    page.click("form:has(input[name=form][value=certificate]) button[type=submit]")
+    success(page)
+    centre.screenshot(page, "catalogue")
+
+
+def institution(centre: Centre) -> None:
+    """The institution (院校), which also makes its draft exam site."""
+    page = centre.page("root")
+    page.goto(centre.url("/cert/institutions/"))
+    page.fill("#id_code", "INST-01")
+    page.fill("#id_name", "第一职业技术学院")
+    page.fill("#id_province", "北京")
+    page.click("main form.card button[type=submit]")
+    success(page)
+
+
+def site_admin(centre: Centre) -> None:
+    """The organisation makes the site's administrator, who sets a password from the SMS."""
+    from centres.models import Site
+
+    site = Site.objects.get(institution__code="INST-01")
+    page = centre.page("root")
+    page.goto(centre.url(f"/sites/{site.pk}/"))
+    form = page.locator(f"form[action='/sites/{site.pk}/admins/']")
+    form.locator("#id_full_name").fill("沈老师")
+    form.locator("#id_username").fill(SITE_ADMIN)
+    form.locator("#id_phone").fill(SITE_ADMIN_PHONE)
+    form.locator("button[type=submit]").click()
+    success(page)
+    accept_invitation(centre, "sally", SITE_ADMIN_PHONE, SITE_ADMIN)
+
+
+def site_approval(centre: Centre) -> None:
+    """The site applies to become an exam site; the organisation approves."""
+    from centres.models import Site
+
+    site = Site.objects.get(institution__code="INST-01")
+    sally = centre.page("sally")
+    sally.goto(centre.url(f"/sites/{site.pk}/"))
+    sally.fill("#id_application", "两名监考员、一名考评员；40 台联网电脑；一间计算机教室。")
+    sally.click(f"form[action='/sites/{site.pk}/apply/'] button[type=submit]")
+    success(sally)
+    root = centre.page("root")
+    root.goto(centre.url(f"/sites/{site.pk}/"))
+    root.select_option("#id_decision", "approve")
+    root.click(f"form[action='/sites/{site.pk}/review/'] button[type=submit]")
+    success(root)
+    site.refresh_from_db()
+    assert site.status == "approved"
+
+
+def room_and_proctor(centre: Centre) -> None:
+    """The site adds a room, records a proctor with a login, and assigns them to the room."""
+    from centres.models import Room, Site
+
+    site = Site.objects.get(institution__code="INST-01")
+    sally = centre.page("sally")
+    sally.goto(centre.url(f"/sites/{site.pk}/"))
+    room_form = sally.locator(f"form[action='/sites/{site.pk}/rooms/']")
+    room_form.locator("#id_code").fill("R101")
+    room_form.locator("#id_name").fill("计算机教室 101")
+    room_form.locator("#id_capacity").fill("40")
+    room_form.locator("button[type=submit]").click()
+    success(sally)
+    staff_form = sally.locator(f"form[action='/sites/{site.pk}/staff/']")
+    staff_form.locator("#id_kind").select_option("proctor")
+    staff_form.locator("#id_name").fill("潘老师")
+    staff_form.locator("#id_phone").fill(PROCTOR_PHONE)
+    staff_form.locator("#id_username").fill(PROCTOR)
+    staff_form.locator("button[type=submit]").click()
+    sally.wait_for_selector(f"[data-login={PROCTOR}]")
+    accept_invitation(centre, "petra", PROCTOR_PHONE, PROCTOR)
+
+    room = Room.objects.get(site=site, code="R101")
+    sally.goto(centre.url(f"/sites/{site.pk}/"))
+    proctors = sally.locator(f"form[action='/sites/{site.pk}/rooms/{room.pk}/proctors/']")
+    proctors.locator("input[name=proctors]").check()
+    proctors.locator("button[type=submit]").click()
+    success(sally)
+    assert list(room.proctors.values_list("username", flat=True)) == [PROCTOR]
+    centre.screenshot(sally, "site")
+
+
+def candidate_import(centre: Centre) -> None:
+    """The site imports its candidates from the template, with their photos (a zip named by ID
+    number), and runs the automatic checks (考生信息确认)."""
+    from openpyxl import Workbook
+
+    from candidates.models import Candidate
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "身份证号", "手机号码", "证书代码", "专业代码"])
+    for n, (name, number, _photo) in enumerate(centre.candidates):
+        sheet.append([name, number, f"1370000000{n}", "CERT-SAFE", "610101"])
+    sheet_bytes = io.BytesIO()
+    workbook.save(sheet_bytes)
+    photos = io.BytesIO()
+    with zipfile.ZipFile(photos, "w") as archive:
+        for _name, number, photo in centre.candidates:
+            archive.write(Path(settings.SHARED_DATA_DIR) / "faces" / photo, f"{number}.jpg")
+
+    sally = centre.page("sally")
+    sally.goto(centre.url("/candidates/import/"))
+    sally.set_input_files(
+        "#id_file",
+        {
+            "name": "candidates.xlsx",
+            "mimeType": "application/octet-stream",
+            "buffer": sheet_bytes.getvalue(),
+        },
+    )
+    sally.set_input_files(
+        "#id_photos",
+        {"name": "photos.zip", "mimeType": "application/zip", "buffer": photos.getvalue()},
+    )
+    sally.click("main button[type=submit]")
+    wait_for_job(sally)
+    centre.screenshot(sally, "candidate-import")
+    assert Candidate.objects.count() == len(centre.candidates), sally.inner_text("main")
+
+    sally.goto(centre.url("/candidates/"))
+    sally.click("form[action='/candidates/verify/'] button[type=submit]")
+    success(sally)
+    pending = list(Candidate.objects.exclude(verification="verified"))
+    for candidate in pending:  # what the automatic checks could not decide, decided by hand
+        sally.goto(centre.url(f"/candidates/{candidate.pk}/"))
+        form = sally.locator(f"form[action='/candidates/{candidate.pk}/decide/']")
+        form.locator("select[name=decision]").select_option("verify")
+        form.locator("input[name=reason], textarea[name=reason]").fill("核对了身份证原件")
+        form.locator("button[type=submit]").click()
+        success(sally)
+    assert set(Candidate.objects.values_list("verification", flat=True)) == {"verified"}
+
+
+def wait_a_moment() -> None:
+    time.sleep(0.5)
