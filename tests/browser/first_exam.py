@@ -36,6 +36,22 @@ CLIP_PERSON = "lin_manuel_miranda_1.jpg"
 OTHER_PERSON = "obama_1.jpg"
 
 
+def id_photo(name: str) -> bytes:
+    """A registered photo as the rules want it (295×413, red background): a real photograph
+    scaled into the lower part of a red card, as a centre's photo software would."""
+    from PIL import Image
+
+    from candidates import photos
+
+    person = Image.open(Path(settings.SHARED_DATA_DIR) / "faces" / name).convert("RGB")
+    person.thumbnail((photos.WIDTH - 12, photos.HEIGHT - 60))
+    canvas = Image.new("RGB", (photos.WIDTH, photos.HEIGHT), (200, 16, 30))
+    canvas.paste(person, ((photos.WIDTH - person.width) // 2, photos.HEIGHT - person.height))
+    out = io.BytesIO()
+    canvas.save(out, format="JPEG", quality=92)
+    return out.getvalue()
+
+
 def id_number(first17: str) -> str:
     return first17 + idnumber.check_character(first17)
 
@@ -254,7 +270,7 @@ def candidate_import(centre: Centre) -> None:
     photos = io.BytesIO()
     with zipfile.ZipFile(photos, "w") as archive:
         for _name, number, photo in centre.candidates:
-            archive.write(Path(settings.SHARED_DATA_DIR) / "faces" / photo, f"{number}.jpg")
+            archive.writestr(f"{number}.jpg", id_photo(photo))
 
     sally = centre.page("sally")
     sally.goto(centre.url("/candidates/import/"))
@@ -291,3 +307,49 @@ def candidate_import(centre: Centre) -> None:
 
 def wait_a_moment() -> None:
     time.sleep(0.5)
+
+
+def plan_and_schedule(centre: Centre) -> None:
+    """The organisation makes the exam plan (考试计划) with its windows open now and a session; the
+    site registers its confirmed candidates; the organisation assigns the seats (排考)."""
+    from certification.models import Enrolment, ExamPlan, Seat
+    from reference.models import Certificate, Organisation
+
+    now = timezone.now()
+    root = centre.page("root")
+    root.goto(centre.url("/cert/plans/"))
+    root.select_option("#id_organisation", str(Organisation.objects.get(code="ORG-SAFE").pk))
+    root.select_option("#id_certificate", str(Certificate.objects.get(code="CERT-SAFE").pk))
+    root.fill("#id_code", "PLAN-2026-01")
+    root.fill("#id_name", "2026 年第一期安全生产技能考核")
+    root.fill("#id_pass_mark", "60")
+    for phase in ("registration", "scheduling", "exam", "score_entry"):
+        root.fill(f"#id_{phase}_opens", local(now - dt.timedelta(minutes=30)))
+        root.fill(f"#id_{phase}_closes", local(now + dt.timedelta(days=2)))
+    root.fill("#id_publication_opens", local(now + dt.timedelta(days=3)))
+    root.fill("#id_publication_closes", local(now + dt.timedelta(days=30)))
+    root.click("main form.card button[type=submit]")
+    root.wait_for_url("**/cert/plans/*/")
+    success(root)
+    plan = ExamPlan.objects.get(code="PLAN-2026-01")
+
+    sally = centre.page("sally")
+    sally.goto(centre.url(f"/cert/plans/{plan.pk}/"))
+    register = sally.locator(f"form[action='/cert/plans/{plan.pk}/register/']")
+    for box in register.locator("input[name=candidates]").all():
+        box.check()
+    register.locator("button[type=submit]").click()
+    success(sally)
+    assert Enrolment.objects.filter(plan=plan).count() == len(centre.candidates)
+
+    root.goto(centre.url(f"/cert/plans/{plan.pk}/"))
+    session = root.locator(f"form[action='/cert/plans/{plan.pk}/sessions/']")
+    session.locator("#id_name").fill("第一场")
+    session.locator("#id_starts_at").fill(local(now - dt.timedelta(minutes=20)))
+    session.locator("#id_ends_at").fill(local(now + dt.timedelta(hours=6)))
+    session.locator("button[type=submit]").click()
+    success(root)
+    root.click(f"form[action='/cert/plans/{plan.pk}/schedule/'] button[type=submit]")
+    success(root)
+    assert Seat.objects.filter(session__plan=plan).count() == len(centre.candidates)
+    centre.screenshot(root, "plan")

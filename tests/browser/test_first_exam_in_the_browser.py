@@ -58,3 +58,4 @@ def test_a_new_centre_runs_its_first_exam_through_the_pages(
     stages.site_approval(centre)
     stages.room_and_proctor(centre)
     stages.candidate_import(centre)
+    stages.plan_and_schedule(centre)
