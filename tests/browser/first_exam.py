@@ -353,3 +353,118 @@ def plan_and_schedule(centre: Centre) -> None:
     success(root)
     assert Seat.objects.filter(session__plan=plan).count() == len(centre.candidates)
     centre.screenshot(root, "plan")
+
+
+# Two single-choice questions in Moodle XML, as Moodle exports them (written here, not copied).
+MOODLE_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="category"><category><text>$course$/消防</text></category></question>
+  <question type="multichoice">
+    <name><text>灭火器</text></name>
+    <questiontext format="html">
+      <text><![CDATA[<p>扑救电气火灾应使用哪种灭火器？</p>]]></text>
+    </questiontext>
+    <defaultgrade>5</defaultgrade>
+    <single>true</single>
+    <answer fraction="100" format="html"><text>二氧化碳灭火器</text></answer>
+    <answer fraction="0" format="html"><text>清水灭火器</text></answer>
+    <answer fraction="0" format="html"><text>泡沫灭火器</text></answer>
+  </question>
+  <question type="multichoice">
+    <name><text>报警电话</text></name>
+    <questiontext format="html"><text><![CDATA[<p>火警电话是多少？</p>]]></text></questiontext>
+    <defaultgrade>5</defaultgrade>
+    <single>true</single>
+    <answer fraction="100" format="html"><text>119</text></answer>
+    <answer fraction="0" format="html"><text>110</text></answer>
+    <answer fraction="0" format="html"><text>120</text></answer>
+  </question>
+</quiz>
+"""
+RIGHT_ANSWERS = ("二氧化碳灭火器", "119")
+
+
+def question_bank(centre: Centre) -> None:
+    """The organisation makes the subject (科目) and imports its questions (题库导入)."""
+    from questionbank.models import Question
+
+    root = centre.page("root")
+    root.goto(centre.url("/questionbank/"))
+    root.fill("#id_code", "SAFE-THEORY")
+    root.fill("#id_name", "安全生产理论")
+    root.click("main form button[type=submit]")
+    root.wait_for_url("**/questionbank/SAFE-THEORY/")
+    root.goto(centre.url("/questionbank/SAFE-THEORY/import/"))
+    root.set_input_files(
+        "#id_file",
+        {"name": "fire.xml", "mimeType": "text/xml", "buffer": MOODLE_XML.encode("utf-8")},
+    )
+    root.click("main button[type=submit]")
+    wait_for_job(root)
+    root.click("#report form button[type=submit]")  # import these questions
+    wait_for_job(root)
+    root.wait_for_selector("[data-code=imported]")
+    assert Question.objects.filter(subject__code="SAFE-THEORY").count() == 2
+
+
+def formal_exam(centre: Centre) -> None:
+    """The organisation makes the formal exam (正式考试) and its fixed paper from the bank."""
+    from exams.models import Exam
+    from questionbank.models import Subject
+
+    now = timezone.now()
+    root = centre.page("root")
+    root.goto(centre.url("/exam/manage/new/"))
+    root.fill("#id_code", "SAFE-2026-FORMAL")
+    root.fill("#id_title", "安全生产理论 正式考试")
+    root.select_option("#id_kind", "formal")
+    root.select_option("#id_subject", str(Subject.objects.get(code="SAFE-THEORY").pk))
+    root.fill("#id_passcode", PASSCODE)
+    root.fill("#id_opens_at", local(now - dt.timedelta(minutes=10)))
+    root.fill("#id_closes_at", local(now + dt.timedelta(hours=5)))
+    root.fill("#id_duration_minutes", "60")
+    root.click("main form button[type=submit]")
+    root.wait_for_selector("#paper-problems")
+    exam = Exam.objects.get(code="SAFE-2026-FORMAL")
+    assert exam.requires_identity and exam.requires_camera
+
+    root.goto(centre.url(f"/exam/manage/{exam.pk}/paper/"))
+    for box in root.locator("input[id^=add-]").all():
+        box.check()
+    root.click(f"form[action='/exam/manage/{exam.pk}/paper/add/'] button[type=submit]")
+    root.wait_for_selector("#paper-items")
+    assert exam.paper_items.count() == 2
+    centre.screenshot(root, "paper")
+
+
+def online_registration(centre: Centre) -> None:
+    """The plan's session is taken in the formal exam: its seats become the exam's
+    registrations (a background job), with the seat's room."""
+    from certification.models import ExamPlan
+    from exams.models import Exam, Registration
+
+    plan = ExamPlan.objects.get(code="PLAN-2026-01")
+    exam = Exam.objects.get(code="SAFE-2026-FORMAL")
+    session = plan.sessions.get()
+    root = centre.page("root")
+    root.goto(centre.url(f"/cert/plans/{plan.pk}/"))
+    link = root.locator(f"form[action='/cert/plans/{plan.pk}/sessions/{session.pk}/exam/']")
+    link.locator("select[name=exam]").select_option(str(exam.pk))
+    link.locator("button[type=submit]").click()
+    wait_for_job(root)
+    registrations = Registration.objects.filter(exam=exam)
+    assert registrations.count() == len(centre.candidates)
+    assert {r.room.code for r in registrations} == {"R101"}
+
+
+def bulk_faces(centre: Centre) -> None:
+    """The site enrols every candidate's face from the registered photo (考生人脸, 批量采集)."""
+    from vision.models import FaceEnrolment
+
+    sally = centre.page("sally")
+    sally.goto(centre.url("/vision/staff/faces/"))
+    sally.click("#bulk-enrolment button[type=submit]")
+    wait_for_job(sally)
+    centre.screenshot(sally, "bulk-faces")
+    enrolled = FaceEnrolment.objects.filter(status="enrolled")
+    assert enrolled.count() == len(centre.candidates), sally.inner_text("main")

@@ -59,3 +59,7 @@ def test_a_new_centre_runs_its_first_exam_through_the_pages(
     stages.room_and_proctor(centre)
     stages.candidate_import(centre)
     stages.plan_and_schedule(centre)
+    stages.question_bank(centre)
+    stages.formal_exam(centre)
+    stages.online_registration(centre)
+    stages.bulk_faces(centre)
