@@ -468,3 +468,143 @@ def bulk_faces(centre: Centre) -> None:
     centre.screenshot(sally, "bulk-faces")
     enrolled = FaceEnrolment.objects.filter(status="enrolled")
     assert enrolled.count() == len(centre.candidates), sally.inner_text("main")
+
+
+def candidate_exam(centre: Centre) -> None:
+    """The proctor opens the room's console (监考台); the candidate signs in, passes the face
+    check against the enrolled photo, answers and submits; the proctor sees the tile go from
+    answering to graded."""
+    from centres.models import Room
+    from exams.models import Attempt
+
+    name, number, _photo = centre.candidates[0]  # the person the fake camera shows
+    room = Room.objects.get(code="R101")
+    proctor = centre.page("petra")
+    proctor.goto(centre.url("/proctor/"))
+    proctor.click(f"a[href='/proctor/rooms/{room.pk}/']")
+    proctor.wait_for_selector("#connection[data-state=live]")
+
+    page = centre.page("candidate")
+    page.goto(centre.url("/exam/sign-in/"))
+    page.fill("#id_id_number", number)
+    page.fill("#id_passcode", PASSCODE)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/exam/info/")
+    page.click("main button.primary")
+    page.wait_for_url("**/exam/commitment/")
+    page.click("button[value=accept]")
+    page.wait_for_url("**/exam/identity/")
+    # The clip turns its head but does not blink: take the check when it asks for a head turn.
+    for _ in range(30):
+        page.goto(centre.url("/vision/identity/"))
+        if page.get_attribute("#challenge", "data-challenge") == "turn_head":
+            break
+    page.wait_for_function("document.getElementById('camera').videoWidth > 0")
+    page.click("#start")
+    page.wait_for_selector("#result[data-state=done]", timeout=120_000)
+    centre.screenshot(page, "face-check")
+    page.click("#continue a")
+    page.wait_for_selector("fieldset.question")
+
+    tile = proctor.locator(".tile", has_text=name)
+    tile.wait_for(timeout=30_000)
+    centre.screenshot(proctor, "console")
+    for right in RIGHT_ANSWERS:
+        page.locator("fieldset.question label", has_text=right).locator("input").check()
+        page.wait_for_selector("#save-status[data-state=saved]")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#submit")
+    page.wait_for_selector("#result[data-status=graded]", timeout=60_000)
+    proctor.wait_for_selector(".tile[data-status=graded]", timeout=30_000)
+    attempt = Attempt.objects.get(registration__candidate__id_number=number)
+    assert (attempt.score, attempt.max_score, attempt.identity_method) == (10, 10, "face")
+
+
+def change_windows(page: Any, plan: Any, **moments: dt.datetime) -> None:
+    page.goto(f"{page.url.split('/cert/')[0]}/cert/plans/{plan.pk}/")
+    page.click("#change-windows summary")
+    for name, moment in moments.items():
+        page.fill(f"#id_windows-{name}", local(moment))
+    page.click("#change-windows button[type=submit]")
+    success(page)
+
+
+def scores_published(centre: Centre) -> None:
+    """The online score is already in the plan (成绩); the organisation collects the scores once
+    more, closes score entry and opens publication; the candidate finds the score (成绩查询)."""
+    from certification.models import ExamPlan, Score
+
+    plan = ExamPlan.objects.get(code="PLAN-2026-01")
+    name, number, _photo = centre.candidates[0]
+    wait_for(lambda: Score.objects.filter(enrolment__candidate__id_number=number).exists())
+    score = Score.objects.get(enrolment__candidate__id_number=number)
+    assert (score.value, score.passed, score.source) == (100, True, "online")
+
+    root = centre.page("root")
+    root.goto(centre.url(f"/cert/plans/{plan.pk}/"))
+    root.click(f"form[action='/cert/plans/{plan.pk}/scores/collect/'] button[type=submit]")
+    success(root)
+    minute = timezone.now().replace(second=0, microsecond=0)
+    change_windows(
+        root,
+        plan,
+        score_entry_closes=minute,
+        publication_opens=minute - dt.timedelta(minutes=1),
+    )
+    page = centre.page("candidate")
+    page.goto(centre.url("/cert/query/"))
+    page.fill("#id_id_number", number)
+    page.fill("#id_name", name)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("main table")
+    assert "100" in page.inner_text("main table")
+    centre.screenshot(page, "score-query")
+
+
+def certificate_signed_and_verified(centre: Centre) -> None:
+    """The plan ends; the organisation signs, the site signs, the organisation stamps (证书签发);
+    the candidate downloads the certificate and its QR code opens the verification page."""
+    import cv2
+    import numpy
+    from pypdf import PdfReader
+
+    from certification.models import ExamPlan, IssuedCertificate
+
+    plan = ExamPlan.objects.get(code="PLAN-2026-01")
+    name, number, _photo = centre.candidates[0]
+    root = centre.page("root")
+    change_windows(root, plan, publication_closes=timezone.now().replace(second=0, microsecond=0))
+    root.goto(centre.url(f"/cert/plans/{plan.pk}/"))
+    root.click(f"form[action='/cert/plans/{plan.pk}/certificates/org-sign/'] button")
+    success(root)
+    sally = centre.page("sally")
+    sally.goto(centre.url(f"/cert/plans/{plan.pk}/"))
+    sally.click(f"form[action='/cert/plans/{plan.pk}/certificates/site-sign/'] button")
+    success(sally)
+    root.goto(centre.url(f"/cert/plans/{plan.pk}/"))
+    root.click(f"form[action='/cert/plans/{plan.pk}/certificates/stamp/'] button")
+    success(root)
+    issued = IssuedCertificate.objects.get(enrolment__candidate__id_number=number)
+    assert issued.status == "stamped"
+
+    page = centre.page("candidate")
+    page.goto(centre.url("/cert/query/"))
+    page.fill("#id_id_number", number)
+    page.fill("#id_name", name)
+    page.click("main button[type=submit]")
+    with page.expect_download() as download:
+        page.click("a[href*='/cert/download/']")
+    reader = PdfReader(download.value.path())
+    urls = []
+    for image in reader.pages[0].images:
+        pixels = numpy.frombuffer(image.data, dtype=numpy.uint8)
+        decoded = cv2.imdecode(pixels, cv2.IMREAD_GRAYSCALE)
+        if decoded is not None:
+            text, _points, _ = cv2.QRCodeDetector().detectAndDecode(decoded)
+            if text:
+                urls.append(text)
+    assert len(urls) == 1, f"no QR code found in the certificate: {urls}"
+    assert urls[0].endswith(f"/cert/verify/{issued.token}/"), urls[0]
+    page.goto(urls[0].replace(urls[0].split("/cert/")[0], centre.live_url))
+    assert issued.number in page.inner_text("main")
+    centre.screenshot(page, "verified")

@@ -63,3 +63,6 @@ def test_a_new_centre_runs_its_first_exam_through_the_pages(
     stages.formal_exam(centre)
     stages.online_registration(centre)
     stages.bulk_faces(centre)
+    stages.candidate_exam(centre)
+    stages.scores_published(centre)
+    stages.certificate_signed_and_verified(centre)
