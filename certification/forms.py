@@ -116,6 +116,18 @@ class WindowsForm(WindowOrder):
         fields = WINDOW_FIELDS
         widgets = WINDOW_WIDGETS
 
+    def clean(self) -> dict[str, Any]:
+        # The inputs show minutes: a window left as shown keeps its exact time.
+        for name in WINDOW_FIELDS:
+            value, old = self.cleaned_data.get(name), getattr(self.instance, name, None)
+            if (
+                value is not None
+                and old is not None
+                and value == old.replace(second=0, microsecond=0)
+            ):
+                self.cleaned_data[name] = old
+        return super().clean()
+
 
 class SessionForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
