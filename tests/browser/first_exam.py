@@ -508,6 +508,10 @@ def candidate_exam(centre: Centre) -> None:
 
     tile = proctor.locator(".tile", has_text=name)
     tile.wait_for(timeout=30_000)
+    # The computer's camera streams to the media process; the proctor's tile shows it live.
+    page.wait_for_selector("#view1-status[data-state=connected]", timeout=30_000)
+    proctor.wait_for_selector(f".tile[data-view1=connected]:has-text('{name}')", timeout=20_000)
+    proctor.wait_for_selector(".tile-thumb[data-view='1'] img:not([hidden])", timeout=30_000)
     centre.screenshot(proctor, "console")
     for right in RIGHT_ANSWERS:
         page.locator("fieldset.question label", has_text=right).locator("input").check()
@@ -586,6 +590,10 @@ def certificate_signed_and_verified(centre: Centre) -> None:
     success(root)
     issued = IssuedCertificate.objects.get(enrolment__candidate__id_number=number)
     assert issued.status == "stamped"
+    # The candidate who never sat the exam has no score, so no certificate.
+    assert list(
+        IssuedCertificate.objects.values_list("enrolment__candidate__id_number", flat=True)
+    ) == [number]
 
     page = centre.page("candidate")
     page.goto(centre.url("/cert/query/"))
