@@ -555,6 +555,17 @@ def scores_published(centre: Centre) -> None:
         score_entry_closes=minute,
         publication_opens=minute - dt.timedelta(minutes=1),
     )
+    # The results, exported from the plan's page (导出 Excel), carry the online score.
+    from openpyxl import load_workbook
+
+    root.goto(centre.url(f"/cert/plans/{plan.pk}/"))
+    with root.expect_download() as download:
+        root.click(f"a[href='/cert/plans/{plan.pk}/export.xlsx']")
+    exported = io.BytesIO(Path(download.value.path()).read_bytes())
+    rows = list(load_workbook(exported, read_only=True).active.values)
+    row = next(r for r in rows if r[1] == number)
+    assert (row[7], row[11]) == (100, "10/10"), row
+
     page = centre.page("candidate")
     page.goto(centre.url("/cert/query/"))
     page.fill("#id_id_number", number)
