@@ -555,7 +555,7 @@ def scores_published(centre: Centre) -> None:
         score_entry_closes=minute,
         publication_opens=minute - dt.timedelta(minutes=1),
     )
-    # The results, exported from the plan's page (导出 Excel), carry the online score.
+    # The results, exported from the plan's page (导出为 Excel), carry the online score.
     from openpyxl import load_workbook
 
     root.goto(centre.url(f"/cert/plans/{plan.pk}/"))
