@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import json
 import re
-import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,10 +302,6 @@ def candidate_import(centre: Centre) -> None:
         form.locator("button[type=submit]").click()
         success(sally)
     assert set(Candidate.objects.values_list("verification", flat=True)) == {"verified"}
-
-
-def wait_a_moment() -> None:
-    time.sleep(0.5)
 
 
 def plan_and_schedule(centre: Centre) -> None:
