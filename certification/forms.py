@@ -69,24 +69,15 @@ class QuotaForm(forms.Form):
         return data
 
 
-class PlanForm(forms.ModelForm):
-    class Meta:
-        model = ExamPlan
-        fields = [
-            "organisation",
-            "certificate",
-            "code",
-            "name",
-            "pass_mark",
-            *[f"{p}_{edge}" for p in windows.ORDER for edge in ("opens", "closes")],
-        ]
-        widgets = {
-            f"{p}_{edge}": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            )
-            for p in windows.ORDER
-            for edge in ("opens", "closes")
-        }
+WINDOW_FIELDS = [f"{p}_{edge}" for p in windows.ORDER for edge in ("opens", "closes")]
+WINDOW_WIDGETS = {
+    name: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    for name in WINDOW_FIELDS
+}
+
+
+class WindowOrder(forms.ModelForm):
+    """Each window closes after it opens, and they open in the plan's order."""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -107,6 +98,35 @@ class PlanForm(forms.ModelForm):
                 )
             previous_opens = opens
         return data
+
+
+class PlanForm(WindowOrder):
+    class Meta:
+        model = ExamPlan
+        fields = ["organisation", "certificate", "code", "name", "pass_mark", *WINDOW_FIELDS]
+        widgets = WINDOW_WIDGETS
+
+
+class WindowsForm(WindowOrder):
+    """The organisation moves a plan's windows: to close score entry and publish, or to end
+    the plan so its certificates can be signed."""
+
+    class Meta:
+        model = ExamPlan
+        fields = WINDOW_FIELDS
+        widgets = WINDOW_WIDGETS
+
+    def clean(self) -> dict[str, Any]:
+        # The inputs show minutes: a window left as shown keeps its exact time.
+        for name in WINDOW_FIELDS:
+            value, old = self.cleaned_data.get(name), getattr(self.instance, name, None)
+            if (
+                value is not None
+                and old is not None
+                and value == old.replace(second=0, microsecond=0)
+            ):
+                self.cleaned_data[name] = old
+        return super().clean()
 
 
 class SessionForm(forms.Form):

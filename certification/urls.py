@@ -12,6 +12,7 @@ urlpatterns = [
     path("plans/", plans.plan_list, name="plans"),
     path("plans/<int:plan_id>/", plans.plan_detail, name="plan"),
     path("plans/<int:plan_id>/register/", plans.register, name="register"),
+    path("plans/<int:plan_id>/windows/", plans.change_windows, name="change-windows"),
     path(
         "plans/<int:plan_id>/register/import/",
         plans.import_registrations,

@@ -35,7 +35,7 @@ from certification import (
 )
 from certification import jobs as certification_jobs
 from certification import services as certification_services
-from certification.forms import PlanForm, SessionForm, SheetForm
+from certification.forms import PlanForm, SessionForm, SheetForm, WindowsForm
 from certification.models import Enrolment, ExamPlan, ExamSession, IssuedCertificate, Seat
 from certification.statuses import CertificateStatus
 from certification.windows import OutsideWindow, Phase
@@ -183,11 +183,33 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "rooms": [(room, session) for room in rooms for session in sessions],
             "sessions": sessions,
             "session_form": SessionForm(),
+            "windows_form": WindowsForm(instance=plan, prefix="windows") if is_org else None,
             "sheet_form": SheetForm(),
             "ended": now >= plan.publication_closes,
             "published": now >= plan.publication_opens,
         },
     )
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+def change_windows(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Move the plan's windows (its times were fixed only when it was created before)."""
+    plan = _plan(plan_id)
+    old = {name: getattr(plan, name).isoformat() for name in WindowsForm.Meta.fields}
+    form = WindowsForm(request.POST, instance=plan, prefix="windows")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("certification:plan", plan_id=plan.pk)
+    with transaction.atomic():
+        plan = form.save()
+        new = {name: getattr(plan, name).isoformat() for name in WindowsForm.Meta.fields}
+        changed = {name: [old[name], new[name]] for name in new if old[name] != new[name]}
+        record("plan.windows_changed", target=plan, request=request, changed=changed)
+    messages.success(request, _("The plan's windows were changed."))
+    return redirect("certification:plan", plan_id=plan.pk)
 
 
 # Registration (site, registration window)
