@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import role_required
 from accounts.roles import Role
 from core import ratelimit
+from core.errors import Refused, as_json
 from core.http import client_ip
 from exams.models import Attempt
 from proctoring import pairing
@@ -116,16 +117,15 @@ def _own_live_attempt(request: HttpRequest, attempt_id: int) -> Attempt | None:
 def new_code(request: HttpRequest, attempt_id: int) -> JsonResponse:
     attempt = _own_live_attempt(request, attempt_id)
     if attempt is None:
-        return JsonResponse({"error": "not_found"}, status=404)
+        return as_json(Refused(_("This attempt is not open."), code="not_found"), status=404)
     if not ratelimit.hit("phone-code", str(request.user.pk), limit=CODES_PER_MINUTE):
-        return JsonResponse(
-            {"error": "rate_limited", "message": _("Too many new codes. Wait a minute.")},
-            status=429,
+        return as_json(
+            Refused(_("Too many new codes. Wait a minute."), code="rate_limited"), status=429
         )
     try:
         issued = pairing.issue(attempt)
     except pairing.PairingRefused as refused:
-        return JsonResponse({"error": refused.code, "message": refused.message}, status=409)
+        return as_json(refused, status=409)
     url = request.build_absolute_uri(reverse("phone:link", args=[issued.token]))
     response = JsonResponse(
         {

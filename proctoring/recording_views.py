@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.access import role_required
 from accounts.roles import Role
 from core import ratelimit
+from core.errors import as_json
 from exams.models import Attempt
 from proctoring import recordings
 from proctoring.models import RecordingSegment
@@ -37,7 +38,7 @@ RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
 def _refused(exc: recordings.RecordingRefused) -> JsonResponse:
-    return JsonResponse({"error": exc.code, "message": exc.message, **exc.extra}, status=exc.status)
+    return as_json(exc, **exc.extra)
 
 
 @require_http_methods(["GET", "POST"])

@@ -187,7 +187,7 @@ def test_nothing_works_once_the_attempt_is_over(
     late = Client().get(link_path(code))
     assert late.status_code == 410 and "no longer in progress" in late.content.decode()
     refused = carol_client.post(f"/phone/attempts/{at_phone_step.pk}/code/")
-    assert refused.status_code == 409 and refused.json()["error"] == "not_live"
+    assert refused.status_code == 409 and refused.json()["code"] == "not_live"
 
 
 def test_no_code_for_an_exam_without_the_phone_or_before_its_step(
@@ -196,10 +196,10 @@ def test_no_code_for_an_exam_without_the_phone_or_before_its_step(
     carol_client.get("/exam/")
     attempt = Attempt.objects.get(registration__candidate=personas.carol)
     response = carol_client.post(f"/phone/attempts/{attempt.pk}/code/")
-    assert response.status_code == 409 and response.json()["error"] == "not_required"
+    assert response.status_code == 409 and response.json()["code"] == "not_required"
     Exam.objects.filter(pk=personas.formal.pk).update(requires_second_view=True)
     response = carol_client.post(f"/phone/attempts/{attempt.pk}/code/")
-    assert response.status_code == 409 and response.json()["error"] == "not_yet"
+    assert response.status_code == 409 and response.json()["code"] == "not_yet"
 
 
 def test_the_phone_connecting_takes_the_step_once(

@@ -135,7 +135,7 @@ def test_another_segment_with_a_taken_number_is_told_the_next_free_one(personas:
     response = post(client, attempt, 1, client_id="second-browser")
 
     assert response.status_code == 409
-    assert response.json()["error"] == "seq_taken"
+    assert response.json()["code"] == "seq_taken"
     assert response.json()["next_seq"] == 2
     assert post(client, attempt, 2, client_id="second-browser").status_code == 201
 
@@ -154,7 +154,7 @@ def test_nobody_but_the_candidate_uploads_view_one(personas: Personas, who: str)
     response = post(client, attempt, 0)
 
     assert response.status_code == 404
-    assert response.json()["error"] == "not_found"
+    assert response.json()["code"] == "not_found"
     assert client.get(url(attempt)).status_code == 404
     assert not RecordingSegment.objects.exists()
 
@@ -188,7 +188,7 @@ def test_content_that_is_not_webm_is_refused(personas: Personas) -> None:
     attempt = start(personas)
     response = post(candidate_client(personas), attempt, 0, body=b"\x89PNG\r\n\x1a\n" + b"0" * 100)
     assert response.status_code == 400
-    assert response.json()["error"] == "not_webm"
+    assert response.json()["code"] == "not_webm"
     assert not RecordingSegment.objects.exists()
 
 
@@ -198,7 +198,7 @@ def test_a_segment_over_the_size_limit_is_refused(personas: Personas, settings: 
     response = post(candidate_client(personas), attempt, 0)
     assert response.status_code == 413
     assert response.json() == {
-        "error": "too_large",
+        "code": "too_large",
         "message": response.json()["message"],
         "limit": 1000,
     }
@@ -224,7 +224,7 @@ def test_a_malformed_description_is_refused(personas: Personas, query: str) -> N
         url(attempt) + query, data=webm(), content_type="video/webm"
     )
     assert response.status_code == 400
-    assert response.json()["error"] == "bad_request"
+    assert response.json()["code"] == "bad_request"
     assert response.json()["message"]
 
 
@@ -242,7 +242,7 @@ def test_uploads_are_rate_limited(personas: Personas, settings: Any) -> None:
     assert post(client, attempt, 1).status_code == 201
     response = post(client, attempt, 2)
     assert response.status_code == 429
-    assert response.json()["error"] == "rate_limited"
+    assert response.json()["code"] == "rate_limited"
 
 
 def _finish(attempt: Attempt, minutes_ago: float) -> None:
@@ -267,7 +267,7 @@ def test_the_last_segments_arrive_after_submission_until_the_grace_window_ends(
     )
     response = post(client, attempt, 1)
     assert response.status_code == 410
-    assert response.json()["error"] == "finished"
+    assert response.json()["code"] == "finished"
     assert RecordingSegment.objects.filter(attempt=attempt).count() == 1
 
 

@@ -184,7 +184,7 @@
     if (response.ok) return "done";
     let body = {};
     try { body = await response.json(); } catch (error) { /* an HTML error page */ }
-    stats.lastError = body.error || String(response.status);
+    stats.lastError = body.code || String(response.status);
     if (response.status === 409 && Number.isInteger(body.next_seq)) {
       // Another segment already has this number (another browser of the same view): take the
       // next free one, keep the local counter above it, and send again.
