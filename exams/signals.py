@@ -3,10 +3,17 @@
 ``attempt_graded`` is sent inside the grading transaction, once an attempt has become graded,
 with ``attempt`` (the graded attempt) and ``registration``. Receivers that write elsewhere (an
 exam plan's scores) keep their writes in a savepoint of their own and never raise into grading:
-a lost score is collected again later, a lost grade would not be."""
+a lost score is collected again later, a lost grade would not be.
+
+``page_event_recorded`` is sent inside the transaction that records what the exam page reported
+(``services.record_event``) or that ends an attempt for a leave past its grace, with
+``attempt``, ``kind`` (``AttemptEvent.Kind``), ``action`` (``logged``, ``warned``, ``pending``
+or ``consumed``) and ``at``. The proctoring app opens and closes
+the left-page alert from it; receivers keep their writes in a savepoint and never raise."""
 
 from __future__ import annotations
 
 from django.dispatch import Signal
 
 attempt_graded = Signal()
+page_event_recorded = Signal()

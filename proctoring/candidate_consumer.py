@@ -13,7 +13,8 @@ before answering, or answering). The server sends:
 The page sends ``{"type": "read", "id": n}`` (the read receipt), ``{"type": "view", "view": 1,
 "connected": bool}`` (its own view-1 media state, so the proctor hears of a lost view even when
 the media process is down; only a loss counts, "connected" is the media process's to say) and
-``{"type": "ping"}``. Anything else gets ``error`` with a code; a flood closes the socket (4429).
+``{"type": "ping"}``; a loss may say ``"part": "camera"|"microphone"`` (which track ended).
+Anything else gets ``error`` with a code; a flood closes the socket (4429).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ MAX_FRAME_CHARS = 1000
 # Views the candidate's page may report itself: the computer's camera. The phone (view 2) is
 # reported by the media process only, so a page cannot hide a lost phone.
 PAGE_REPORTED_VIEWS = (1,)
+# What of view 1 the page may say it lost: the camera's track or the microphone's ended.
+LOST_PARTS = ("camera", "microphone")
 
 
 class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
@@ -101,7 +104,7 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
             elif kind == "read":
                 await self._read(message.get("id"))
             elif kind == "view":
-                await self._view(message.get("view"), message.get("connected"))
+                await self._view(message.get("view"), message.get("connected"), message.get("part"))
             else:
                 await self._error("unknown_type")
         except Exception:  # a failure of one message never takes the channel down
@@ -114,12 +117,15 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
             return
         await database_sync_to_async(actions.mark_read)(self.attempt_id, message_id)
 
-    async def _view(self, view: Any, connected: Any) -> None:
+    async def _view(self, view: Any, connected: Any, part: Any = None) -> None:
         if view not in PAGE_REPORTED_VIEWS or isinstance(view, bool):
             await self._error("bad_view")
             return
         if not isinstance(connected, bool):
             await self._error("bad_state")
+            return
+        if part is not None and part not in LOST_PARTS:
+            await self._error("bad_part")
             return
         if connected:
             # Only the media process, which receives the stream, says a view is connected; a
@@ -131,7 +137,7 @@ class AttemptChannelConsumer(AsyncJsonWebsocketConsumer):
             await self._error("finished")
             return
         await database_sync_to_async(view_states.record_view_state)(
-            self.attempt_id, view, connected
+            self.attempt_id, view, connected, detail={"part": part} if part else None
         )
 
     # --- From the channel layer ---------------------------------------------------------------
