@@ -465,11 +465,11 @@ def record_event(
             transaction.on_commit(partial(_queue_leave_check, event.pk, now + _leave_grace(exam)))
         if away is not None and answering:
             if _time_away(away, event) > _leave_grace(exam):
-                away.action = "consumed"
                 action = "consumed"
-            else:
-                away.action = "returned_in_time"
-            away.save(update_fields=["action"])
+            # Every leave of this absence is settled by the return (a page may report two).
+            attempt.events.filter(action="pending").update(
+                action="consumed" if action == "consumed" else "returned_in_time"
+            )
         if action == "consumed" and answering:
             attempt = submit(attempt, reason="left_page", now=now)
         summaries.attempt_changed_on_commit(attempt.pk)
