@@ -211,7 +211,9 @@ def attempt_state(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
 )
 def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload: AnswerIn) -> Any:
     """Save one answer. 200 means it is committed to the database; 409 means it was refused
-    (``stale``, ``finished``, ``time_over``) and the client should stop retrying it; 422 means
+    (``stale``, ``finished``, ``time_over``) and the client should stop retrying it, or
+    ``paused``: a required camera is lost (``services.views_down``), and the client keeps the
+    answer and sends it again once the camera is back; 422 means
     the answer itself is not acceptable (``invalid_response``, ``not_on_paper``). Until the
     deadline plus ``EXAM_SAVE_GRACE_SECONDS`` a save is taken even when the paper was submitted
     after its deadline (see ``services.takes_late_answers``); later ones are ``time_over``."""
@@ -269,7 +271,9 @@ def submit(request: HttpRequest, attempt_id: int) -> Any:
 @router.post("/attempts/{attempt_id}/events", response={200: EventOut, 429: RefusedOut})
 def report_event(request: HttpRequest, attempt_id: int, payload: EventIn) -> Any:
     """Report leaving the page, losing focus or fullscreen, or a blocked copy/paste (R-EXAM-6).
-    The exam's policy decides the answer: ``logged``, ``warned`` or ``consumed``."""
+    The exam's policy decides the answer: ``logged``, ``warned``, ``pending`` (the attempt
+    ends if the candidate stays away past the exam's grace) or ``consumed``. ``client_at`` is
+    when the page saw it: events queued offline arrive later, stamped with their own time."""
     attempt = _own_attempt(request, attempt_id)
     if not ratelimit.hit("exam-events", str(attempt.pk), limit=settings.EXAM_EVENTS_PER_MINUTE):
         return Status(429, {"code": "too_many", "message": _("Too many events reported.")})
@@ -277,6 +281,11 @@ def report_event(request: HttpRequest, attempt_id: int, payload: EventIn) -> Any
         raise Http404
     action, attempt = services.record_event(attempt, payload.kind, client_at=payload.client_at)
     message = {
+        "pending": _(
+            "You left the exam page. Come back at once: staying away longer than "
+            "%(seconds)s seconds ends this attempt, and it counts as used."
+        )
+        % {"seconds": attempt.registration.exam.leave_grace_seconds},
         "logged": "",
         "warned": _(
             "You left the exam page. This has been recorded; "

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -114,6 +115,13 @@ class Exam(models.Model):
         choices=LeavePolicy.choices,
         default=LeavePolicy.WARN,
     )
+    # Under the consume policy a leave ends the attempt only once it has lasted this long: a
+    # notification stealing focus for a moment, or one stray blur, must not burn an attempt.
+    leave_grace_seconds = models.PositiveSmallIntegerField(
+        _("a leave ends the attempt after this many seconds away"),
+        default=5,
+        validators=[MaxValueValidator(300)],
+    )
     score_policy = models.CharField(
         _("scores shown"),
         max_length=12,
@@ -130,6 +138,13 @@ class Exam(models.Model):
     requires_second_view = models.BooleanField(_("second view (phone) required"), default=False)
     # Off: the computer's camera is not streamed or recorded (view 1 is not started).
     requires_camera = models.BooleanField(_("camera required"), default=True)
+    # Answering pauses (the clock does not) while a required view (the camera; the phone where
+    # required) has been lost for longer than this; it resumes when the view is back.
+    view_loss_grace_seconds = models.PositiveSmallIntegerField(
+        _("answering pauses after a camera is lost for this many seconds"),
+        default=15,
+        validators=[MaxValueValidator(300)],
+    )
     requires_seb = models.BooleanField(_("Safe Exam Browser required"), default=False)
     # One key per line: SEB configuration keys and browser exam keys accepted for this exam.
     # The configuration key is derived from ``seb_config_file`` whenever staff save the SEB
@@ -178,6 +193,11 @@ class Exam(models.Model):
         if minutes is None:
             minutes = settings.EXAM_EARLY_LOGIN_MINUTES
         return self.opens_at - dt.timedelta(minutes=minutes)
+
+    @property
+    def required_views(self) -> tuple[int, ...]:
+        """The live views answering depends on: 1 (the computer's camera) and 2 (the phone)."""
+        return (1,) * self.requires_camera + (2,) * self.requires_second_view
 
     def keys(self, field: str) -> list[str]:
         return [line.strip() for line in getattr(self, field).splitlines() if line.strip()]

@@ -240,6 +240,24 @@ def takes_late_answers(attempt: Attempt) -> bool:
     )
 
 
+def views_down(attempt: Attempt, now: dt.datetime | None = None) -> list[int]:
+    """The views answering depends on (``Exam.required_views``) that have been lost for longer
+    than the exam's ``view_loss_grace_seconds``: while any is, answering is paused (saves are
+    refused as ``paused``; the page keeps them and sends them once the view is back).
+
+    Views are the proctoring app's ``ViewState`` rows, read here through the reverse relation
+    (exams does not import proctoring). A view never reported is not down: the page reports a
+    camera it cannot open, and the flow before answering waits for the phone."""
+    exam = attempt.registration.exam
+    if not exam.required_views:
+        return []
+    since = (now or timezone.now()) - dt.timedelta(seconds=exam.view_loss_grace_seconds)
+    lost = attempt.view_states.filter(
+        view__in=exam.required_views, connected=False, changed_at__lte=since
+    )
+    return sorted(lost.values_list("view", flat=True))
+
+
 def save_answer(
     attempt_id: int,
     question_id: int,
@@ -275,6 +293,9 @@ def save_answer(
                 "registration__candidate",
                 "registration__exam__requires_identity",
                 "registration__exam__requires_seb",
+                "registration__exam__requires_camera",
+                "registration__exam__requires_second_view",
+                "registration__exam__view_loss_grace_seconds",
                 "registration__exam__seb_config_keys",
                 "registration__exam__seb_browser_exam_keys",
             )
@@ -293,6 +314,14 @@ def save_answer(
         assert attempt.deadline is not None
         if now > attempt.deadline + grace:
             raise AnswerRefused("time_over", _("Time is up; answers can no longer change."))
+        if attempt.status == AttemptStatus.ANSWERING and views_down(attempt, now):
+            raise AnswerRefused(
+                "paused",
+                _(
+                    "Your camera is off. Turn it back on to continue answering; "
+                    "the clock is still running."
+                ),
+            )
         if question_id not in attempt.question_ids():
             raise AnswerRefused("not_on_paper", _("This question is not on your paper."))
         question = _question(question_id)
@@ -400,27 +429,118 @@ def submit_expired(now: dt.datetime | None = None) -> int:
 
 
 def record_event(
-    attempt: Attempt, kind: str, *, client_at: dt.datetime | None = None
+    attempt: Attempt,
+    kind: str,
+    *,
+    client_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[str, Attempt]:
     """Record what the exam page reported and apply the exam's policy (R-EXAM-6).
 
-    Returns the action taken: ``logged``, ``warned`` or ``consumed`` (the attempt ended and
-    counts as used, as the S3 manual rules for leaving the answering screen)."""
+    Returns the action taken: ``logged``, ``warned``, ``pending`` (a leave under the consume
+    policy, which ends the attempt only if it lasts past the exam's ``leave_grace_seconds``:
+    ``consume_if_still_away`` checks then, and a ``returned`` event after a longer absence
+    consumes at once) or ``consumed`` (the attempt ended and counts as used, as the S3 manual
+    rules for leaving the answering screen). A ``returned`` event after the attempt was ended
+    for a leave answers ``consumed`` too, so the page learns it on coming back. Every event
+    goes to the room's console (the tile's leave count) and to ``signals.page_event_recorded``.
+    """
     exam = attempt.registration.exam
+    now = now or timezone.now()
+    answering = attempt.status == AttemptStatus.ANSWERING
+    consume = exam.leave_policy == Exam.LeavePolicy.CONSUME
     action = "logged"
-    if kind in AttemptEvent.LEAVING and attempt.status == AttemptStatus.ANSWERING:
+    if kind in AttemptEvent.LEAVING and answering:
         if exam.leave_policy == Exam.LeavePolicy.WARN:
             action = "warned"
-        elif exam.leave_policy == Exam.LeavePolicy.CONSUME:
-            action = "consumed"
+        elif consume:
+            action = "pending" if exam.leave_grace_seconds else "consumed"
     with transaction.atomic():
-        AttemptEvent.objects.create(attempt=attempt, kind=kind, client_at=client_at, action=action)
+        away = None
+        if kind == AttemptEvent.Kind.RETURNED and consume:
+            away = _pending_leave(attempt)
+            if not answering and attempt.events.filter(action="consumed").exists():
+                action = "consumed"
+        event = AttemptEvent.objects.create(
+            attempt=attempt, kind=kind, at=now, client_at=client_at, action=action
+        )
         if action == "warned":
             Attempt.objects.filter(pk=attempt.pk).update(warnings=attempt.warnings + 1)
             attempt.warnings += 1
-        if action == "consumed":
-            attempt = submit(attempt, reason="left_page")
+        if action == "pending":
+            transaction.on_commit(partial(_queue_leave_check, event.pk, now + _leave_grace(exam)))
+        if away is not None and answering:
+            if _time_away(away, event) > _leave_grace(exam):
+                action = "consumed"
+            # Every leave of this absence is settled by the return (a page may report two).
+            attempt.events.filter(action="pending").update(
+                action="consumed" if action == "consumed" else "returned_in_time"
+            )
+        if action == "consumed" and answering:
+            attempt = submit(attempt, reason="left_page", now=now)
+        summaries.attempt_changed_on_commit(attempt.pk)
+        signals.page_event_recorded.send(
+            sender=AttemptEvent, attempt=attempt, kind=kind, action=action, at=now
+        )
     return action, attempt
+
+
+def _leave_grace(exam: Exam) -> dt.timedelta:
+    return dt.timedelta(seconds=exam.leave_grace_seconds)
+
+
+def _pending_leave(attempt: Attempt) -> AttemptEvent | None:
+    """The leave a ``returned`` event ends: the attempt's leave still waiting on its grace."""
+    return attempt.events.filter(action="pending").order_by("at", "pk").first()
+
+
+def _time_away(left: AttemptEvent, back: AttemptEvent) -> dt.timedelta:
+    """How long a leave lasted: by the server's clock, or by the page's when it says longer
+    (events queued offline arrive together, but the page stamped each when it happened; a page
+    can only make its own absence longer this way, never hide one)."""
+    away = back.at - left.at
+    if left.client_at is not None and back.client_at is not None:
+        away = max(away, back.client_at - left.client_at)
+    return away
+
+
+def _queue_leave_check(event_id: int, at: dt.datetime) -> None:
+    from exams import tasks
+
+    tasks.consume_if_still_away.apply_async((event_id,), eta=at)
+
+
+def consume_if_still_away(event_id: int, now: dt.datetime | None = None) -> bool:
+    """End the attempt of a leave under the consume policy that has lasted past its grace with
+    no ``returned`` event. True when it ended the attempt; safe to run twice or late (a leave
+    already resolved, a finished attempt or a vanished row change nothing)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = (
+            AttemptEvent.objects.select_for_update()
+            .select_related("attempt__registration__exam")
+            .filter(pk=event_id, action="pending")
+            .first()
+        )
+        if event is None:
+            return False
+        attempt = event.attempt
+        exam = attempt.registration.exam
+        if attempt.status != AttemptStatus.ANSWERING:
+            return False
+        if now - event.at < _leave_grace(exam):
+            transaction.on_commit(  # woke early: look again when the grace is over
+                partial(_queue_leave_check, event.pk, event.at + _leave_grace(exam))
+            )
+            return False
+        event.action = "consumed"
+        event.save(update_fields=["action"])
+        attempt = submit(attempt, reason="left_page", now=now)
+        summaries.attempt_changed_on_commit(attempt.pk)
+        signals.page_event_recorded.send(
+            sender=AttemptEvent, attempt=attempt, kind=event.kind, action="consumed", at=now
+        )
+    return True
 
 
 def stuck_in_grading(now: dt.datetime | None = None) -> list[int]:

@@ -58,6 +58,14 @@ class ExamForm(forms.ModelForm):
             "requires_second_view": _(
                 "Candidates connect a phone as a second camera before they may start."
             ),
+            "leave_grace_seconds": _(
+                "When leaving the page ends the attempt: only a leave longer than this counts "
+                "(a moment's lost focus does not). Every leave is still recorded."
+            ),
+            "view_loss_grace_seconds": _(
+                "While a required camera (the computer's; the phone's where required) has been "
+                "lost for longer than this, answering is paused; the clock keeps running."
+            ),
             "commitment_text": _(
                 "The commitment letter candidates sign before the exam. Empty: the platform's "
                 "standard letter."

@@ -8,7 +8,13 @@ a lost score is collected again later, a lost grade would not be.
 ``second_sign_in`` is sent when another browser session of the candidate tries to sign in to
 a live attempt another session holds (``outcome="refused"``), or took over the attempt of a
 session gone quiet after its own identity check (``outcome="took_over"``), with ``attempt``.
-The proctoring app raises the room's alert from it."""
+The proctoring app raises the room's alert from it.
+
+``page_event_recorded`` is sent inside the transaction that records what the exam page reported
+(``services.record_event``) or that ends an attempt for a leave past its grace, with
+``attempt``, ``kind`` (``AttemptEvent.Kind``), ``action`` (``logged``, ``warned``, ``pending``
+or ``consumed``) and ``at``. The proctoring app opens and closes
+the left-page alert from it; receivers keep their writes in a savepoint and never raise."""
 
 from __future__ import annotations
 
@@ -16,3 +22,4 @@ from django.dispatch import Signal
 
 attempt_graded = Signal()
 second_sign_in = Signal()
+page_event_recorded = Signal()

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from core import live
-from exams.models import Attempt
+from exams.models import Attempt, AttemptEvent
 from exams.statuses import LIVE
 
 PROGRESS_INTERVAL_SECONDS = 1.0
@@ -30,6 +30,10 @@ class AttemptSummary(TypedDict):
     total: int
     score: int | None
     max_score: int | None
+    # Times the candidate left the exam page (hidden, blur, fullscreen exit), and the last
+    # such event's kind (empty when none): the tile's badge.
+    leaves: int
+    last_leave: str
 
 
 class AttemptChanged(TypedDict):
@@ -40,6 +44,12 @@ class AttemptChanged(TypedDict):
 def with_progress(queryset: QuerySet[Attempt]) -> QuerySet[Attempt]:
     return queryset.select_related("registration__candidate", "registration__exam").annotate(
         answered_count=Count("answers", filter=Q(answers__response__isnull=False), distinct=True),
+        leave_count=Count("events", filter=Q(events__kind__in=AttemptEvent.LEAVING), distinct=True),
+        last_leave=Subquery(
+            AttemptEvent.objects.filter(attempt=OuterRef("pk"), kind__in=AttemptEvent.LEAVING)
+            .order_by("-at", "-pk")
+            .values("kind")[:1]
+        ),
     )
 
 
@@ -55,6 +65,8 @@ def summarise(attempt: Attempt) -> AttemptSummary:
         "total": len(attempt.paper),
         "score": attempt.score,
         "max_score": attempt.max_score,
+        "leaves": attempt.leave_count,  # type: ignore[attr-defined]
+        "last_leave": attempt.last_leave or "",  # type: ignore[attr-defined]
     }
 
 

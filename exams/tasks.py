@@ -21,6 +21,17 @@ def grade_attempt(attempt_id: int) -> None:
     services.grade(attempt_id)
 
 
+@shared_task(
+    name="exams.consume_if_still_away",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def consume_if_still_away(event_id: int) -> bool:
+    """The consume policy's check, a grace after a leave (``services.record_event``)."""
+    return services.consume_if_still_away(event_id)
+
+
 @shared_task(name="exams.regrade_stuck_attempts")
 def regrade_stuck_attempts() -> int:
     """Queue grading again for papers submitted minutes ago and still not graded."""

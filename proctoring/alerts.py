@@ -250,22 +250,31 @@ def report_voice(attempt: Any, voiced_ratio: float, *, at: dt.datetime) -> Alert
     return None
 
 
-def report_second_view(attempt: Any, *, present: bool, at: dt.datetime) -> Alert | None:
-    """Called by the media process when the phone's stream stops or comes back."""
+# The alert a lost live view opens while the candidate answers: the computer's camera (view 1,
+# with its microphone) or the phone (view 2).
+VIEW_LOST_KINDS: dict[int, str] = {1: AlertKind.CAMERA_LOST, 2: AlertKind.SECOND_VIEW_LOST}
+
+
+def report_view(
+    attempt: Any, view: int, *, present: bool, at: dt.datetime, detail: dict[str, Any] | None = None
+) -> Alert | None:
+    """A live view's stream stopped or came back (the media process, or the candidate's page
+    for view 1): a loss opens the view's alert, a return closes it."""
+    kind = VIEW_LOST_KINDS[view]
     if present:
-        close_open(attempt, AlertKind.SECOND_VIEW_LOST, view=2, at=at, reason="stream back")
+        close_open(attempt, kind, view=view, at=at, reason="stream back")
         return None
     rules = rules_for(attempt.registration.exam)
-    if not rules.is_enabled(AlertKind.SECOND_VIEW_LOST):
+    if not rules.is_enabled(kind):
         return None
     return raise_or_extend(
         attempt,
-        AlertKind.SECOND_VIEW_LOST,
-        view=2,
+        kind,
+        view=view,
         at=at,
         confidence=1.0,
-        detail={},
-        severity=rules.severity_of(AlertKind.SECOND_VIEW_LOST),
+        detail=detail or {},
+        severity=rules.severity_of(kind),
     )
 
 
@@ -289,3 +298,30 @@ def report_second_sign_in(attempt: Any, *, outcome: str, at: dt.datetime | None 
 def on_second_sign_in(sender: Any, *, attempt: Any, outcome: str, **kwargs: Any) -> None:
     """The receiver of ``exams.signals.second_sign_in``."""
     report_second_sign_in(attempt, outcome=outcome)
+
+
+def report_second_view(attempt: Any, *, present: bool, at: dt.datetime) -> Alert | None:
+    """Called by the media process when the phone's stream stops or comes back."""
+    return report_view(attempt, 2, present=present, at=at)
+
+
+def report_left_page(attempt: Any, *, kind: str, action: str, at: dt.datetime) -> Alert | None:
+    """The candidate left the exam page (``kind``: hidden, blur, fullscreen_exit) under a policy
+    that warns or ends the attempt; ``action`` is what the policy did. Under the log-only
+    policy the console shows the event without an alert."""
+    rules = rules_for(attempt.registration.exam)
+    if not rules.is_enabled(AlertKind.LEFT_PAGE):
+        return None
+    return raise_or_extend(
+        attempt,
+        AlertKind.LEFT_PAGE,
+        view=1,
+        at=at,
+        confidence=1.0,
+        detail={"event": kind, "outcome": action},
+        severity=rules.severity_of(AlertKind.LEFT_PAGE),
+    )
+
+
+def page_returned(attempt: Any, *, at: dt.datetime) -> None:
+    close_open(attempt, AlertKind.LEFT_PAGE, view=1, at=at, reason="returned")

@@ -14,3 +14,9 @@ class ProctoringConfig(AppConfig):
 
         # A second sign-in to a live exam opens the room's alert (exams cannot import us).
         signals.second_sign_in.connect(alerts.on_second_sign_in, dispatch_uid="second_sign_in")
+
+        from proctoring import page_events
+
+        signals.page_event_recorded.connect(
+            page_events.on_page_event, dispatch_uid="proctoring.page_events"
+        )

@@ -14,8 +14,9 @@ The page sends ``{"type": "read", "id": n}`` (the read receipt), ``{"type": "vie
 "connected": bool}`` (its own view-1 media state, so the proctor hears of a lost view even when
 the media process is down; only a loss counts, "connected" is the media process's to say) and
 ``{"type": "ping"}`` (which keeps the browser session alive, ``exams.attempt_sessions``; a
-session other than the one holding the attempt is refused at connect). Anything else gets
-``error`` with a code; a flood closes the socket (4429).
+session other than the one holding the attempt is refused at connect); a loss may say
+``"part": "camera"|"microphone"`` (which track ended). Anything else gets ``error`` with a
+code; a flood closes the socket (4429).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ MAX_FRAME_CHARS = 1000
 # Views the candidate's page may report itself: the computer's camera. The phone (view 2) is
 # reported by the media process only, so a page cannot hide a lost phone.
 PAGE_REPORTED_VIEWS = (1,)
+# What of view 1 the page may say it lost: the camera's track or the microphone's ended.
+LOST_PARTS = ("camera", "microphone")
 
 
 class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
@@ -110,7 +113,7 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
             elif kind == "read":
                 await self._read(message.get("id"))
             elif kind == "view":
-                await self._view(message.get("view"), message.get("connected"))
+                await self._view(message.get("view"), message.get("connected"), message.get("part"))
             else:
                 await self._error("unknown_type")
         except Exception:  # a failure of one message never takes the channel down
@@ -123,12 +126,15 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
             return
         await database_sync_to_async(actions.mark_read)(self.attempt_id, message_id)
 
-    async def _view(self, view: Any, connected: Any) -> None:
+    async def _view(self, view: Any, connected: Any, part: Any = None) -> None:
         if view not in PAGE_REPORTED_VIEWS or isinstance(view, bool):
             await self._error("bad_view")
             return
         if not isinstance(connected, bool):
             await self._error("bad_state")
+            return
+        if part is not None and part not in LOST_PARTS:
+            await self._error("bad_part")
             return
         if connected:
             # Only the media process, which receives the stream, says a view is connected; a
@@ -140,7 +146,7 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
             await self._error("finished")
             return
         await database_sync_to_async(view_states.record_view_state)(
-            self.attempt_id, view, connected
+            self.attempt_id, view, connected, detail={"part": part} if part else None
         )
 
     # --- From the channel layer ---------------------------------------------------------------

@@ -27,6 +27,8 @@ class AlertKind(models.TextChoices):
     DIFFERENT_PERSON = "different_person", _("Different person")
     LOOKING_AWAY = "looking_away", _("Looking away")
     SECOND_VIEW_LOST = "second_view_lost", _("Second view lost")
+    CAMERA_LOST = "camera_lost", _("Camera or microphone lost")
+    LEFT_PAGE = "left_page", _("Left the exam page")
     TALKING = "talking", _("Talking or other voices")
     # Not from a camera: another device signed in (or tried to) to the candidate's live exam.
     SECOND_SIGN_IN = "second_sign_in", _("Sign-in from another device")
@@ -51,6 +53,8 @@ DEFAULT_SEVERITY: dict[str, int] = {
     AlertKind.DIFFERENT_PERSON: Severity.HIGH,
     AlertKind.LOOKING_AWAY: Severity.LOW,
     AlertKind.SECOND_VIEW_LOST: Severity.MEDIUM,
+    AlertKind.CAMERA_LOST: Severity.MEDIUM,
+    AlertKind.LEFT_PAGE: Severity.MEDIUM,
     AlertKind.TALKING: Severity.MEDIUM,
     AlertKind.SECOND_SIGN_IN: Severity.HIGH,
 }

@@ -1,6 +1,6 @@
 """The state of candidates' live views (1 computer, 2 phone) as the media process and the
 candidate's pages report them: ``ViewState`` rows, ``view.changed`` to the room and to the
-candidate's pages, and the second-view-lost alert opened or closed with the phone."""
+candidate's pages, and the view-lost alerts opened or closed with the camera and the phone."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from proctoring.events import (
     room_group,
     send_on_commit,
 )
-from proctoring.models import AlertKind, ViewState
+from proctoring.models import ViewState
 
 
 def room_view_states(room_id: int) -> list[ViewStateSummary]:
@@ -29,15 +29,22 @@ def room_view_states(room_id: int) -> list[ViewStateSummary]:
 
 
 def record_view_state(
-    attempt_id: int, view: int, connected: bool, *, media_process: str = ""
+    attempt_id: int,
+    view: int,
+    connected: bool,
+    *,
+    media_process: str = "",
+    detail: dict[str, str] | None = None,
 ) -> None:
     """A candidate's view ``view`` (1 computer, 2 phone) connected or was lost.
 
     Called by the media process (``proctoring.media.consumers``) and by the candidate's own page
     for view 1 (``candidate_consumer``: it reports "lost" when the media process died). Upserts
     the attempt's ``ViewState``; only a real change is published (``view.changed`` to the room
-    and to the candidate's pages) and, for the phone while the candidate is answering, opens or
-    closes the SECOND_VIEW_LOST alert.
+    and to the candidate's pages) and, while the candidate is answering, opens or closes the
+    view's alert (CAMERA_LOST for view 1 and its microphone, SECOND_VIEW_LOST for the phone);
+    ``detail`` says what of the view was lost (``{"part": "microphone"}``). Answering itself
+    pauses while a required view stays lost (``exams.services.views_down``).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -72,14 +79,13 @@ def record_view_state(
                 )
         if not changed:
             return
-        if view == 2:
-            if attempt.status == AttemptStatus.ANSWERING:
-                alerts.report_second_view(attempt, present=connected, at=now)
-            elif connected:  # back after the answering ended: nothing is lost any more
-                alerts.close_open(
-                    attempt, AlertKind.SECOND_VIEW_LOST, view=2, at=now, reason="stream back"
-                )
-            # Lost before answering: no alert, the flow itself waits for the phone.
+        if attempt.status == AttemptStatus.ANSWERING:
+            alerts.report_view(attempt, view, present=connected, at=now, detail=detail)
+        elif connected:  # back after the answering ended: nothing is lost any more
+            alerts.close_open(
+                attempt, alerts.VIEW_LOST_KINDS[view], view=view, at=now, reason="stream back"
+            )
+        # Lost before answering: no alert, the flow itself waits for the views.
         message: ViewChanged = {
             "type": "view.changed",
             "attempt": attempt_id,

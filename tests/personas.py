@@ -88,12 +88,15 @@ def exam(
 ) -> Exam:
     """An exam with a fixed paper of three single-choice questions (right answers B, A, C worth
     1, 2 and 3 points), in a fixed order unless ``rules`` turn shuffling on. No identity step
-    unless ``requires_identity=True``: most tests walk past it."""
+    unless ``requires_identity=True``: most tests walk past it. Answering pauses for a lost
+    camera only after five minutes (the longest grace), since most browser tests run Chromium
+    without a camera; the tests of the pause set their own grace."""
     now = timezone.now()
     settings: dict[str, object] = {
         "shuffle_questions": False,
         "shuffle_options": False,
         "requires_identity": False,
+        "view_loss_grace_seconds": 300,
         **rules,
     }
     created = Exam.objects.create(

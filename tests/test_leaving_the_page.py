@@ -1,23 +1,29 @@
 """Leaving the exam page (R-EXAM-6): every departure is recorded with the server's time, and
-the exam's policy decides: record only, warn, or end the attempt (S3: it counts as used)."""
+the exam's policy decides: record only, warn, or end the attempt (S3: it counts as used) once
+the leave has lasted past the exam's grace, never for a single blur."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import AuditEntry
+from exams import services, summaries
 from exams.models import Attempt, AttemptEvent, Exam
 from exams.statuses import AttemptStatus
+from proctoring.models import Alert, AlertKind
 from tests.personas import Personas
 
 
-def report(client: Client, attempt: Attempt, kind: str):
+def report(client: Client, attempt: Attempt, kind: str, client_at: dt.datetime | None = None):
+    body = {"kind": kind, **({"client_at": client_at.isoformat()} if client_at else {})}
     return client.post(
         f"/api/exam/attempts/{attempt.pk}/events",
-        json.dumps({"kind": kind}),
+        json.dumps(body),
         content_type="application/json",
     )
 
@@ -51,16 +57,101 @@ def test_under_warn_the_candidate_is_warned_and_counted(
     assert carol_attempt.status == AttemptStatus.ANSWERING
 
 
-def test_under_consume_leaving_ends_the_attempt(
+def test_under_consume_with_no_grace_leaving_ends_the_attempt(
     personas: Personas, carol_client: Client, carol_attempt: Attempt
 ) -> None:
     set_policy(personas, Exam.LeavePolicy.CONSUME)
+    Exam.objects.filter(pk=personas.formal.pk).update(leave_grace_seconds=0)
     body = report(carol_client, carol_attempt, "hidden").json()
     assert body["action"] == "consumed"
     assert body["result_url"] == f"/exam/attempts/{carol_attempt.pk}/result/"
     carol_attempt.refresh_from_db()
     assert carol_attempt.status == AttemptStatus.SUBMITTED
     assert AuditEntry.objects.get(action="attempt.submitted").data["reason"] == "left_page"
+
+
+def test_under_consume_a_single_blur_ends_nothing(
+    personas: Personas, carol_client: Client, carol_attempt: Attempt
+) -> None:
+    set_policy(personas, Exam.LeavePolicy.CONSUME)
+    body = report(carol_client, carol_attempt, "blur").json()
+    assert body["action"] == "pending"
+    assert "5 秒" in body["message"]  # the default language is Chinese
+    assert report(carol_client, carol_attempt, "returned").json()["action"] == "logged"
+    carol_attempt.refresh_from_db()
+    assert carol_attempt.status == AttemptStatus.ANSWERING
+    assert AttemptEvent.objects.get(kind="blur").action == "returned_in_time"
+    # The grace's check, when it comes, finds the leave over.
+    assert not services.consume_if_still_away(AttemptEvent.objects.get(kind="blur").pk)
+    carol_attempt.refresh_from_db()
+    assert carol_attempt.status == AttemptStatus.ANSWERING
+
+
+def test_under_consume_a_leave_past_the_grace_ends_the_attempt_on_return(
+    personas: Personas, carol_attempt: Attempt
+) -> None:
+    set_policy(personas, Exam.LeavePolicy.CONSUME)
+    left = timezone.now()
+    attempt = Attempt.objects.select_related("registration__exam").get(pk=carol_attempt.pk)
+    assert services.record_event(attempt, "hidden", now=left)[0] == "pending"
+    action, attempt = services.record_event(attempt, "returned", now=left + dt.timedelta(seconds=6))
+    assert action == "consumed"
+    assert attempt.status == AttemptStatus.SUBMITTED
+    assert AuditEntry.objects.get(action="attempt.submitted").data["reason"] == "left_page"
+
+
+def test_under_consume_a_leave_with_no_return_ends_the_attempt_once_the_grace_is_over(
+    personas: Personas, carol_client: Client, carol_attempt: Attempt
+) -> None:
+    set_policy(personas, Exam.LeavePolicy.CONSUME)
+    report(carol_client, carol_attempt, "hidden")
+    event = AttemptEvent.objects.get(kind="hidden")
+    assert not services.consume_if_still_away(event.pk)  # too early
+    carol_attempt.refresh_from_db()
+    assert carol_attempt.status == AttemptStatus.ANSWERING
+
+    later = event.at + dt.timedelta(seconds=5)
+    assert services.consume_if_still_away(event.pk, now=later)
+    assert not services.consume_if_still_away(event.pk, now=later)  # once only
+    carol_attempt.refresh_from_db()
+    assert carol_attempt.status == AttemptStatus.SUBMITTED
+    # Coming back afterwards, the page learns that the attempt has ended.
+    back = report(carol_client, carol_attempt, "returned").json()
+    assert back["action"] == "consumed" and back["result_url"]
+
+
+def test_events_queued_offline_count_by_the_pages_own_times(
+    personas: Personas, carol_client: Client, carol_attempt: Attempt
+) -> None:
+    set_policy(personas, Exam.LeavePolicy.CONSUME)
+    left = timezone.now() - dt.timedelta(seconds=40)
+    report(carol_client, carol_attempt, "hidden", client_at=left)
+    back = report(
+        carol_client, carol_attempt, "returned", client_at=left + dt.timedelta(seconds=30)
+    )
+    assert back.json()["action"] == "consumed"
+    carol_attempt.refresh_from_db()
+    assert carol_attempt.status == AttemptStatus.SUBMITTED
+
+
+def test_a_leave_reaches_the_console_with_an_alert_per_policy(
+    personas: Personas, carol_client: Client, carol_attempt: Attempt
+) -> None:
+    set_policy(personas, Exam.LeavePolicy.LOG)
+    report(carol_client, carol_attempt, "fullscreen_exit")
+    assert not Alert.objects.exists()
+    tile = summaries.summarise(
+        summaries.with_progress(Attempt.objects.filter(pk=carol_attempt.pk)).get()
+    )
+    assert (tile["leaves"], tile["last_leave"]) == (1, "fullscreen_exit")
+
+    set_policy(personas, Exam.LeavePolicy.WARN)
+    report(carol_client, carol_attempt, "hidden")
+    alert = Alert.objects.get(kind=AlertKind.LEFT_PAGE)
+    assert alert.status == "open" and alert.detail == {"event": "hidden", "outcome": "warned"}
+    report(carol_client, carol_attempt, "returned")
+    alert.refresh_from_db()
+    assert alert.status == "closed"
 
 
 @pytest.mark.parametrize("kind", ["copy", "paste", "context_menu", "returned"])

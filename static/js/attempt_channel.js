@@ -15,7 +15,7 @@
   const ended = root.querySelector(".exam-ended");
   const text = (key) => root.querySelector(`.channel-texts [data-key="${key}"]`).textContent;
   const reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  const views = new Map();  // view → connected, as last reported by the page
+  const views = new Map();  // view → {connected, part?}, as last reported by the page
   const seen = new Set();  // message ids already shown
   const pendingReads = [];  // ids shown while the socket was down
   let socket = null;  // the LiveSocket
@@ -105,7 +105,7 @@
     socket = new window.LiveSocket(root.dataset.wsPath, {
       onOpen() {
         root.dataset.state = "live";
-        for (const [view, connected] of views) send({ type: "view", view, connected });
+        for (const [view, state] of views) send({ type: "view", view, ...state });
         while (pendingReads.length) send({ type: "read", id: pendingReads.shift() });
       },
       onMessage(message) {
@@ -118,9 +118,11 @@
   }
 
   window.AttemptChannel = {
-    reportView(view, connected) {
-      views.set(view, Boolean(connected));
-      send({ type: "view", view, connected: Boolean(connected) });
+    // `part` ("camera", "microphone") says which of the view's tracks was lost.
+    reportView(view, connected, part) {
+      const state = { connected: Boolean(connected), ...(part && !connected ? { part } : {}) };
+      views.set(view, state);
+      send({ type: "view", view, ...state });
     },
   };
   setInterval(() => send({ type: "ping" }), 30000);

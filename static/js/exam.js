@@ -14,7 +14,6 @@
   // The paper is never posted as a form: answers go to the API one by one (Enter in a field
   // must not reload the page).
   paper.addEventListener("submit", (event) => { event.preventDefault(); });
-  const warning = document.getElementById("warning");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const text = (key) => document.querySelector(`#texts [data-key="${key}"]`).textContent;
   const stateUrl = root.dataset.attemptUrl;
@@ -32,7 +31,7 @@
   let submission = null; // the submission under way
   let locked = false; // no more answers: time is up or the paper is being submitted
   let finished = false;
-  let confirming = false;
+  let paused = false; // a required camera is lost (proctor_lock.js): answering waits
   let authMessage = ""; // why the server refused this tab (signed out, forbidden)
   let refusedMessage = ""; // why the server refused an answer's content
 
@@ -99,7 +98,7 @@
   function unlock() {
     if (deadline !== null && performance.now() >= deadline) return; // time is up for good
     locked = false;
-    for (const fieldset of paper.querySelectorAll("fieldset")) fieldset.disabled = false;
+    for (const fieldset of paper.querySelectorAll("fieldset")) fieldset.disabled = paused;
   }
 
   function render(state) {
@@ -113,6 +112,7 @@
       fieldset.appendChild(legend);
       const saved = local[q.id] ? local[q.id].response : null;
       (RENDERERS[q.kind] || renderShortAnswer)(fieldset, q, saved);
+      fieldset.disabled = paused || locked;
       paper.appendChild(fieldset);
     }
     paper.setAttribute("aria-busy", "false");
@@ -199,7 +199,7 @@
 
   // Sends every unsent answer, one at a time, until none is left or sending cannot go on.
   // Resolves to "saved" (nothing left to send), "offline" (no connection or a server error:
-  // try again later), "auth" (signed out or forbidden: retrying from this tab will not help)
+  // try again later), "paused" (answering is paused for a lost camera: the same), "auth" (signed out or forbidden: retrying from this tab will not help)
   // or "closed" (the server takes no more answers for this attempt).
   async function sendAll() {
     for (;;) {
@@ -219,6 +219,8 @@
       } else if (reply.data.code === "stale") {
         // A newer save exists (another tab): take a sequence number above it and send again.
         current.seq = Math.max(current.seq, (reply.data.current_seq || 0) + 1);
+      } else if (reply.data.code === "paused") {
+        return "paused"; // kept, sent again once the camera is back
       } else if (reply.data.code === "finished" || reply.data.code === "time_over") {
         return "closed";
       } else if (reply.status === 401 || reply.status === 403) {
@@ -251,8 +253,8 @@
   // Tells the candidate the outcome of a flush, and schedules the next try when one helps.
   function tellOutcome(outcome) {
     persist();
-    if (outcome === "offline") {
-      say(locked ? "closing_offline" : "offline");
+    if (outcome === "offline" || outcome === "paused") {
+      say(outcome === "paused" ? "paused" : locked ? "closing_offline" : "offline");
       if (!submission) flushTimer = setTimeout(flush, RETRY_MS);
     } else if (outcome === "auth") {
       say("signed_out", authMessage ? `${text("not_saved")} ${authMessage}` : text("signed_out"));
@@ -278,7 +280,7 @@
     for (;;) {
       const outcome = await flush();
       if (outcome === "saved") return !unsaved().length;
-      if (outcome !== "offline") return false;
+      if (outcome !== "offline" && outcome !== "paused") return false;
       const left = saveUntil() - performance.now();
       if (left <= 0) return false;
       await pause(Math.min(RETRY_MS, left));
@@ -291,9 +293,9 @@
       const open = [...paper.querySelectorAll("fieldset.question")]
         .filter((fs) => !fs.querySelector("input:checked")).length;
       const question = open ? `${text("confirm")}\n${text("unanswered")} ${open}` : text("confirm");
-      confirming = true; // the dialog takes focus: that is not leaving the page
+      root.dataset.confirming = "1"; // the dialog takes focus: not leaving the page (page_leave.js)
       const yes = window.confirm(question);
-      confirming = false;
+      root.dataset.confirming = "";
       if (!yes) return;
     }
     submission = send(ask).finally(() => { submission = null; });
@@ -312,6 +314,7 @@
         const reply = await api("POST", `${stateUrl}/submit`);
         if (reply.status === 200) {
           finished = true;
+          document.dispatchEvent(new CustomEvent("exam:finished"));
           if (complete) {
             localStorage.removeItem(storeKey);
             location.assign(reply.data.result_url);
@@ -370,42 +373,23 @@
     flush();
   }
 
-  // Leaving the page (R-EXAM-6): reported to the server, whose policy decides what follows.
-  let away = false;
-  async function report(kind) {
-    if (finished) return;
-    try {
-      const reply = await api("POST", `${stateUrl}/events`, { kind, client_at: new Date().toISOString() });
-      if (reply.data.action === "warned" || reply.data.action === "consumed") {
-        warning.textContent = reply.data.message;
-        warning.hidden = false;
-      }
-      if (reply.data.action === "consumed") {
-        finished = true;
-        localStorage.removeItem(storeKey);
-        setTimeout(() => location.assign(reply.data.result_url), 4000);
-      }
-    } catch (err) { /* offline: the proctor still sees the view; nothing to do here */ }
-  }
-  function leave(kind) {
-    if (away || confirming) return; // one departure, however many signals the browser sends for it
-    away = true;
-    report(kind);
-  }
-  document.addEventListener("visibilitychange", () => {
-    if (document.hidden) leave("hidden");
-    else if (away) { away = false; report("returned"); }
+  // Leaving the page is page_leave.js's; a pause for a lost camera is proctor_lock.js's: while
+  // paused the paper is disabled (the clock runs on) and nothing typed before is lost: unsent
+  // answers stay queued here and go out once answering resumes.
+  document.addEventListener("exam:pause", (event) => {
+    paused = Boolean(event.detail && event.detail.paused);
+    for (const fieldset of paper.querySelectorAll("fieldset")) fieldset.disabled = paused || locked;
+    if (!paused) flush();
   });
-  window.addEventListener("blur", () => leave("blur"));
-  window.addEventListener("focus", () => { if (away && !document.hidden) { away = false; report("returned"); } });
-  document.addEventListener("fullscreenchange", () => { if (!document.fullscreenElement) leave("fullscreen_exit"); });
+  document.addEventListener("exam:consumed", () => {
+    finished = true;
+    lock();
+    submitButton.disabled = true;
+    localStorage.removeItem(storeKey);
+  });
 
   submitButton.addEventListener("click", () => submit(true));
   window.addEventListener("online", flush);
-  const BLOCKED = { copy: "copy", cut: "copy", paste: "paste", contextmenu: "context_menu" };
-  for (const [event, kind] of Object.entries(BLOCKED)) {
-    document.addEventListener(event, (e) => { e.preventDefault(); report(kind); });
-  }
   setInterval(tick, 500);
   load();
 })();

@@ -70,7 +70,7 @@
         thumbs.appendChild(figure);
       }
       open.appendChild(thumbs);
-      for (const part of ["name", "id", "status", "progress", "views", "alerts"]) {
+      for (const part of ["name", "id", "status", "progress", "views", "leaves", "alerts"]) {
         open.appendChild(el("span", `tile-${part}`));
       }
       tile.appendChild(open);
@@ -95,6 +95,14 @@
     let progress = `${attempt.answered}/${attempt.total} ${text("answered")}`;
     if (attempt.score !== null) progress += ` · ${text("score")} ${attempt.score}/${attempt.max_score}`;
     tile.querySelector(".tile-progress").textContent = progress;
+    // The page-leave badge: how often the candidate left the page, and how the last time.
+    const leaves = tile.querySelector(".tile-leaves");
+    tile.dataset.leaves = attempt.leaves || 0;
+    leaves.textContent = "";
+    if (attempt.leaves) {
+      leaves.appendChild(el("span", "badge leave-badge",
+        `${text("left_page")} ${attempt.leaves} · ${text(`leave_${attempt.last_leave}`)}`));
+    }
     empty.hidden = true;
     if (focused === attempt.id) showFocusTitle();
   }

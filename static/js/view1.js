@@ -6,7 +6,10 @@
 // {"type": "talk", "on": true} shows that the proctor is speaking. A lost signalling socket or
 // peer (a network drop, a restart of the media process) starts over with back-off; the state
 // is reported to the candidate's channel (attempt_channel.js), so the proctor learns "view 1
-// lost" even when the media process itself is down. The answering never depends on this script.
+// lost" even when the media process itself is down, and to the page as `view1:state` on
+// document ({connected}), which proctor_lock.js turns into the pause of answering. A camera or
+// microphone track that ends (unplugged, turned off, stopped) counts as view 1 lost: the page
+// says which part, drops the connection and asks for the devices again until they are back.
 (function () {
   "use strict";
   const root = document.getElementById("exam") || document.getElementById("view1-root");
@@ -54,11 +57,29 @@
     status.textContent = text(state);
   }
 
-  function report(connected) {
+  function report(connected, part) {
     if (reported === connected) return;
     reported = connected;
-    if (window.AttemptChannel) window.AttemptChannel.reportView(1, connected);
+    if (window.AttemptChannel) window.AttemptChannel.reportView(1, connected, part);
+    document.dispatchEvent(new CustomEvent("view1:state", { detail: { connected, part } }));
   }
+
+  // A track that ended gives no more frames although the peer stays connected: watched here
+  // (a track the page stops itself fires no "ended" event, so its state is polled too).
+  function watchTracks() {
+    if (!stream) return;
+    const dead = stream.getTracks().find((track) => track.readyState === "ended");
+    if (!dead) return;
+    stream.getTracks().forEach((track) => track.stop());
+    stream = null;
+    if (window.ProctorRecorder && window.ProctorRecorder.stop) {
+      try { window.ProctorRecorder.stop(); } catch (error) { /* the recorder ends with it */ }
+    }
+    report(false, dead.kind === "audio" ? "microphone" : "camera");
+    if (current && current.end) current.end();
+    else retry();
+  }
+  setInterval(watchTracks, 1000);
 
   function wsUrl() {
     const base = root.dataset.mediaWs ||
@@ -118,8 +139,12 @@
         }
       }
     } catch (error) {
+      // No camera (refused, unplugged, in use): answering pauses after the exam's grace, so
+      // keep asking; it resumes as soon as the camera is back.
       setStatus("denied");
-      report(false);
+      report(false, "camera");
+      setTimeout(start, backoff);
+      backoff = Math.min(backoff * 2, 5000);
       return;
     }
     setStatus("connecting");
@@ -134,7 +159,7 @@
       return;
     }
     let ended = false;
-    current = { pc, socket };
+    current = { pc, socket, end: null };
     const timers = [];
     const end = () => {
       if (ended) return;
@@ -144,6 +169,7 @@
       if (socket.readyState <= 1) socket.close();
       retry();
     };
+    current.end = end;
     timers.push(setTimeout(() => { if (socket.readyState === 0) end(); }, OPEN_TIMEOUT));
     timers.push(setTimeout(() => { if (pc.connectionState !== "connected") end(); },
       CONNECT_TIMEOUT));
