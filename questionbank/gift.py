@@ -171,10 +171,10 @@ def _answer(draft: Draft, answers: str, text_format: str, in_middle: bool) -> No
     parts = re.split(r"([=~])", answers)
     if parts[0].strip():
         raise _Refused(_("Every answer in {…} must start with “=” (right) or “~” (wrong)."))
-    marked = [
-        (marker, *_weighted(content.split("#", 1)[0].strip(), marker))
-        for marker, content in zip(parts[1::2], parts[2::2], strict=True)
-    ]
+    marked: list[tuple[str, Decimal, str]] = []
+    for marker, content in zip(parts[1::2], parts[2::2], strict=True):
+        weight, answer_text = _weighted(content.split("#", 1)[0].strip(), marker)
+        marked.append((marker, weight, answer_text))
     if all(marker == "=" for marker, _w, _t in marked):
         accepted = [_text(t, text_format) for _m, weight, t in marked if weight == 100]
         if not accepted:
@@ -220,10 +220,12 @@ def _answer(draft: Draft, answers: str, text_format: str, in_middle: bool) -> No
             _("No answer is right: mark one with “=” or give weights such as %(example)s.")
             % {"example": "~%50%"}
         )
-    if abs(sum(positive) - 100) > Decimal("0.1"):
+    total = sum(positive, Decimal(0))
+    # Three right answers of 33.333% are fine; Moodle rounds the same way.
+    if abs(total - 100) > Decimal("0.1"):
         raise _Refused(
             _("The positive weights add up to %(sum)s%%, not 100%%.")
-            % {"sum": f"{sum(positive).normalize():f}"}
+            % {"sum": f"{total.normalize():f}"}
         )
     draft.kind = Kind.MULTIPLE
     draft.answer = [key for key, (_m, w, _t) in zip(keys, marked, strict=False) if w > 0]
