@@ -9,10 +9,11 @@ the characters themselves, ``\\n`` for a line end.
 Mapped answer blocks: ``{=right ~wrong}`` → single choice; ``{~%50%a ~%50%b ~%-100%c}`` →
 multiple choice whose right options are those of positive weight (the positive weights must add
 up to 100); ``{T}``/``{F}``/``{TRUE}``/``{FALSE}`` → true or false; ``{=a =b}`` → fill-in with
-one blank accepting a or b; ``{}`` → short answer with an empty reference. An answer block in
-the middle of the text becomes the blank ``____``. Feedback (``#…``) is dropped. Numeric
-(``{#…}``) and matching (``{=a -> b}``) questions are reported as unsupported. Every problem
-carries the line where its question starts.
+one blank accepting a or b (``____`` is added at the end of the text unless it marks a blank);
+``{}`` → short answer with an empty reference. An answer block in the middle of the text
+becomes the blank ``____``. The title is not kept (a bank question has none); feedback (``#…``)
+is dropped. Numeric (``{#…}``) and matching (``{=a -> b}``) questions are reported as
+unsupported. Every problem carries the line where its question starts.
 """
 
 from __future__ import annotations
