@@ -180,6 +180,26 @@ def test_the_messages_are_translated(subject: Subject) -> None:
         assert issue.position == "第 1 行"
 
 
+def test_the_command_imports_a_gift_file_and_reports_its_lines(
+    subject: Subject, tmp_path: Path
+) -> None:
+    from tests.test_import_questions_command import run
+
+    good = tmp_path / "网络.gift"
+    good.write_text(GOOD, encoding="utf-8")
+    status, out, err = run(str(good), "--subject", subject.code)
+    assert status == 0, err
+    assert out.startswith("Imported 8 ")
+    assert subject.questions.count() == 8
+
+    bad = tmp_path / "bad.txt"
+    bad.write_text("新题。{=甲 ~乙}\n\n配对 {=甲 -> 乙}\n", encoding="utf-8")
+    status, out, err = run(str(bad), "--subject", subject.code, "--json")
+    assert status == 1
+    assert '"line": 3' in out and '"format": "gift"' in out
+    assert subject.questions.count() == 8
+
+
 @pytest.fixture
 def oscar(personas: Personas) -> Client:
     client = Client()
