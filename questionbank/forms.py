@@ -61,8 +61,10 @@ class BankFilterForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Question file"),
-        help_text=_("The question template (.xlsx) or a Moodle XML file."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xml"}),
+        help_text=_(
+            "The question template (.xlsx), a Moodle XML file or a GIFT file (.gift, .txt)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xml,.gift,.txt"}),
     )
 
     def clean_file(self) -> Any:
