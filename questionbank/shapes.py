@@ -48,10 +48,6 @@ class Draft:
         "下列说法正确的是（ ）" with different options, so the stem alone is not enough."""
         return (self.kind, self.text, repr(self.options), repr(self.answer))
 
-    def get_kind_display(self) -> str:
-        """The kind's name for people, as ``Question.get_kind_display`` (the editor's preview)."""
-        return str(Kind(self.kind).label) if self.kind in Kind.values else self.kind
-
     def to_question(self, subject_id: int) -> Question:
         return Question(
             subject_id=subject_id,
