@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from questionbank import shapes
 from questionbank.models import Question, Subject
@@ -162,7 +163,7 @@ class QuestionForm(forms.Form):
                 )
         elif kind == Kind.TRUE_FALSE:
             self.fields["answer"] = forms.ChoiceField(
-                label=_("Correct answer"),
+                label=pgettext_lazy("the right answer", "Correct answer"),
                 choices=[("T", _("True")), ("F", _("False"))],
                 widget=forms.RadioSelect,
                 error_messages={"required": _("Choose true or false.")},

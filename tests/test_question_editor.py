@@ -133,7 +133,9 @@ def test_a_question_that_does_not_hold_together_is_refused_with_what_to_do(
     page = response.content.decode()
     # The summary at the top links to the field.
     assert 'id="error-summary"' in page
-    assert f'href="#{response.context["form"][field].id_for_label}"' in page
+    bound = response.context["form"][field]
+    target = f"{bound.auto_id}_0" if bound.use_fieldset else bound.id_for_label
+    assert f'href="#{target}"' in page and f'id="{target}"' in page
 
 
 def test_preview_shows_the_question_without_saving_it(oscar: Client, subject: Subject) -> None:
