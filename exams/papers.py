@@ -7,9 +7,10 @@ import random
 from itertools import groupby
 from typing import TypedDict
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
-from exams.models import Exam
+from exams.models import Attempt, Exam
 from questionbank import answers
 from questionbank.models import Question, QuestionQuerySet
 
@@ -95,3 +96,20 @@ def _shuffle_within_kinds(
         rng.shuffle(items)
         result.extend(items)
     return result
+
+
+def sittings_with(question: Question) -> int:
+    """How many attempts have ``question`` on their drawn paper (``questionbank.usage``).
+
+    A drawn paper refers to its questions by id and the exam engine keeps those questions in
+    memory (``services._question``), so a question on one must never change again.
+    """
+    attempts = Attempt.objects.exclude(paper=[])
+    if connection.features.supports_json_field_contains:
+        return attempts.filter(paper__contains=[{"question": question.pk}]).count()
+    # SQLite (the embedded default) has no JSON containment: read the papers.
+    return sum(
+        1
+        for paper in attempts.values_list("paper", flat=True).iterator()
+        if any(int(item["question"]) == question.pk for item in paper)
+    )

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from questionbank import shapes
 from questionbank.models import Question, Subject
 
 
@@ -75,3 +78,219 @@ class ImportForm(forms.Form):
                 _("The file is larger than %(n)d MB.") % {"n": limit // (1024 * 1024)}
             )
         return upload
+
+
+Kind = Question.Kind
+OPTION_ROWS = 6  # rows the editor shows for options and blanks; blank rows are ignored
+VARIANT_SEPARATOR = re.compile(r"[|｜]")
+
+
+class QuestionForm(forms.Form):
+    """The editor's form for one kind of question (the kind is chosen before, and kept).
+
+    Options are fixed rows, lettered from A; rows left empty are dropped and the rest lettered
+    again in order, the answer following its row. What the bank accepts is decided by
+    ``shapes.problems``, the same check the importers use; its messages land on the field
+    they name.
+    """
+
+    text = forms.CharField(
+        label=_("Question text"),
+        max_length=shapes.MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    points = forms.IntegerField(
+        label=_("Points"), min_value=1, max_value=shapes.MAX_POINTS, initial=1
+    )
+    difficulty = forms.TypedChoiceField(
+        label=_("Difficulty"),
+        coerce=int,
+        initial=3,
+        choices=[(n, str(n)) for n in range(1, 6)],
+        help_text=_("1 is easy, 5 is hard."),
+    )
+    chapter = forms.CharField(
+        label=_("Chapter"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "chapters"}),
+        help_text=_("Papers can draw questions by chapter; leave empty if the subject has none."),
+    )
+    explanation = forms.CharField(
+        label=_("Explanation"),
+        max_length=shapes.MAX_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to candidates after the exam when the exam allows it."),
+    )
+    # The question as the form describes it, once the form is valid.
+    draft: shapes.Draft | None = None
+
+    def __init__(self, *args: Any, kind: str, question: Question | None = None, **kwargs: Any):
+        if question is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_from(question)
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.option_names: list[str] = []
+        self.blank_names: list[str] = []
+        if kind == Kind.FILL_IN:
+            self.fields["text"].help_text = _(
+                "Mark each blank with three underscores (____) or empty brackets （ ）."
+            )
+        if kind in (Kind.SINGLE, Kind.MULTIPLE):
+            rows = max(OPTION_ROWS, len(question.options) if question else 0)
+            for key in shapes.OPTION_KEYS[:rows]:
+                name = f"option_{key}"
+                self.fields[name] = forms.CharField(
+                    label=_("Option %(key)s") % {"key": key},
+                    max_length=shapes.MAX_OPTION_TEXT,
+                    required=False,
+                )
+                self.option_names.append(name)
+            keys = [(key, key) for key in shapes.OPTION_KEYS[:rows]]
+            if kind == Kind.SINGLE:
+                self.fields["answer"] = forms.ChoiceField(
+                    label=_("Correct option"),
+                    choices=keys,
+                    widget=forms.RadioSelect,
+                    error_messages={"required": _("Choose the correct option.")},
+                )
+            else:
+                self.fields["answer"] = forms.MultipleChoiceField(
+                    label=_("Correct options"),
+                    choices=keys,
+                    widget=forms.CheckboxSelectMultiple,
+                    help_text=_("Tick every option a candidate must choose."),
+                    error_messages={"required": _("Tick at least one correct option.")},
+                )
+        elif kind == Kind.TRUE_FALSE:
+            self.fields["answer"] = forms.ChoiceField(
+                label=pgettext_lazy("the right answer", "Correct answer"),
+                choices=[("T", _("True")), ("F", _("False"))],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose true or false.")},
+            )
+        elif kind == Kind.FILL_IN:
+            rows = max(OPTION_ROWS, len(question.answer) if question else 0)
+            for number in range(1, rows + 1):
+                name = f"blank_{number}"
+                self.fields[name] = forms.CharField(
+                    label=_("Blank %(n)d: accepted answers") % {"n": number},
+                    max_length=settings.QUESTIONBANK_FILL_IN_MAX_CHARS * 10,
+                    required=False,
+                    help_text=_("Separate answers that are all right with |, as in 443|四四三.")
+                    if number == 1
+                    else "",
+                )
+                self.blank_names.append(name)
+        elif kind == Kind.SHORT_ANSWER:
+            self.fields["answer"] = forms.CharField(
+                label=_("Reference answer"),
+                max_length=shapes.MAX_TEXT,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                help_text=_("For markers; short answers are never scored automatically."),
+            )
+        # Fields in the order the page lays them out.
+        order = ["text", *self.option_names, "answer", *self.blank_names]
+        order += ["points", "difficulty", "chapter", "explanation"]
+        self.order_fields([name for name in order if name in self.fields])
+
+    @staticmethod
+    def initial_from(question: Question) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            name: getattr(question, name)
+            for name in ("text", "points", "difficulty", "chapter", "explanation")
+        }
+        if question.kind in (Kind.SINGLE, Kind.MULTIPLE):
+            for option in question.options:
+                initial[f"option_{option['key']}"] = option["text"]
+        if question.kind == Kind.FILL_IN:
+            for number, texts in enumerate(question.answer, start=1):
+                initial[f"blank_{number}"] = " | ".join(texts)
+        else:
+            initial["answer"] = question.answer
+        return initial
+
+    def fields_of(self, names: list[str]) -> list[forms.BoundField]:
+        return [self[name] for name in names]
+
+    def option_fields(self) -> list[forms.BoundField]:
+        return self.fields_of(self.option_names)
+
+    def blank_fields(self) -> list[forms.BoundField]:
+        return self.fields_of(self.blank_names)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if self.errors:
+            return data
+        draft = shapes.Draft(
+            kind=self.kind,
+            text=data["text"],
+            points=data["points"],
+            difficulty=data["difficulty"],
+            chapter=data["chapter"],
+            explanation=data["explanation"],
+        )
+        if self.kind in (Kind.SINGLE, Kind.MULTIPLE):
+            if not self._read_options(draft, data):
+                return data
+        elif self.kind == Kind.TRUE_FALSE:
+            draft.options = [dict(option) for option in shapes.TRUE_FALSE_OPTIONS]
+            draft.answer = data["answer"]
+        elif self.kind == Kind.FILL_IN:
+            draft.answer = self._read_blanks(data)
+        else:
+            draft.answer = data.get("answer", "").replace("\r\n", "\n")
+        for name, message in shapes.problems(draft):
+            self.add_error(self._field_for(name), message)
+        self.draft = draft
+        return data
+
+    def _read_options(self, draft: shapes.Draft, data: dict[str, Any]) -> bool:
+        """Letter the filled rows from A and move the answer with them; False (with an error on
+        the answer) when a correct option has no text."""
+        renamed: dict[str, str] = {}
+        for name in self.option_names:
+            option_text = data.get(name, "").strip()
+            if option_text:
+                key = shapes.OPTION_KEYS[len(draft.options)]
+                renamed[name.removeprefix("option_")] = key
+                draft.options.append({"key": key, "text": option_text})
+        chosen = [data["answer"]] if self.kind == Kind.SINGLE else list(data["answer"])
+        empty = [key for key in chosen if key not in renamed]
+        if empty:
+            self.add_error(
+                "answer",
+                _(
+                    "Option %(key)s is marked correct but has no text: write that option or "
+                    "mark another one."
+                )
+                % {"key": empty[0]},
+            )
+            return False
+        keys = [renamed[key] for key in chosen]
+        draft.answer = keys[0] if self.kind == Kind.SINGLE else sorted(keys)
+        return True
+
+    def _read_blanks(self, data: dict[str, Any]) -> list[list[str]]:
+        blanks = []
+        for name in self.blank_names:
+            variants = [v.strip() for v in VARIANT_SEPARATOR.split(data.get(name, "")) if v.strip()]
+            blanks.append(variants)
+        # Rows after the last filled one are unused; an empty row between two is an error that
+        # ``shapes`` names ("give at least one accepted text for every blank").
+        while blanks and not blanks[-1]:
+            blanks.pop()
+        return blanks
+
+    def _field_for(self, name: str) -> str | None:
+        if name == "options":
+            return self.option_names[0] if self.option_names else None
+        if name == "answer" and self.kind == Kind.FILL_IN:
+            return self.blank_names[0]
+        if name == "kind" or name not in self.fields:
+            return None
+        return name

@@ -1,5 +1,6 @@
-"""Staff pages of the question banks: subjects, a subject's bank, retiring and restoring, the
-import (upload, dry-run report, confirmation) and the template download. The evaluation
+"""Staff pages of the question banks: subjects, a subject's bank, the editor (new questions,
+edits, copies, the preview), retiring and restoring, the import (upload, dry-run report,
+confirmation) and the template download. The evaluation
 organisation manages banks (R-EXAM-1); everyone else gets 403."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,9 +17,10 @@ from django.views.decorators.http import require_POST
 from accounts.access import role_required
 from accounts.roles import Role
 from core import ratelimit
+from core.errors import as_form_error
 from questionbank import jobs as question_jobs
 from questionbank import services, spreadsheet, staging
-from questionbank.forms import BankFilterForm, ImportForm, SubjectForm
+from questionbank.forms import BankFilterForm, ImportForm, QuestionForm, SubjectForm
 from questionbank.models import Question, Subject
 
 PAGE_SIZE = 50
@@ -170,3 +172,136 @@ def template(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="question-template.xlsx"'
     return response
+
+
+# --- The editor -------------------------------------------------------------------------------
+
+
+def _question(request: HttpRequest, question_id: int) -> Question:
+    return get_object_or_404(
+        Question.objects.filter(
+            subject__in=Subject.objects.managed_by(request.user)
+        ).select_related("subject"),
+        pk=question_id,
+    )
+
+
+def _chapters(subject: Subject) -> list[str]:
+    return list(
+        subject.questions.exclude(chapter="")
+        .order_by("chapter")
+        .values_list("chapter", flat=True)
+        .distinct()
+    )
+
+
+def _kind_label(kind: str) -> str:
+    return str(Question.Kind(kind).label)
+
+
+@role_required(Role.ORG_ADMIN)
+def new_question(request: HttpRequest, code: str) -> HttpResponse:
+    subject = _subject(request, code)
+    return render(
+        request,
+        "questionbank/question_kind.html",
+        {"subject": subject, "kinds": Question.Kind.choices},
+    )
+
+
+@role_required(Role.ORG_ADMIN)
+def create_question(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    subject = _subject(request, code)
+    if kind not in Question.Kind.values:
+        raise Http404
+    form = QuestionForm(request.POST or None, kind=kind)
+    return _editor(request, subject, form, question=None, original=None)
+
+
+@role_required(Role.ORG_ADMIN)
+def copy_question(request: HttpRequest, question_id: int) -> HttpResponse:
+    original = _question(request, question_id)
+    form = QuestionForm(request.POST or None, kind=original.kind, question=original)
+    return _editor(request, original.subject, form, question=None, original=original)
+
+
+@role_required(Role.ORG_ADMIN)
+def edit_question(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = _question(request, question_id)
+    refusal = services.in_use_refusal(question)
+    if refusal is not None:
+        # No form to fill in and lose: the page says why and offers the copy.
+        return render(
+            request,
+            "questionbank/question_in_use.html",
+            {"subject": question.subject, "question": question, "refusal": refusal},
+            status=409 if request.method == "POST" else 200,
+        )
+    form = QuestionForm(request.POST or None, kind=question.kind, question=question)
+    return _editor(request, question.subject, form, question=question, original=None)
+
+
+def _editor(
+    request: HttpRequest,
+    subject: Subject,
+    form: QuestionForm,
+    *,
+    question: Question | None,
+    original: Question | None,
+) -> HttpResponse:
+    """The editor page for a new question, a copy of ``original`` or an edit of ``question``.
+    The Preview button checks the form and shows the question without saving it."""
+    context: dict[str, object] = {
+        "subject": subject,
+        "form": form,
+        "question": question,
+        "original": original,
+        "kind_label": _kind_label(form.kind),
+        "chapters": _chapters(subject),
+        # A copy of a question that may no longer change retires it unless told otherwise.
+        "retire_original": original is not None
+        and not original.retired
+        and (request.method != "POST" or bool(request.POST.get("retire_original"))),
+    }
+    if request.method != "POST":
+        return render(request, "questionbank/question_form.html", context)
+    if not form.is_valid() or form.draft is None:
+        return render(request, "questionbank/question_form.html", context, status=400)
+    draft = form.draft
+    if request.POST.get("action") == "preview":
+        context["preview"] = draft.to_question(subject.pk)
+        return render(request, "questionbank/question_form.html", context)
+    try:
+        if question is None:
+            replacing = original if context["retire_original"] else None
+            question = services.create_question(
+                subject, draft, by=request.user, request=request, replacing=replacing
+            )
+            messages.success(request, _("Question %(id)d is created.") % {"id": question.pk})
+            if replacing is not None:
+                messages.info(request, _("Question %(id)d is retired.") % {"id": replacing.pk})
+        else:
+            changed = services.edit_question(question, draft, by=request.user, request=request)
+            if changed:
+                messages.success(request, _("Question %(id)d is saved.") % {"id": question.pk})
+            else:
+                messages.info(request, _("Nothing was changed."))
+    except services.QuestionInUse as refused:
+        # Drawn onto a paper while the form was open.
+        as_form_error(form, refused)
+        return render(request, "questionbank/question_form.html", context, status=409)
+    return redirect("questionbank:question", question_id=question.pk)
+
+
+@role_required(Role.ORG_ADMIN)
+def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = _question(request, question_id)
+    return render(
+        request,
+        "questionbank/question.html",
+        {
+            "subject": question.subject,
+            "question": question,
+            "refusal": services.in_use_refusal(question),
+        },
+    )
