@@ -17,15 +17,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from questionbank import moodle, spreadsheet
+from questionbank import gift, moodle, spreadsheet
 from questionbank.models import Question, Subject
 from questionbank.reports import Issue, Report
 
-XLSX, MOODLE = "xlsx", "moodle-xml"
+XLSX, MOODLE, GIFT = "xlsx", "moodle-xml", "gift"
 
 
 def detect_format(data: bytes, filename: str) -> str | None:
-    """``"xlsx"``, ``"moodle-xml"`` or ``None``, judged by the bytes first."""
+    """``"xlsx"``, ``"moodle-xml"``, ``"gift"`` or ``None``, judged by the bytes first (a
+    GIFT file is text with an answer block; its name ending ``.gift`` or ``.txt`` breaks a tie
+    for text that is not UTF-8, so that it is refused as such rather than as unknown)."""
     if data.startswith(b"PK\x03\x04"):
         return XLSX
     if moodle.looks_like(data):
@@ -33,6 +35,8 @@ def detect_format(data: bytes, filename: str) -> str | None:
     name = filename.lower()
     if name.endswith(".xml") and data.lstrip().startswith(b"<"):
         return MOODLE
+    if gift.looks_like(data) or name.endswith((".gift", ".gift.txt")):
+        return GIFT
     return None
 
 
@@ -64,11 +68,11 @@ def import_file(
                 "Old .xls files cannot be read: save the file as .xlsx and upload it again."
             )
         else:
-            message = _("Upload the question template (.xlsx) or a Moodle XML file.")
+            message = _("Upload the question template (.xlsx), a Moodle XML file or a GIFT file.")
         report.issues.append(Issue(message))
         return report
     report.file_format = file_format
-    reader = spreadsheet.read if file_format == XLSX else moodle.read
+    reader = {XLSX: spreadsheet.read, MOODLE: moodle.read, GIFT: gift.read}[file_format]
     report.drafts, report.issues = reader(data, filename)
     if not report.drafts and not report.issues:
         report.issues.append(Issue(_("The file holds no questions.")))

@@ -166,3 +166,14 @@ def test_entities_and_dtds_are_refused(subject: Subject) -> None:
 def test_a_file_without_a_quiz_element_is_refused(subject: Subject) -> None:
     report = import_file(subject, b"<?xml version='1.0'?><html></html>", "x.xml", dry_run=False)
     assert len(report.issues) == 1
+
+
+def test_a_fraction_outside_moodles_list_is_refused(subject: Subject) -> None:
+    # Moodle's importer refuses 35 %; 33.333 % is within its tolerance of 33.33333 %.
+    odd = GOOD.replace('fraction="50"><text>TCP', 'fraction="35"><text>TCP')
+    report = import_file(subject, odd.encode(), "odd.xml", dry_run=False)
+    assert [issue.index for issue in report.issues] == [3]
+    assert "35" in report.issues[0].message
+    assert not subject.questions.exists()
+    near = GOOD.replace('fraction="50"><text>TCP', 'fraction="33.333"><text>TCP')
+    assert import_file(subject, near.encode(), "near.xml", dry_run=True).ok
