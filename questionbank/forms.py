@@ -61,7 +61,7 @@ class BankFilterForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Question file"),
-        help_text=_("The question template (.xlsx) or a Moodle XML file."),
+        help_text=_("The question template (.xlsx), a Moodle XML file or a GIFT file."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xml"}),
     )
 

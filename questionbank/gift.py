@@ -231,7 +231,7 @@ def _draft(block: str, chapter: str, source: str) -> Draft:
         raise _Refused(
             _(
                 "A choice question needs one right answer (=) or partial weights "
-                "(~%50%) on its right answers."
+                "on its right answers."
             )
         )
     return draft
@@ -249,7 +249,7 @@ def _answers(inside: str, text_format: str) -> list[tuple[str, Decimal, str]]:
             try:
                 given = Decimal(weighted.group(1))
             except InvalidOperation:
-                raise _Refused(_("A weight %…% is not a number.")) from None
+                raise _Refused(_("An answer's weight is not a number.")) from None
             snapped = valid_fraction(given)
             if snapped is None:
                 raise _Refused(

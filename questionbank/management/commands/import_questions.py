@@ -1,5 +1,6 @@
 """``manage.py import_questions FILE --subject CODE [--dry-run] [--json]``: import a question
-template (.xlsx) or a Moodle XML file into a subject's bank, all or nothing. Exits with status 1
+template (.xlsx), a Moodle XML file or a GIFT file (told by its content) into a subject's bank,
+all or nothing. Exits with status 1
 when anything in the file is wrong (nothing is imported then), 0 otherwise."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from questionbank.reports import Report
 
 
 class Command(BaseCommand):
-    help = "Import questions from the xlsx template or a Moodle XML file into a subject's bank."
+    help = "Import questions from the xlsx template, Moodle XML or GIFT into a subject's bank."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
