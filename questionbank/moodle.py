@@ -220,8 +220,13 @@ def _fraction(answer: Element) -> Decimal:
 
 
 def _chapter(path: str) -> str:
-    # "$course$/top/第一章 常识" → "第一章 常识": the last level names the chapter.
-    parts = [part for part in path.split("/") if part and not part.startswith("$")]
+    # "$course$/top/第一章 常识" → "第一章 常识": the last level names the chapter. A slash
+    # inside a name is written "//", as Moodle's split_category_path reads it.
+    parts = [
+        part.replace("\0", "/")
+        for part in path.replace("//", "\0").split("/")
+        if part and not part.startswith("$")
+    ]
     parts = [part for part in parts if part != "top"]
     return parts[-1].strip() if parts else ""
 
