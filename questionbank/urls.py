@@ -1,6 +1,6 @@
 from django.urls import path
 
-from questionbank import views
+from questionbank import export_views, views
 
 app_name = "questionbank"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("questions/<int:question_id>/restore/", views.restore, name="restore"),
     path("<str:code>/", views.bank, name="bank"),
     path("<str:code>/import/", views.import_questions, name="import"),
+    path("<str:code>/export/moodle.xml", export_views.moodle_export, name="export-moodle"),
 ]

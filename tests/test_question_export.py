@@ -55,3 +55,26 @@ def test_moodle_xml_export_round_trips(tmp_path: Path) -> None:
     assert import_file(target, path.read_bytes(), "bank.xml", dry_run=False).ok
     skipped.delete()
     assert _rows(target) == _rows(source)
+
+
+def test_the_bank_page_downloads_moodle_xml(personas: object) -> None:
+    from django.test import Client
+
+    from audit.models import AuditEntry
+    from tests.personas import PASSWORD
+
+    subject = Subject.objects.create(code="C1", name="下载")
+    assert import_file(
+        subject, (FIXTURES / "good.gift").read_bytes(), "good.gift", dry_run=False
+    ).ok
+    client = Client()
+    assert client.login(username="oscar", password=PASSWORD)
+    assert "/questionbank/C1/export/moodle.xml" in client.get("/questionbank/C1/").content.decode()
+
+    response = client.get("/questionbank/C1/export/moodle.xml")
+
+    assert response.status_code == 200
+    assert 'filename="C1-moodle.xml"' in response["Content-Disposition"]
+    drafts, issues = moodle.read(response.content, "C1-moodle.xml")
+    assert len(drafts) == 7 and not issues
+    assert AuditEntry.objects.filter(action="questionbank.exported").exists()
