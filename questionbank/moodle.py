@@ -164,16 +164,69 @@ def _points(element: Element) -> int:
     return int(value)
 
 
+# Moodle's question_bank::fraction_options_full(): the grades an answer may have, in per cent
+# (negatives too). Its importer snaps a fraction to the nearest one within 0.001 % and
+# refuses the file otherwise; this importer does the same.
+VALID_FRACTIONS = tuple(
+    Decimal(v)
+    for v in [
+        "100",
+        "90",
+        "83.33333",
+        "80",
+        "75",
+        "70",
+        "66.66667",
+        "60",
+        "50",
+        "40",
+        "33.33333",
+        "30",
+        "25",
+        "20",
+        "16.66667",
+        "14.28571",
+        "12.5",
+        "11.11111",
+        "10",
+        "5",
+        "0",
+    ]
+)
+_TOLERANCE = Decimal("0.001")
+
+
+def valid_fraction(value: Decimal) -> Decimal | None:
+    """The valid Moodle fraction ``value`` stands for (within Moodle's tolerance), or None."""
+    for valid in VALID_FRACTIONS:
+        if abs(abs(value) - valid) <= _TOLERANCE:
+            return valid if value >= 0 else -valid
+    return None
+
+
 def _fraction(answer: Element) -> Decimal:
+    raw = answer.get("fraction", "0")
     try:
-        return Decimal(answer.get("fraction", "0"))
+        value = Decimal(raw)
     except InvalidOperation:
         raise _Refused(_("An answer's fraction is not a number.")) from None
+    snapped = valid_fraction(value)
+    if snapped is None:
+        raise _Refused(
+            _("The fraction %(value)s is not one of Moodle's grades (100, 90, 83.33333, …, 5, 0).")
+            % {"value": raw}
+        )
+    return snapped
 
 
 def _chapter(path: str) -> str:
-    # "$course$/top/第一章 常识" → "第一章 常识": the last level names the chapter.
-    parts = [part for part in path.split("/") if part and not part.startswith("$")]
+    # "$course$/top/第一章 常识" → "第一章 常识": the last level names the chapter. A slash
+    # inside a name is written "//", as Moodle's split_category_path reads it.
+    parts = [
+        part.replace("\0", "/")
+        for part in path.replace("//", "\0").split("/")
+        if part and not part.startswith("$")
+    ]
     parts = [part for part in parts if part != "top"]
     return parts[-1].strip() if parts else ""
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from questionbank import views
+from questionbank import export_views, views
 
 app_name = "questionbank"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("<str:code>/import/", views.import_questions, name="import"),
     path("<str:code>/new/", views.new_question, name="new"),
     path("<str:code>/new/<str:kind>/", views.create_question, name="create"),
+    path("<str:code>/export/moodle.xml", export_views.moodle_export, name="export-moodle"),
 ]

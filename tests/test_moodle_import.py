@@ -3,7 +3,10 @@ broken or unsupported is reported with its position and nothing is imported."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from questionbank.importing import import_file
@@ -166,3 +169,29 @@ def test_entities_and_dtds_are_refused(subject: Subject) -> None:
 def test_a_file_without_a_quiz_element_is_refused(subject: Subject) -> None:
     report = import_file(subject, b"<?xml version='1.0'?><html></html>", "x.xml", dry_run=False)
     assert len(report.issues) == 1
+
+
+def test_a_fraction_outside_moodles_list_is_refused(subject: Subject) -> None:
+    # Moodle's importer refuses 35 %; 33.333 % is within its tolerance of 33.33333 %.
+    odd = GOOD.replace('fraction="50"><text>TCP', 'fraction="35"><text>TCP')
+    report = import_file(subject, odd.encode(), "odd.xml", dry_run=False)
+    assert [issue.index for issue in report.issues] == [3]
+    assert "35" in report.issues[0].message
+    assert not subject.questions.exists()
+    near = GOOD.replace('fraction="50"><text>TCP', 'fraction="33.333"><text>TCP')
+    assert import_file(subject, near.encode(), "near.xml", dry_run=True).ok
+
+
+REAL = settings.SHARED_DATA_DIR / "questions"
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="no real question files in the shared data")
+@pytest.mark.parametrize(
+    "path", sorted(REAL.glob("*.xml")) if REAL.is_dir() else [], ids=lambda p: p.name
+)
+def test_real_moodle_exports_are_read_question_by_question(subject: Subject, path: Path) -> None:
+    # Files exported by Moodle itself: every question is read or refused with its position.
+    report = import_file(subject, path.read_bytes(), path.name, dry_run=True)
+    assert report.file_format == "moodle-xml"
+    assert report.drafts or report.issues
+    assert all(issue.index or issue.line for issue in report.issues)

@@ -26,6 +26,7 @@ def pages(subject: Subject) -> list[tuple[str, str]]:
         ("get", "/questionbank/template.xlsx"),
         ("get", f"/questionbank/{subject.code}/"),
         ("get", f"/questionbank/{subject.code}/import/"),
+        ("get", f"/questionbank/{subject.code}/export/moodle.xml"),
         ("post", f"/questionbank/{subject.code}/import/"),
         ("post", f"/questionbank/questions/{question.pk}/retire/"),
         ("post", f"/questionbank/questions/{question.pk}/restore/"),
