@@ -54,8 +54,10 @@ def test_an_exam_of_each_kind_is_created_with_every_setting(
         min_answer_minutes=30,
         max_attempts=3,
         score_policy=Exam.ScorePolicy.AFTER_CLOSE,
+        counted_attempt=Exam.CountedAttempt.LAST,
         leave_policy=Exam.LeavePolicy.CONSUME,
         requires_identity=True,
+        allows_self_enrolment=True,
         requires_camera=False,
         requires_second_view=True,
         shuffle_questions=True,
@@ -67,12 +69,14 @@ def test_an_exam_of_each_kind_is_created_with_every_setting(
     assert exam.sign_in_from == exam.opens_at - dt.timedelta(minutes=45)
     policies = (exam.max_attempts, exam.score_policy, exam.leave_policy)
     assert policies == (3, "after_close", "consume")
+    assert exam.counted_attempt == "last" and exam.allows_self_enrolment
     assert exam.requires_identity and exam.requires_second_view and not exam.requires_camera
     assert exam.shuffle_questions and exam.shuffle_options
     assert exam.commitment_text == "本人承诺遵守考试纪律。"
     entry = AuditEntry.objects.get(action="exam.created", target_id=str(exam.pk))
     assert entry.actor == personas.oscar and entry.data["kind"] == kind
     page = oscar.get(f"/exam/manage/{exam.pk}/").content.decode()
+    assert 'name="counted_attempt"' in page and 'name="allows_self_enrolment"' in page
     assert f'href="/proctor/exams/{exam.pk}/alert-rules/"' in page
     assert f'href="/exam/manage/{exam.pk}/paper/"' in page
 
