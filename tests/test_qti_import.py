@@ -374,3 +374,40 @@ def test_real_qti_files_are_read_item_by_item(subject: Subject, path: Path) -> N
     assert report.file_format == QTI
     assert report.drafts or report.issues
     assert all(issue.part for issue in report.issues), report.as_dict()
+
+
+def test_the_command_imports_a_qti_package(subject: Subject, tmp_path: Path) -> None:
+    from tests.test_import_questions_command import run
+
+    path = tmp_path / "题库.zip"
+    path.write_bytes(_package({"items/a.xml": SINGLE_21, "items/b.xml": ESSAY_30}))
+    status, out, err = run(str(path), "--subject", subject.code, "--json")
+    assert status == 0, err
+    assert '"format": "qti"' in out
+    assert subject.questions.count() == 2
+
+
+def test_the_import_page_checks_then_imports_a_qti_package(
+    personas: object, subject: Subject
+) -> None:
+    from django.test import Client
+
+    from tests.personas import PASSWORD
+    from tests.test_question_import_page import confirm, finished_job_page, token_of, upload
+
+    client = Client()
+    assert client.login(username="oscar", password=PASSWORD)
+    assert ".zip" in client.get(f"/questionbank/{subject.code}/import/").content.decode()
+    bad = _package(
+        {"items/a.xml": SINGLE_21, "items/m.xml": SINGLE_21.replace(b"<em>", b"<img/><em>")}
+    )
+    refused = upload(client, subject, bad, "bank.zip")
+    page = refused.content.decode()
+    assert "items/m.xml, element &lt;img&gt;" in page
+    assert 'name="token"' not in page
+
+    preview = upload(client, subject, _package({"items/a.xml": SINGLE_21}), "bank.zip")
+    assert preview.context["report"].counts()["single"] == 1
+    confirmed = finished_job_page(client, confirm(client, subject, token_of(preview)))
+    assert 'data-code="imported"' in confirmed.content.decode()
+    assert subject.questions.count() == 1
