@@ -33,6 +33,7 @@ import posixpath
 import re
 import zipfile
 from decimal import Decimal, InvalidOperation
+from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -152,7 +153,8 @@ def _read_package(data: bytes, filename: str) -> tuple[list[Draft], list[Issue]]
         return [], [Issue(_("A file holds at most %(n)d questions.") % {"n": MAX_QUESTIONS})]
     files: list[tuple[str, bytes | None]] = []
     for href in hrefs:
-        path = posixpath.normpath(href.split("#", 1)[0]) if href else ""
+        # An href is a URI reference relative to the manifest: "items/item%201.xml".
+        path = posixpath.normpath(unquote(href.split("#", 1)[0])) if href else ""
         files.append((href or MANIFEST, archive.read(path) if path in names else None))
     return _read_items(files, filename)
 

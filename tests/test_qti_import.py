@@ -411,3 +411,15 @@ def test_the_import_page_checks_then_imports_a_qti_package(
     confirmed = finished_job_page(client, confirm(client, subject, token_of(preview)))
     assert 'data-code="imported"' in confirmed.content.decode()
     assert subject.questions.count() == 1
+
+
+def test_a_manifest_href_is_a_relative_uri(subject: Subject) -> None:
+    manifest = (
+        '<manifest><resources><resource identifier="r" type="imsqti_item_xmlv2p1" '
+        'href="./items/item%201.xml"/><resource identifier="t" type="imsqti_test_xmlv2p1" '
+        'href="test.xml"/></resources></manifest>'
+    )
+    data = _package({"items/item 1.xml": b"\xef\xbb\xbf" + SINGLE_21}, manifest)
+    report = import_file(subject, data, "p.zip", dry_run=True)
+    assert report.ok, report.as_dict()
+    assert len(report.drafts) == 1  # the test resource is not an item
