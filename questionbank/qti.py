@@ -418,6 +418,11 @@ def _choice(
             _where(interaction, written),
         )
     identifiers = [choice.get("identifier", "") for choice in choices]
+    if len(set(identifiers)) != len(identifiers):
+        raise _Refused(
+            _("Two choices have the same identifier; each needs its own."),
+            _where(interaction, written),
+        )
     keys = dict(zip(identifiers, shapes.OPTION_KEYS, strict=False))
     texts = [_plain(choice, written) for choice in choices]
     values = _correct(declaration)
@@ -433,6 +438,14 @@ def _choice(
     cardinality = _cardinality(declaration, values, where)
     if cardinality == "ordered":
         raise _Refused(_("Ordered responses are not supported."), where)
+    max_choices = interaction.get("maxChoices", "1").strip()
+    if cardinality == "single" and max_choices != "1":
+        # The specification: a choice interaction bound to a single response allows one choice.
+        raise _Refused(
+            _("The response is single but the interaction allows %(n)s choices (maxChoices).")
+            % {"n": max_choices},
+            _where(interaction, written),
+        )
     draft.options = [{"key": keys[i], "text": t} for i, t in zip(identifiers, texts, strict=True)]
     if cardinality == "single":
         lowered = [t.strip().lower() for t in texts]

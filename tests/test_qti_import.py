@@ -256,6 +256,14 @@ def test_images_are_refused(subject: Subject) -> None:
             (b"<correctResponse><value>c80</value></correctResponse>", b""),
             "The response declaration gives no correct response.",
         ),
+        (
+            (b'identifier="c21"', b'identifier="c80"'),
+            "Two choices have the same identifier; each needs its own.",
+        ),
+        (
+            (b'maxChoices="1"', b'maxChoices="2"'),
+            "The response is single but the interaction allows 2 choices (maxChoices).",
+        ),
     ],
 )
 def test_declarations_are_checked_as_the_specification_requires(
