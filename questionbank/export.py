@@ -1,18 +1,32 @@
-"""A subject's bank as a Moodle XML file that Moodle's importer and ``moodle.read`` both accept.
+"""A subject's bank as a Moodle XML file that Moodle's importer and ``moodle.read`` both accept,
+or as a QTI 3.0 content package that ``qti.read`` reads back.
 
 Texts are written with ``format="plain_text"`` (the bank keeps plain text), each chapter as a
 ``category`` element, multiple-choice right answers share 100 % in one of Moodle's fractions.
 Moodle has no difficulty, so it is not carried; a fill-in question with more than one blank
 has no Moodle XML counterpart (``shortanswer`` has one) and is left out and counted.
+
+The QTI 3.0 package (``qti_package``) is a zip of ``imsmanifest.xml`` and one
+``qti-assessment-item`` per active question under ``items/``: choice questions (true or false
+too, its choices 正确/错误) as a ``qti-choice-interaction`` with the option keys as identifiers,
+fill-in questions with a ``qti-text-entry-interaction`` in place of each blank (its first
+accepted text the correct response, every accepted text a mapping entry worth the blank's share
+of the points), short answers as a ``qti-extended-text-interaction`` whose correct response is
+the reference answer; the points are ``SCORE``'s ``normal-maximum``. QTI items have no chapter,
+difficulty or explanation field the platform would read back, so those are not carried.
 """
 
 from __future__ import annotations
 
+import io
+import zipfile
 from decimal import Decimal
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from questionbank.models import Question, Subject
 from questionbank.moodle import valid_fraction
+from questionbank.qti import QTI30_NS
+from questionbank.shapes import BLANK_MARK
 
 Kind = Question.Kind
 
@@ -82,3 +96,156 @@ def _question(quiz: Element, question: Question) -> None:
         grader = SubElement(element, "graderinfo", format="plain_text")
         SubElement(grader, "text").text = str(question.answer or "")
         SubElement(element, "responseformat").text = "editor"
+
+
+MANIFEST_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
+_RP_TEMPLATES = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/"
+
+
+def qti_package(subject: Subject) -> tuple[bytes, int]:
+    """The active questions of ``subject`` as a QTI 3.0 content package (a zip), and how many
+    could not be written (always 0: every kind has a QTI counterpart)."""
+    manifest = _element("manifest", xmlns=MANIFEST_NS, identifier=f"bank-{subject.code}")
+    metadata = _sub(manifest, "metadata")
+    _sub(metadata, "schema").text = "QTI Package"
+    _sub(metadata, "schemaversion").text = "3.0.0"
+    _sub(manifest, "organizations")
+    resources = _sub(manifest, "resources")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for question in subject.questions.active().order_by("chapter", "id"):
+            identifier = f"q{question.pk}"
+            href = f"items/{identifier}.xml"
+            resource = _sub(
+                resources, "resource", identifier=identifier, type="imsqti_item_xmlv3p0", href=href
+            )
+            _sub(resource, "file", href=href)
+            archive.writestr(href, _xml(_qti_item(question, identifier)))
+        archive.writestr("imsmanifest.xml", _xml(manifest))
+    return buffer.getvalue(), 0
+
+
+def _xml(element: Element) -> bytes:
+    declaration = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    return (declaration + tostring(element, "unicode") + "\n").encode()
+
+
+def _paragraphs(parent: Element, text: str) -> list[Element]:
+    paragraphs = []
+    for line in text.split("\n"):
+        paragraph = _sub(parent, "p")
+        paragraph.text = line
+        paragraphs.append(paragraph)
+    return paragraphs
+
+
+def _qti_item(question: Question, identifier: str) -> Element:
+    item = _element(
+        "qti-assessment-item",
+        xmlns=QTI30_NS,
+        identifier=identifier,
+        title=f"{question.subject.code}-{question.pk}",
+        adaptive="false",
+        time_dependent="false",
+    )
+    kind = question.kind
+    blanks: list[str] = []
+    if kind in (Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE):
+        declaration = _declaration(
+            item, "RESPONSE", "multiple" if kind == Kind.MULTIPLE else "single", "identifier"
+        )
+        right = list(question.answer) if kind == Kind.MULTIPLE else [question.answer]
+        correct = _sub(declaration, "qti-correct-response")
+        for key in right:
+            _sub(correct, "qti-value").text = key
+    elif kind == Kind.FILL_IN:
+        blanks = [f"BLANK{n}" for n in range(1, len(question.answer) + 1)]
+        share = Decimal(question.points) / len(blanks)
+        for name, accepted in zip(blanks, question.answer, strict=True):
+            declaration = _declaration(item, name, "single", "string")
+            _sub(_sub(declaration, "qti-correct-response"), "qti-value").text = accepted[0]
+            mapping = _sub(declaration, "qti-mapping", default_value="0", upper_bound=f"{share:f}")
+            for text in accepted:
+                _sub(mapping, "qti-map-entry", map_key=text, mapped_value=f"{share:f}")
+    else:
+        declaration = _declaration(item, "RESPONSE", "single", "string")
+        if question.answer:
+            _sub(_sub(declaration, "qti-correct-response"), "qti-value").text = str(question.answer)
+    _sub(
+        item,
+        "qti-outcome-declaration",
+        identifier="SCORE",
+        cardinality="single",
+        base_type="float",
+        normal_maximum=str(question.points),
+    )
+    body = _sub(item, "qti-item-body")
+    if kind == Kind.FILL_IN:
+        _text_with_blanks(body, question.text, blanks)
+    else:
+        _paragraphs(body, question.text)
+    if kind in (Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE):
+        interaction = _sub(
+            body,
+            "qti-choice-interaction",
+            response_identifier="RESPONSE",
+            shuffle="false",
+            max_choices="0" if kind == Kind.MULTIPLE else "1",
+        )
+        for option in question.options:
+            _sub(interaction, "qti-simple-choice", identifier=option["key"]).text = option["text"]
+    elif kind == Kind.SHORT_ANSWER:
+        _sub(body, "qti-extended-text-interaction", response_identifier="RESPONSE")
+    if kind in (Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE):
+        _sub(item, "qti-response-processing", template=_RP_TEMPLATES + "match_correct.xml")
+    elif kind == Kind.FILL_IN:
+        # Each blank scores its share through its mapping; the item's score is their sum.
+        processing = _sub(item, "qti-response-processing")
+        outcome = _sub(processing, "qti-set-outcome-value", identifier="SCORE")
+        total = _sub(outcome, "qti-sum")
+        for name in blanks:
+            _sub(total, "qti-map-response", identifier=name)
+    return item
+
+
+def _declaration(item: Element, identifier: str, cardinality: str, base_type: str) -> Element:
+    return _sub(
+        item,
+        "qti-response-declaration",
+        identifier=identifier,
+        cardinality=cardinality,
+        base_type=base_type,
+    )
+
+
+def _text_with_blanks(body: Element, text: str, blanks: list[str]) -> None:
+    """The text's paragraphs with a text entry for each blank mark; blanks the text does not
+    mark are put at its end, as the bank shows them."""
+    remaining = list(blanks)
+    paragraph: Element | None = None
+    for paragraph in _paragraphs(body, text):
+        pieces = BLANK_MARK.split(paragraph.text or "")
+        paragraph.text = pieces[0]
+        for piece in pieces[1:]:
+            if not remaining:
+                break
+            entry = _sub(
+                paragraph, "qti-text-entry-interaction", response_identifier=remaining.pop(0)
+            )
+            entry.tail = piece
+    if paragraph is None:  # pragma: no cover — a text always has a paragraph
+        return
+    for name in remaining:
+        entry = _sub(paragraph, "qti-text-entry-interaction", response_identifier=name)
+        entry.tail = ""
+
+
+def _element(tag: str, **attributes: str) -> Element:
+    # QTI 3.0 attribute names are kebab case; Python keywords say them with underscores.
+    return Element(tag, {name.replace("_", "-"): value for name, value in attributes.items()})
+
+
+def _sub(parent: Element, tag: str, **attributes: str) -> Element:
+    element = _element(tag, **attributes)
+    parent.append(element)
+    return element

@@ -1,5 +1,6 @@
-"""Download of a subject's bank as Moodle XML, for the evaluation organisation only (the same
-scope as the bank page: ``Subject.objects.managed_by``); every download leaves an audit row."""
+"""Download of a subject's bank as Moodle XML or a QTI 3.0 content package, for the evaluation
+organisation only (the same scope as the bank page: ``Subject.objects.managed_by``); every
+download leaves an audit row."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from accounts.access import role_required
 from accounts.roles import Role
 from audit.services import record
-from questionbank.export import moodle_xml
+from questionbank.export import moodle_xml, qti_package
 from questionbank.models import Subject
 
 
@@ -27,4 +28,21 @@ def moodle_export(request: HttpRequest, code: str) -> HttpResponse:
     )
     response = HttpResponse(data, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{subject.code}-moodle.xml"'
+    return response
+
+
+@role_required(Role.ORG_ADMIN)
+def qti_export(request: HttpRequest, code: str) -> HttpResponse:
+    subject = get_object_or_404(Subject.objects.managed_by(request.user), code=code)
+    data, left_out = qti_package(subject)
+    record(
+        "questionbank.exported",
+        actor=request.user,
+        target=subject,
+        request=request,
+        format="qti-3.0",
+        left_out=left_out,
+    )
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{subject.code}-qti3.zip"'
     return response

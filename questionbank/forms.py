@@ -65,9 +65,10 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Question file"),
         help_text=_(
-            "The question template (.xlsx), a Moodle XML file or a GIFT file (.gift, .txt)."
+            "The question template (.xlsx), a Moodle XML file, a GIFT file (.gift, .txt) or QTI "
+            "2.1 / 3.0 items (an item .xml or a content package .zip)."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xml,.gift,.txt"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xml,.gift,.txt,.zip"}),
     )
 
     def clean_file(self) -> Any:

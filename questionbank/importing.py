@@ -17,18 +17,22 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from questionbank import gift, moodle, spreadsheet
+from questionbank import gift, moodle, qti, spreadsheet
 from questionbank.models import Question, Subject
 from questionbank.reports import Issue, Report
 
-XLSX, MOODLE, GIFT = "xlsx", "moodle-xml", "gift"
-READERS = {XLSX: spreadsheet.read, MOODLE: moodle.read, GIFT: gift.read}
+XLSX, MOODLE, GIFT, QTI = "xlsx", "moodle-xml", "gift", "qti"
+READERS = {XLSX: spreadsheet.read, MOODLE: moodle.read, GIFT: gift.read, QTI: qti.read}
 
 
 def detect_format(data: bytes, filename: str) -> str | None:
-    """``"xlsx"``, ``"moodle-xml"``, ``"gift"`` or ``None``, judged by the bytes first: a zip is
-    xlsx, XML is Moodle XML; a ``.gift`` or ``.txt`` name, or text with answer blocks ``{…}``,
-    is GIFT (its reader refuses a file that is not UTF-8)."""
+    """``"xlsx"``, ``"moodle-xml"``, ``"gift"``, ``"qti"`` or ``None``, judged by the bytes
+    first: a zip holding ``imsmanifest.xml`` is a QTI content package, any other zip xlsx (a
+    workbook has ``[Content_Types].xml`` and no manifest); XML whose root is an assessment item
+    is QTI, other XML Moodle XML; a ``.gift`` or ``.txt`` name, or text with answer blocks
+    ``{…}``, is GIFT (its reader refuses a file that is not UTF-8)."""
+    if qti.looks_like(data):
+        return QTI
     if data.startswith(b"PK\x03\x04"):
         return XLSX
     if moodle.looks_like(data):
@@ -70,8 +74,8 @@ def import_file(
             )
         else:
             message = _(
-                "Upload the question template (.xlsx), a Moodle XML file or a GIFT file "
-                "(.gift, .txt)."
+                "Upload the question template (.xlsx), a Moodle XML file, a GIFT file "
+                "(.gift, .txt) or a QTI 2.1 / 3.0 item or content package (.xml, .zip)."
             )
         report.issues.append(Issue(message))
         return report

@@ -17,8 +17,8 @@ from questionbank.shapes import Draft
 @dataclass(frozen=True)
 class Issue:
     """One problem. ``row``/``column`` locate it in a spreadsheet, ``index``/``name`` in a Moodle
-    file (``index`` counts every ``<question>`` element from 1, categories included); a problem
-    with the file as a whole has neither."""
+    file (``index`` counts every ``<question>`` element from 1, categories included), ``part``
+    and ``element`` a QTI item; a problem with the file as a whole has none of them."""
 
     message: str
     row: int | None = None
@@ -26,9 +26,21 @@ class Issue:
     index: int | None = None
     name: str | None = None
     line: int | None = None
+    # A QTI item: the file (its name within a content package) and, if known, the element.
+    part: str | None = None
+    element: str | None = None
 
     @property
     def position(self) -> str:
+        if self.part is not None:
+            if self.element:
+                return _("%(file)s, element <%(element)s>") % {
+                    "file": self.part,
+                    "element": self.element,
+                }
+            if self.line is not None:
+                return _("%(file)s, line %(line)d") % {"file": self.part, "line": self.line}
+            return self.part
         if self.row is not None:
             if self.column:
                 return _("row %(row)d, column %(column)s") % {
@@ -54,6 +66,8 @@ class Issue:
                 ("index", self.index),
                 ("name", self.name),
                 ("line", self.line),
+                ("part", self.part),
+                ("element", self.element),
             )
             if value is not None
         }

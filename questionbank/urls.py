@@ -12,6 +12,7 @@ urlpatterns = [
     path("questions/<int:question_id>/retire/", views.retire, name="retire"),
     path("questions/<int:question_id>/restore/", views.restore, name="restore"),
     path("<str:code>/", views.bank, name="bank"),
+    path("<str:code>/export/qti3.zip", export_views.qti_export, name="export-qti"),
     path("<str:code>/import/", views.import_questions, name="import"),
     path("<str:code>/new/", views.new_question, name="new"),
     path("<str:code>/new/<str:kind>/", views.create_question, name="create"),

@@ -27,6 +27,7 @@ def pages(subject: Subject) -> list[tuple[str, str]]:
         ("get", f"/questionbank/{subject.code}/"),
         ("get", f"/questionbank/{subject.code}/import/"),
         ("get", f"/questionbank/{subject.code}/export/moodle.xml"),
+        ("get", f"/questionbank/{subject.code}/export/qti3.zip"),
         ("post", f"/questionbank/{subject.code}/import/"),
         ("post", f"/questionbank/questions/{question.pk}/retire/"),
         ("post", f"/questionbank/questions/{question.pk}/restore/"),
@@ -80,3 +81,7 @@ def test_the_nav_link_shows_for_the_organisation_only(personas: Personas) -> Non
 
 def test_an_unknown_subject_is_404(personas: Personas) -> None:
     assert signed_in("oscar").get("/questionbank/NOPE/").status_code == 404
+
+
+def test_an_unknown_subject_has_no_qti_download(personas: Personas) -> None:
+    assert signed_in("oscar").get("/questionbank/NOPE/export/qti3.zip").status_code == 404
