@@ -12,6 +12,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_float, env_int, env_list, env_str
@@ -323,11 +324,28 @@ os.environ.setdefault("YOLO_AUTOINSTALL", "False")  # never pip-install at run t
 
 # Live proctoring media process (config.media_asgi, proctoring.media). The host addresses its
 # WebRTC peers advertise (ICE host candidates); empty = every non-loopback interface. No STUN or
-# TURN server is ever used unless one is configured (a STUN or TURN
+# TURN server is ever used unless one is configured (WEBRTC_STUN_URLS, WEBRTC_TURN_URLS: a
 # server outside would both leak addresses and hang tests on a closed network).
 WEBRTC_ICE_HOST_ADDRESSES = env_list("WEBRTC_ICE_HOST_ADDRESSES", [])
 # Keep only loopback ICE candidates from the browser (tests and single-machine demos).
 WEBRTC_ICE_LOOPBACK_ONLY = env_bool("WEBRTC_ICE_LOOPBACK_ONLY", False)
+# Drop remote ICE candidates whose address is private, loopback or link-local (or an mDNS name),
+# so a browser cannot point the media process's connectivity checks at the server's own network.
+# On in production (prod.py); a candidate's traffic then arrives from a public address or a relay.
+WEBRTC_ICE_PUBLIC_ONLY = env_bool("WEBRTC_ICE_PUBLIC_ONLY", False)
+# STUN and TURN servers for the pages and the media process (proctoring.ice), e.g.
+# "stun:turn.example:3478" and "turn:turn.example:3478?transport=udp,turns:turn.example:5349".
+WEBRTC_STUN_URLS = env_list("WEBRTC_STUN_URLS", [])
+WEBRTC_TURN_URLS = env_list("WEBRTC_TURN_URLS", [])
+# The TURN server's shared secret (coturn static-auth-secret): credentials are derived from it
+# per user and expire after the TTL. Pages get theirs when rendered, so the TTL covers the
+# longest exam page (a reconnect late in the exam still authenticates).
+WEBRTC_TURN_SECRET = env_str("WEBRTC_TURN_SECRET", "")
+WEBRTC_TURN_TTL_SECONDS = env_int("WEBRTC_TURN_TTL_SECONDS", 4 * 3600)
+# "all" or "relay" (the pages use only TURN relay candidates: networks that block direct UDP).
+WEBRTC_ICE_TRANSPORT_POLICY = env_str("WEBRTC_ICE_TRANSPORT_POLICY", "all")
+if WEBRTC_ICE_TRANSPORT_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured('WEBRTC_ICE_TRANSPORT_POLICY must be "all" or "relay".')
 # A frame of each view is stored as evidence and analysed this often (R-PROC-4).
 WEBRTC_SAMPLE_EVERY_SECONDS = env_float("WEBRTC_SAMPLE_EVERY_SECONDS", 5.0)
 # A small JPEG of each live view goes to the proctors' grid this often (view.thumbnail events).

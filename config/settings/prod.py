@@ -64,6 +64,15 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 # enrol or verify (vision.crypto) and `manage.py check` reports vision.E001.
 FACE_TEMPLATE_KEY_REQUIRED = True
 
+# The media process answers browsers on the internet: it never checks candidates on private,
+# loopback or link-local addresses (they would probe the server's own network), and advertises
+# only WEBRTC_ICE_HOST_ADDRESSES when set.
+WEBRTC_ICE_PUBLIC_ONLY = env_bool("WEBRTC_ICE_PUBLIC_ONLY", True)
+if WEBRTC_TURN_URLS and not WEBRTC_TURN_SECRET:  # noqa: F405
+    raise ImproperlyConfigured(
+        "WEBRTC_TURN_URLS needs WEBRTC_TURN_SECRET (coturn's static-auth-secret)."
+    )
+
 WHITENOISE_USE_FINDERS = False
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))  # filled by collectstatic
 STORAGES = {

@@ -2,8 +2,10 @@
 video (evidence samples and the grid's thumbnails), and the switchable tracks that the focus view
 and voice talk send.
 
-Rules learnt the hard way: no STUN/TURN server unless configured (``iceServers=[]``); the host
-addresses advertised are a setting (aioice skips 127.0.0.1 on its own); every received track is
+Rules learnt the hard way: no STUN/TURN server unless configured (``proctoring.ice``: the same
+servers as the pages, so either side can relay); the host addresses advertised are a setting
+(aioice skips 127.0.0.1 on its own); in production remote candidates on private, loopback or
+link-local addresses are dropped (``WEBRTC_ICE_PUBLIC_ONLY``); every received track is
 consumed (an unread track fills an unbounded queue); a consumer copes with frame sizes that
 change mid-stream.
 """
@@ -22,12 +24,13 @@ from typing import Any
 
 import aioice.ice
 import av
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCIceServer, RTCPeerConnection
 from aiortc.contrib.media import MediaBlackhole
 from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import candidate_from_sdp
 from django.conf import settings
 
+from proctoring import ice
 from proctoring.media import shutdown
 
 logger = logging.getLogger(__name__)
@@ -46,21 +49,35 @@ def _configured_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
 aioice.ice.get_host_addresses = _configured_host_addresses
 
 
+def ice_servers() -> list[RTCIceServer]:
+    """The configured STUN and TURN servers for this media process's peers, with TURN
+    credentials of its own (``proctoring.ice``); [] when none is configured, never aiortc's
+    default public STUN server."""
+    return [
+        RTCIceServer(
+            urls=server["urls"],
+            username=server.get("username"),
+            credential=server.get("credential"),
+        )
+        for server in ice.ice_servers(f"media-{settings.MEDIA_PROCESS_ID}")
+    ]
+
+
 def new_peer() -> RTCPeerConnection:
-    """A server peer that never asks a public STUN server (aiortc's default otherwise),
-    registered so that a shutdown of the media process closes it (``shutdown``)."""
-    return shutdown.register(RTCPeerConnection(RTCConfiguration(iceServers=[])))
+    """A server peer with the configured ICE servers only, registered so that a shutdown of the
+    media process closes it (``shutdown``)."""
+    return shutdown.register(RTCPeerConnection(RTCConfiguration(iceServers=ice_servers())))
 
 
 def parse_candidate(line: str, sdp_mid: str | None, sdp_m_line_index: int | None) -> Any:
     """An ``RTCIceCandidate`` from the browser's ``candidate:…`` line; ValueError when malformed,
-    and None for a candidate the settings exclude (non-loopback while loopback-only)."""
+    and None for a candidate the settings exclude (``excluded``)."""
     text = line.removeprefix("candidate:")
     try:
         candidate = candidate_from_sdp(text)
     except (AssertionError, IndexError, ValueError) as exc:
         raise ValueError("malformed candidate") from exc
-    if settings.WEBRTC_ICE_LOOPBACK_ONLY and not _is_loopback(candidate.ip):
+    if excluded(candidate.ip):
         return None
     candidate.sdpMid = sdp_mid
     candidate.sdpMLineIndex = sdp_m_line_index
@@ -74,16 +91,49 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def is_public(host: str) -> bool:
+    """Whether a remote candidate's address is one the media process may send checks to on the
+    internet: not private (RFC 1918, unique-local, CGNAT), loopback, link-local, unspecified,
+    multicast or reserved. A hostname (Chromium's mDNS ``….local`` names) only resolves on the
+    browser's own local network, so it counts as private."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_reserved
+        or address in _SHARED_ADDRESS_SPACE
+    )
+
+
+_SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # CGNAT, not is_private before 3.13
+
+
+def excluded(host: str) -> bool:
+    """Whether the settings exclude a remote candidate on ``host``: anything but loopback while
+    loopback-only (tests), anything not public under ``WEBRTC_ICE_PUBLIC_ONLY`` (production)."""
+    if settings.WEBRTC_ICE_LOOPBACK_ONLY and not _is_loopback(host):
+        return True
+    return bool(settings.WEBRTC_ICE_PUBLIC_ONLY) and not is_public(host)
+
+
 def allowed_sdp(sdp: str) -> str:
-    """The offer with the ICE candidates the settings exclude removed (non-loopback ones while
-    loopback-only), so the server never even tries them."""
-    if not settings.WEBRTC_ICE_LOOPBACK_ONLY:
+    """The offer with the ICE candidates the settings exclude (``excluded``) removed, so the
+    server never even tries them."""
+    if not (settings.WEBRTC_ICE_LOOPBACK_ONLY or settings.WEBRTC_ICE_PUBLIC_ONLY):
         return sdp
     kept = []
     for line in sdp.splitlines():
         if line.startswith("a=candidate:"):
             bits = line.split()
-            if len(bits) < 8 or not _is_loopback(bits[4]):
+            if len(bits) < 8 or excluded(bits[4]):
                 continue
         kept.append(line)
     return "\r\n".join(kept) + "\r\n"

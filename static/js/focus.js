@@ -25,6 +25,21 @@
     return node ? node.textContent : fallback;
   }
 
+  // ICE servers (STUN, TURN with time-limited credentials) and the transport policy, rendered
+  // by the server into the room's data-ice (proctoring/ice.py); none when none is configured.
+  function iceConfiguration() {
+    const node = document.getElementById("room");
+    try {
+      const conf = JSON.parse((node && node.dataset.ice) || "{}");
+      return {
+        iceServers: Array.isArray(conf.iceServers) ? conf.iceServers : [],
+        iceTransportPolicy: conf.iceTransportPolicy === "relay" ? "relay" : "all",
+      };
+    } catch (error) {
+      return { iceServers: [] };
+    }
+  }
+
   function wsUrl(base, attemptId) {
     const origin = base ||
       `${location.protocol === "https:" ? "wss" : "ws"}://${location.hostname}:8001`;
@@ -74,7 +89,7 @@
     // live and drops (a restart of the media process) is retried with back-off until close().
     connect(first = true) {
       return new Promise((resolve, reject) => {
-        const pc = new RTCPeerConnection({ iceServers: [] });
+        const pc = new RTCPeerConnection(iceConfiguration());
         const socket = new WebSocket(wsUrl(this.base, this.attemptId));
         this.pc = pc;
         this.socket = socket;
