@@ -180,3 +180,21 @@ def test_a_review_without_frames_cannot_be_approved(
     staff().post(f"/vision/staff/checks/{check.pk}/review/", {"decision": "reject", "note": "no"})
     check.refresh_from_db()
     assert check.status == CheckStatus.REJECTED
+
+
+@pytest.mark.parametrize(("choice", "compared"), [("automatic", True), ("human", False)])
+def test_the_live_video_compares_no_face_template_for_the_human_route(
+    personas: Personas, carol_attempt: Attempt, settings, tmp_path, choice: str, compared: bool
+) -> None:
+    from proctoring import tasks as proctoring_tasks
+    from proctoring.models import EvidenceFrame, FrameAnalysis
+
+    settings.MEDIA_ROOT = tmp_path
+    enrolment = services.start_enrolment(personas.carol, face_bytes("obama_1.jpg"), "upload")
+    tasks.enrol_face.apply(args=[enrolment.pk]).get()
+    identity.record_consent(registration(personas), choice, actor=personas.carol.user)
+    item = EvidenceFrame(attempt=carol_attempt, view=1, captured_at=timezone.now())
+    item.image.save("f.jpg", ContentFile(face_bytes("obama_2.jpg")), save=True)
+    proctoring_tasks.analyze_frame.apply(args=[item.pk]).get()
+    result = FrameAnalysis.objects.get(frame=item).result
+    assert bool(result.get("identity")) is compared, result
