@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from audit import lifecycle
 from audit.services import record
 from core.errors import Refused
-from exams.models import Attempt, IdentityCheck
+from exams.models import Attempt, FaceConsent, IdentityCheck, Registration
 from exams.statuses import CHECK, CheckStatus
 from vision import services as face_services
 from vision import tasks as face_tasks
@@ -58,6 +58,75 @@ def transition_check(
     )
 
 
+# --- Consent before any face processing (R-PROC-2) --------------------------------------------
+
+
+class ConsentRequired(Refused):
+    """The candidate has not agreed to automatic face processing for this exam."""
+
+    code = "face_consent_required"
+
+
+class ReviewNeedsFrames(Refused):
+    """Staff cannot approve an identity review without camera frames to compare."""
+
+    code = "review_needs_frames"
+
+
+def retention() -> dict[str, int]:
+    """How long the face data the consent step names is kept, in days (the settings the purge
+    tasks read, so the text the candidate agrees to is what actually happens)."""
+    return {
+        "check_frames_days": settings.VISION_EVIDENCE_RETENTION_DAYS,
+        "enrolment_image_days": settings.VISION_ENROLMENT_IMAGE_RETENTION_DAYS,
+    }
+
+
+def record_consent(
+    registration: Registration, choice: str, *, actor: Any, request: HttpRequest | None = None
+) -> Registration:
+    """Record the candidate's choice for this exam: ``automatic`` (the face check compares them
+    with their enrolment) or ``human`` (staff compare camera frames with the registered photo;
+    no face template is made or compared). It can be changed; each answer is audited."""
+    if choice not in FaceConsent.values:
+        raise ValueError(choice)
+    with transaction.atomic():
+        now = timezone.now()
+        Registration.objects.filter(pk=registration.pk).update(
+            face_consent=choice, face_consent_at=now
+        )
+        registration.face_consent, registration.face_consent_at = choice, now
+        record(
+            "face_consent.given" if choice == FaceConsent.AUTOMATIC else "face_consent.refused",
+            actor=actor,
+            target=registration,
+            request=request,
+            exam=registration.exam_id,
+            choice=choice,
+            **retention(),
+        )
+    return registration
+
+
+def automatic_allowed(registration: Registration | None) -> bool:
+    """True when the candidate agreed to automatic face processing for this exam."""
+    return registration is not None and registration.face_consent == FaceConsent.AUTOMATIC
+
+
+def _store_frames(check: IdentityCheck, pixels: list[Any]) -> None:
+    names = []
+    storage = check.image.storage
+    for index, image in enumerate(pixels):
+        name = storage.save(
+            f"vision/identity/{check.candidate_id}/{check.pk}-{index:02d}.jpg",
+            ContentFile(encode_jpeg(image, 90)),
+        )
+        names.append(name)
+    check.frames = names
+    check.image.name = names[len(names) // 2] if names else ""
+    check.save(update_fields=["frames", "image"])
+
+
 def start_check(
     candidate: Any, frames: list[bytes], challenge: str, *, attempt: Any = None
 ) -> IdentityCheck:
@@ -72,18 +141,52 @@ def start_check(
             frames_count=len(pixels),
             threshold=None,
         )
-        names = []
-        storage = check.image.storage
-        for index, image in enumerate(pixels):
-            name = storage.save(
-                f"vision/identity/{candidate.pk}/{check.pk}-{index:02d}.jpg",
-                ContentFile(encode_jpeg(image, 90)),
+        _store_frames(check, pixels)
+        record("identity_check.pending", actor=candidate.user, target=check, frames=len(pixels))
+    return check
+
+
+HUMAN_METHOD = "human_review"
+
+
+def start_human_review(
+    candidate: Any, frames: list[bytes], *, request: HttpRequest | None = None
+) -> IdentityCheck:
+    """The human route: store camera frames for a member of staff to compare with the
+    registered photo. The check waits in review at once and is never queued for the face
+    comparison (``complete_check`` only decides pending checks): no template is computed.
+    At most one review waits per candidate; new frames replace a waiting review's."""
+    pixels = [load_image(data) for data in frames]
+    with transaction.atomic():
+        waiting = (
+            IdentityCheck.objects.select_for_update()
+            .filter(candidate=candidate, status=CheckStatus.IN_REVIEW)
+            .first()
+        )
+        if waiting is not None:
+            storage = waiting.image.storage
+            for name in waiting.frames:
+                storage.delete(name)
+            check = waiting
+            check.frames_count = len(pixels)
+            check.save(update_fields=["frames_count"])
+        else:
+            check = IdentityCheck.objects.create(
+                candidate=candidate,
+                challenge=IdentityCheck.Challenge.TURN_HEAD,
+                status=CheckStatus.IN_REVIEW,
+                method=HUMAN_METHOD,
+                frames_count=len(pixels),
             )
-            names.append(name)
-        check.frames = names
-        check.image.name = names[len(names) // 2] if names else ""
-        check.save(update_fields=["frames", "image"])
-        record("identity_check.pending", actor=candidate.user, target=check, frames=len(names))
+        _store_frames(check, pixels)
+        record(
+            "identity_check.in_review",
+            actor=candidate.user,
+            target=check,
+            request=request,
+            method=HUMAN_METHOD,
+            frames=len(pixels),
+        )
     return check
 
 
@@ -93,7 +196,7 @@ def complete_check(check_id: int) -> IdentityCheck | None:
     from vision.liveness import verify_burst
 
     check = IdentityCheck.objects.filter(pk=check_id).first()
-    if check is None or check.status != CheckStatus.PENDING:
+    if check is None or check.status != CheckStatus.PENDING or check.method == HUMAN_METHOD:
         return check
     encoding = enrolled_encoding(check.candidate_id)
     now = timezone.now()
@@ -140,7 +243,17 @@ def review(
     note: str,
     request: HttpRequest | None = None,
 ) -> bool:
-    """A staff decision on a check the candidate could not pass (human-review fallback)."""
+    """A staff decision on a check the candidate could not pass (human-review fallback).
+    Approval needs camera frames of the candidate to compare with the registered photo:
+    raises ``ReviewNeedsFrames`` without them (a rejection needs none)."""
+    if approve and not check.frames:
+        raise ReviewNeedsFrames(
+            _(
+                "There are no camera frames of this candidate to compare with the registered "
+                "photo, so the review cannot be approved. Ask the candidate to send frames from "
+                "the manual review page."
+            )
+        )
     return transition_check(
         check,
         CheckStatus.APPROVED if approve else CheckStatus.REJECTED,
@@ -234,10 +347,11 @@ def identity_passed(
 def candidate_links(candidate: Any, registration: Any = None) -> dict[str, str]:
     """Where the candidate takes the face check or asks for a review, and takes their own
     enrolment photo when ``registration``'s exam allows it now."""
-    links = {
-        "face_check_url": reverse("identity:check"),
-        "manual_review_url": reverse("identity:review-request"),
-    }
+    links = {"manual_review_url": reverse("identity:review-request")}
+    if registration is None or registration.face_consent != FaceConsent.HUMAN:
+        # A candidate who chose the human review is not offered the automatic check.
+        links["face_check_url"] = reverse("identity:check")
+        links["consent_url"] = reverse("identity:consent")
     if registration is not None and self_enrolment_refusal(registration) is None:
         links["self_enrolment_url"] = reverse("identity:self-enrolment")
     return links
@@ -263,6 +377,11 @@ def self_enrolment_refusal(registration: Any, *, now: dt.datetime | None = None)
     The exam must allow it, and only before it opens: once candidates answer, the face the
     proctoring compares with must not change. A face staff enrolled stays as it is."""
     exam = registration.exam
+    if registration.face_consent == FaceConsent.HUMAN:
+        return _(
+            "You chose the human review for this exam, so no face template is made: staff "
+            "compare you with your registered photo instead."
+        )
     if not exam.allows_self_enrolment:
         return _(
             "This exam does not let candidates enrol their own face. Ask the exam staff to "

@@ -28,7 +28,7 @@ from candidates.models import Candidate
 from core import ratelimit
 from exams import identity, signin, tasks
 from exams.forms import IdentityReviewForm, SelfEnrolmentForm
-from exams.models import IdentityCheck, Registration
+from exams.models import FaceConsent, IdentityCheck, Registration
 from exams.statuses import CheckStatus
 from vision.images import ImageError
 from vision.models import FaceEnrolment
@@ -44,7 +44,7 @@ def checks_section(request: HttpRequest, candidate: Candidate) -> str:
     checks = IdentityCheck.objects.filter(candidate=candidate)[:20]
     return render_to_string(
         "exams/identity_checks_section.html",
-        {"checks": checks, "review_form": IdentityReviewForm()},
+        {"checks": checks, "candidate": candidate, "review_form": IdentityReviewForm()},
         request=request,
     )
 
@@ -73,15 +73,33 @@ def review_check(request: HttpRequest, check_id: int) -> HttpResponse:
     elif check.status != CheckStatus.IN_REVIEW:
         messages.error(request, _("This check is not waiting for a review."))
     else:
-        identity.review(
-            check,
-            approve=form.cleaned_data["decision"] == "approve",
-            actor=request.user,
-            note=form.cleaned_data["note"],
-            request=request,
-        )
+        try:
+            identity.review(
+                check,
+                approve=form.cleaned_data["decision"] == "approve",
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                request=request,
+            )
+        except identity.ReviewNeedsFrames as exc:
+            messages.error(request, exc.message)
+            return redirect("vision:candidate-face", candidate_id=check.candidate_id)
         messages.success(request, _("The decision was recorded."))
     return redirect("vision:candidate-face", candidate_id=check.candidate_id)
+
+
+@role_required(*STAFF)
+@require_GET
+def check_frame(request: HttpRequest, check_id: int, index: int) -> Any:  # a FileResponse
+    """One camera frame of a check, for the staff review beside the registered photo."""
+    check = get_object_or_404(IdentityCheck.objects.visible_to(request.user), pk=check_id)
+    if not 0 <= index < len(check.frames):
+        raise Http404
+    try:
+        handle = check.image.storage.open(check.frames[index], "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, content_type="image/jpeg")
 
 
 @role_required(*STAFF)
@@ -100,21 +118,80 @@ def _candidate(request: HttpRequest) -> Candidate:
     return candidate
 
 
+def _signed_in_registration(request: HttpRequest, candidate: Candidate) -> Registration | None:
+    """The registration this browser session signed in for, if any."""
+    return (
+        Registration.objects.select_related("exam")
+        .filter(pk=int(request.session.get(signin.SESSION_REGISTRATION) or 0))
+        .filter(candidate=candidate)
+        .first()
+    )
+
+
+@role_required(Role.CANDIDATE)
+def face_consent(request: HttpRequest) -> HttpResponse:
+    """The consent step before any face processing (R-PROC-2): what is processed, why, where,
+    for how long, and the choice between the automatic face check and the human review."""
+    candidate = _candidate(request)
+    registration = _registration(request, candidate)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        choice = request.POST.get("choice", "")
+        if choice in FaceConsent.values:
+            identity.record_consent(registration, choice, actor=request.user, request=request)
+            if choice == FaceConsent.AUTOMATIC:
+                return redirect("identity:check")
+            return redirect("identity:review-request")
+        error = _("Choose one: agree to the automatic face check, or choose the human review.")
+        status = 400
+    return render(
+        request,
+        "exams/face_consent.html",
+        {
+            "exam": registration.exam,
+            "registration": registration,
+            "error": error,
+            **identity.retention(),
+        },
+        status=status,
+    )
+
+
+def _consent_redirect(registration: Registration | None) -> HttpResponse:
+    """Where a candidate without consent to automatic processing goes instead of the face
+    check: the consent step, or the human review they chose."""
+    if registration is not None and registration.face_consent == FaceConsent.HUMAN:
+        return redirect("identity:review-request")
+    if registration is None:
+        return redirect("exams:exam")
+    return redirect("identity:consent")
+
+
 @role_required(Role.CANDIDATE)
 def identity_check(request: HttpRequest) -> HttpResponse:
     """GET: the capture page with a fresh random challenge. POST: the burst of frames
-    (multipart ``frame`` files); answers JSON with the check's status URL."""
+    (multipart ``frame`` files); answers JSON with the check's status URL. Only for a
+    candidate who agreed to automatic face processing for the exam they signed in for."""
     candidate = _candidate(request)
+    registration = _signed_in_registration(request, candidate)
+    if not identity.automatic_allowed(registration):
+        if request.method == "POST":
+            return JsonResponse(
+                {
+                    "error": _(
+                        "You have not agreed to the automatic face check. Reload the page "
+                        "and choose how your identity is checked."
+                    ),
+                    "code": identity.ConsentRequired.code,
+                },
+                status=403,
+            )
+        return _consent_redirect(registration)
     if request.method == "GET":
         challenge = secrets.choice([c.value for c in IdentityCheck.Challenge])
         request.session["vision_challenge"] = challenge
         enrolment = FaceEnrolment.objects.filter(candidate=candidate).first()
-        registration = (
-            Registration.objects.select_related("exam")
-            .filter(pk=int(request.session.get(signin.SESSION_REGISTRATION) or 0))
-            .filter(candidate=candidate)
-            .first()
-        )
         return render(
             request,
             "exams/identity_check.html",
@@ -176,14 +253,55 @@ def identity_status(request: HttpRequest, check_id: int) -> JsonResponse:
 
 @role_required(Role.CANDIDATE)
 def identity_review_request(request: HttpRequest) -> HttpResponse:
-    """The manual-review fallback: the candidate asks staff to confirm their identity."""
+    """The human route: the candidate asks staff to confirm their identity. GET: the camera
+    page (frames for the reviewer) or, once a review waits, the waiting page that moves on
+    when staff approve. POST with ``frame`` files: a human review of those frames (JSON,
+    nothing automatic runs); POST without: the latest failed face check goes to review."""
     candidate = _candidate(request)
     if request.method == "POST":
+        files = request.FILES.getlist("frame")
+        if files:
+            if not ratelimit.hit("vision-review", str(candidate.pk), limit=10):
+                return JsonResponse(
+                    {"error": _("Too many tries. Wait a minute and try again.")}, status=429
+                )
+            if not 3 <= len(files) <= settings.VISION_BURST_MAX_FRAMES:
+                return JsonResponse(
+                    {"error": _("The camera frames did not arrive. Try again.")}, status=400
+                )
+            if any((f.size or 0) > MAX_UPLOAD_BYTES for f in files):
+                return JsonResponse({"error": _("A camera frame is too large.")}, status=400)
+            try:
+                check = identity.start_human_review(
+                    candidate, [f.read() for f in files], request=request
+                )
+            except ImageError as exc:
+                return JsonResponse({"error": exc.message, "code": exc.code}, status=400)
+            return JsonResponse(
+                {"id": check.pk, "status_url": reverse("identity:status", args=[check.pk])},
+                status=202,
+            )
         identity.request_manual_review(candidate, actor=request.user, request=request)
         messages.success(request, _("A member of staff will check your identity. Please wait."))
         return redirect("identity:review-request")
-    pending = IdentityCheck.objects.filter(candidate=candidate, status=CheckStatus.IN_REVIEW)
-    return render(request, "exams/identity_review_request.html", {"pending": pending.first()})
+    pending = (
+        IdentityCheck.objects.filter(candidate=candidate, status=CheckStatus.IN_REVIEW)
+        .exclude(frames=[])
+        .first()
+    )
+    registration = _signed_in_registration(request, candidate)
+    return render(
+        request,
+        "exams/identity_review_request.html",
+        {
+            "pending": pending,
+            "burst": min(12, settings.VISION_BURST_MAX_FRAMES),
+            "human_route": registration is not None
+            and registration.face_consent == FaceConsent.HUMAN,
+            "continue_url": reverse("exams:identity"),
+            "status_url": reverse("identity:status", args=[pending.pk]) if pending else "",
+        },
+    )
 
 
 def _registration(request: HttpRequest, candidate: Candidate) -> Registration:

@@ -267,6 +267,11 @@ class PaperRule(models.Model):
         return f"{self.exam.code}: {self.count} × {self.kind}"
 
 
+class FaceConsent(models.TextChoices):
+    AUTOMATIC = "automatic", _("Automatic face check")
+    HUMAN = "human", _("Human review")
+
+
 class Registration(models.Model):
     """A candidate's place in an exam, in a room watched by that room's proctors."""
 
@@ -291,6 +296,13 @@ class Registration(models.Model):
     # the SMS is scheduled or support re-issues it. The plaintext is never stored.
     passcode_hash = models.CharField(_("passcode hash"), max_length=128, blank=True)
     passcode_issued_at = models.DateTimeField(_("passcode issued at"), null=True, blank=True)
+    # The candidate's answer to the consent step before any face processing for this exam
+    # (R-PROC-2): "automatic" lets the face check compare them with their enrolment; "human"
+    # refuses it, and staff compare the camera frames with the registered photo instead.
+    face_consent = models.CharField(
+        _("face processing consent"), max_length=10, choices=FaceConsent.choices, blank=True
+    )
+    face_consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -235,6 +235,9 @@ def identity_step(request: HttpRequest, attempt: Attempt) -> HttpResponse:
     if method:
         services.identity_verified(attempt, method=method, request=request)
         return redirect(page_for(attempt))
+    if not attempt.registration.face_consent:
+        # Nothing of the face is processed before the candidate has read what and chosen.
+        return redirect("identity:consent")
     if request.method == "POST":
         messages.error(
             request,

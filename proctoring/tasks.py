@@ -54,7 +54,13 @@ def analyze_frame(frame_id: int) -> dict | None:
         return None
     attempt = found.attempt
     rules = alerts.rules_for(attempt.registration.exam)
-    encoding = services.enrolled_encoding(attempt.registration.candidate_id)
+    # A candidate who refused automatic face processing (the human route, R-PROC-2) is never
+    # compared with a face template; the other checks of the frame still run.
+    encoding = (
+        None
+        if attempt.registration.face_consent == "human"
+        else services.enrolled_encoding(attempt.registration.candidate_id)
+    )
     result = analysis.analyse(
         image,
         view=found.view,

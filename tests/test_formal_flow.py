@@ -110,6 +110,9 @@ def test_an_exam_that_requires_the_identity_check_stops_there(
         == "/exam/identity/"
     )
     assert carol_client.get("/exam/answer/")["Location"] == "/exam/identity/"
+    # Nothing of the face is processed before the consent step has been answered.
+    assert carol_client.get("/exam/identity/")["Location"] == "/vision/identity/consent/"
+    carol_client.post("/vision/identity/consent/", {"choice": "automatic"})
     assert carol_client.get("/exam/identity/").status_code == 200
     # Claiming to have been checked is not enough: the vision records must say so.
     assert carol_client.post("/exam/identity/")["Location"] == "/exam/identity/"

@@ -147,6 +147,7 @@ def test_a_check_passed_before_the_session_signed_in_does_not_count(
     attempt = Attempt.objects.get()
     went_quiet(attempt)
     second, _response = second_sign_in(personas)
+    second.post("/vision/identity/consent/", {"choice": "automatic"})
     assert second.post("/exam/identity/")["Location"] == "/exam/identity/"
     attempt.refresh_from_db()
     assert attempt.status == "commitment_signed"

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from candidates import idnumber
 from exams import passcodes
-from tests.browser.flows import wait_for
+from tests.browser.flows import answer_the_consent_step, wait_for
 
 SUPERUSER = "root"
 SUPERUSER_PASSWORD = "first exam root 2026"
@@ -513,7 +513,7 @@ def candidate_exam(centre: Centre) -> None:
     page.click("main button.primary")
     page.wait_for_url("**/exam/commitment/")
     page.click("button[value=accept]")
-    page.wait_for_url("**/exam/identity/")
+    answer_the_consent_step(page)
     # The clip turns its head but does not blink: take the check when it asks for a head turn.
     for _ in range(30):
         page.goto(centre.url("/vision/identity/"))

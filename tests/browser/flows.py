@@ -31,6 +31,15 @@ def sign_the_commitment(
     page.click("button[value=accept]")
 
 
+def answer_the_consent_step(page: Any, *, agree: bool = True) -> None:
+    """On an exam with the identity step, the page after the commitment letter asks for
+    consent before any face processing: agree (the automatic face check) or refuse (the
+    human review)."""
+    page.wait_for_url("**/vision/identity/consent/")
+    page.click("#consent-automatic" if agree else "#consent-human")
+    page.wait_for_url("**/vision/identity/" if agree else "**/vision/identity/review/")
+
+
 def wait_for(predicate: Callable[[], object], seconds: float = 20.0) -> None:
     """Poll the database (or anything) until ``predicate`` holds."""
     deadline = time.monotonic() + seconds

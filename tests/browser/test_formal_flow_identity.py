@@ -12,6 +12,7 @@ from django.conf import settings
 
 from exams.models import Attempt, Exam
 from exams.statuses import AttemptStatus
+from tests.browser.flows import answer_the_consent_step
 from tests.personas import FORMAL_PASSCODE, Personas
 from tests.vision.conftest import face_bytes
 from vision import services, tasks
@@ -34,7 +35,7 @@ def walk_to_the_face_check(page: Any, live_url: str, id_number: str) -> None:
     page.click("main button.primary")
     page.wait_for_url("**/exam/commitment/")
     page.click("button[value=accept]")
-    page.wait_for_url("**/exam/identity/")
+    answer_the_consent_step(page)
     # The clip turns its head but does not blink: take the check when it asks for a head turn.
     for _ in range(30):
         page.goto(f"{live_url}/vision/identity/")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from exams.models import Exam, IdentityCheck
 from exams.statuses import CheckStatus
+from tests.browser.flows import answer_the_consent_step
 from tests.personas import FORMAL_PASSCODE, Personas
 from vision.models import FaceEnrolment
 from vision.statuses import EnrolmentStatus
@@ -57,7 +58,8 @@ def test_a_candidate_enrols_with_the_camera_and_then_passes_the_face_check(
         page.click("main button.primary")
         page.wait_for_url("**/exam/commitment/")
         page.click("button[value=accept]")
-        page.wait_for_url("**/exam/identity/")
+        answer_the_consent_step(page)
+        page.goto(f"{live_url}/exam/identity/")
         page.click("#self-enrolment-link a")
         # The fake camera's first frames may come before the clip's face does: take the photo
         # once the clip has played a second, as a person looks into the camera first.

@@ -88,6 +88,7 @@ def test_a_candidate_posts_a_burst_and_a_still_photo_replay_is_refused_as_non_li
     settings.MEDIA_ROOT = tmp_path
     enrolment = services.start_enrolment(personas.carol, face_bytes("obama_1.jpg"), "upload")
     tasks.enrol_face.apply(args=[enrolment.pk]).get()
+    carol_client.post("/vision/identity/consent/", {"choice": "automatic"})
     page = carol_client.get("/vision/identity/")
     assert page.status_code == 200
     still = face_bytes("obama_2.jpg")
@@ -112,6 +113,7 @@ def test_a_burst_with_a_corrupt_frame_is_refused_and_nothing_is_stored(
     personas: Personas, carol_client: Client, settings, tmp_path
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
+    carol_client.post("/vision/identity/consent/", {"choice": "automatic"})
     carol_client.get("/vision/identity/")
     frames = [SimpleUploadedFile(f"f{i}.jpg", face_bytes("obama_2.jpg")) for i in range(3)]
     frames.append(SimpleUploadedFile("bad.jpg", b""))
@@ -122,9 +124,13 @@ def test_a_burst_with_a_corrupt_frame_is_refused_and_nothing_is_stored(
 
 
 def test_a_candidate_who_cannot_pass_is_approved_by_staff_after_a_manual_review(
-    personas: Personas, carol_client: Client
+    personas: Personas, carol_client: Client, settings, tmp_path
 ) -> None:
-    assert carol_client.post("/vision/identity/review/").status_code == 302
+    settings.MEDIA_ROOT = tmp_path
+    # The reviewer needs camera frames of the candidate to compare with the registered photo.
+    still = face_bytes("obama_2.jpg")
+    frames = [SimpleUploadedFile(f"f{i}.jpg", still, "image/jpeg") for i in range(3)]
+    assert carol_client.post("/vision/identity/review/", {"frame": frames}).status_code == 202
     check = IdentityCheck.objects.get(candidate=personas.carol)
     assert check.status == CheckStatus.IN_REVIEW
     assert "Carol" in staff_client("sam").get("/vision/staff/faces/").content.decode()

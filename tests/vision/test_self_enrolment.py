@@ -49,6 +49,7 @@ def at_identity_step(personas: Personas) -> Client:
     client.get("/exam/")
     client.post("/exam/info/")
     client.post("/exam/commitment/", {"decision": "accept"})
+    client.post("/vision/identity/consent/", {"choice": "automatic"})
     return client
 
 

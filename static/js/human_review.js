@@ -1,0 +1,68 @@
+// The human route of the identity step: take a few camera pictures for the staff reviewer
+// (nothing automatic looks at them), then wait until staff decide; approved moves on.
+(function () {
+  "use strict";
+  const send = document.getElementById("send-frames");
+  const video = document.getElementById("camera");
+  const canvas = document.getElementById("canvas");
+  const result = document.getElementById("result");
+  const texts = document.getElementById("texts").dataset;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const burst = Math.min(12, parseInt(send.dataset.burst, 10) || 6);
+  const waiting = document.getElementById("review-waiting");
+
+  function say(text) { result.textContent = text; }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false })
+    .then(function (stream) { video.srcObject = stream; })
+    .catch(function () { say(texts.noCamera); send.disabled = true; });
+
+  function grab() {
+    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.9); });
+  }
+
+  send.addEventListener("click", async function () {
+    send.disabled = true;
+    try {
+      say(texts.capturing);
+      const form = new FormData();
+      for (let i = 0; i < burst; i++) {
+        form.append("frame", await grab(), "frame" + i + ".jpg");
+        await sleep(250);
+      }
+      const response = await fetch(send.dataset.url, {
+        method: "POST", body: form, headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+      });
+      const body = await response.json();
+      if (!response.ok) { say(body.error || texts.error); send.disabled = false; return; }
+      window.location.reload(); // the page now says a member of staff will check you
+    } catch (e) {
+      say(texts.error);
+      send.disabled = false;
+    }
+  });
+
+  async function wait() {
+    const outcome = document.getElementById("review-outcome");
+    for (;;) {
+      await sleep(2000);
+      try {
+        const response = await fetch(waiting.dataset.statusUrl, { headers: { Accept: "application/json" } });
+        const body = await response.json();
+        if (body.passed) {
+          outcome.textContent = outcome.dataset.approved; outcome.hidden = false;
+          window.location.assign(waiting.dataset.continueUrl);
+          return;
+        }
+        if (body.status === "rejected") {
+          outcome.textContent = outcome.dataset.rejected; outcome.hidden = false;
+          return;
+        }
+      } catch (e) { /* offline for a moment: ask again */ }
+    }
+  }
+  if (waiting) { wait(); }
+})();
