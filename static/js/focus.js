@@ -25,19 +25,8 @@
     return node ? node.textContent : fallback;
   }
 
-  // ICE servers (STUN, TURN with time-limited credentials) and the transport policy, rendered
-  // by the server into the room's data-ice (proctoring/ice.py); none when none is configured.
   function iceConfiguration() {
-    const node = document.getElementById("room");
-    try {
-      const conf = JSON.parse((node && node.dataset.ice) || "{}");
-      return {
-        iceServers: Array.isArray(conf.iceServers) ? conf.iceServers : [],
-        iceTransportPolicy: conf.iceTransportPolicy === "relay" ? "relay" : "all",
-      };
-    } catch (error) {
-      return { iceServers: [] };
-    }
+    return window.ProctorIce.configuration(document.getElementById("room"));
   }
 
   function wsUrl(base, attemptId) {

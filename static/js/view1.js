@@ -19,19 +19,7 @@
     const node = document.querySelector(`#view1-texts [data-key="${key}"]`);
     return node ? node.textContent : "";
   };
-  // ICE servers (STUN, TURN with time-limited credentials) and the transport policy, rendered
-  // by the server into data-ice (proctoring/ice.py); none when none is configured.
-  const iceConfiguration = (node) => {
-    try {
-      const conf = JSON.parse((node && node.dataset.ice) || "{}");
-      return {
-        iceServers: Array.isArray(conf.iceServers) ? conf.iceServers : [],
-        iceTransportPolicy: conf.iceTransportPolicy === "relay" ? "relay" : "all",
-      };
-    } catch (error) {
-      return { iceServers: [] };
-    }
-  };
+  const iceConfiguration = (node) => window.ProctorIce.configuration(node);
   const CAPPED_FRAMERATE = 5;
   const FULL_FRAMERATE = 15;
   // Bit rate caps: the media process's receive cost is per packet, and an uncapped browser

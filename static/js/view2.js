@@ -8,19 +8,7 @@
   "use strict";
   const root = document.getElementById("phone");
   if (!root) return;
-  // ICE servers (STUN, TURN with time-limited credentials) and the transport policy, rendered
-  // by the server into data-ice (proctoring/ice.py); none when none is configured.
-  const iceConfiguration = (node) => {
-    try {
-      const conf = JSON.parse((node && node.dataset.ice) || "{}");
-      return {
-        iceServers: Array.isArray(conf.iceServers) ? conf.iceServers : [],
-        iceTransportPolicy: conf.iceTransportPolicy === "relay" ? "relay" : "all",
-      };
-    } catch (error) {
-      return { iceServers: [] };
-    }
-  };
+  const iceConfiguration = (node) => window.ProctorIce.configuration(node);
   const statusEl = document.getElementById("phone-status");
   const wakeEl = document.getElementById("phone-wake");
   const preview = document.getElementById("phone-preview");
