@@ -248,3 +248,39 @@ def screenshot(request) -> object:
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{name}.png"), full_page=True)
 
     return take
+
+
+# Other processes' transactions on the test database, the live platform's among them.
+BUSY_BACKENDS = (
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+)
+
+
+@pytest.fixture(autouse=True)
+def _platform_quiet_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test against the live platform, pytest-django empties every table with one
+    TRUNCATE, which needs every table's exclusive lock. The platform's processes are still
+    running then (they live per module): a worker still storing a frame's analysis holds row
+    locks the TRUNCATE waits for while wanting one the TRUNCATE took, and PostgreSQL ends one of
+    them as a deadlock (seen: the TURN test's teardown). So before the flush, wait until no
+    other process has a transaction open, and end the ones that outlast the wait."""
+    marker = request.node.get_closest_marker("django_db")
+    live = "live_platform" in request.fixturenames or "live_url" in request.fixturenames
+    if not live or marker is None or not marker.kwargs.get("transaction"):
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up first, so flushed after this teardown
+    yield
+    deadline = time.monotonic() + 15
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(BUSY_BACKENDS)
+            if not cursor.fetchall():
+                return
+            time.sleep(0.2)
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND xact_start IS NOT NULL"
+        )
