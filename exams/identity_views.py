@@ -213,18 +213,14 @@ def identity_check(request: HttpRequest) -> HttpResponse:
             {"error": _("Too many tries. Wait a minute and try again.")}, status=429
         )
     challenge = str(request.session.get("vision_challenge", ""))
-    files = request.FILES.getlist("frame")
     if challenge not in IdentityCheck.Challenge.values:
         return JsonResponse({"error": _("Reload the page and try again.")}, status=400)
-    if not 3 <= len(files) <= settings.VISION_BURST_MAX_FRAMES:
-        return JsonResponse(
-            {"error": _("The camera frames did not arrive. Try again.")}, status=400
-        )
-    if any((f.size or 0) > MAX_UPLOAD_BYTES for f in files):
-        return JsonResponse({"error": _("A camera frame is too large.")}, status=400)
+    frames = _uploaded_frames(request)
+    if isinstance(frames, JsonResponse):
+        return frames
     try:
         with transaction.atomic():
-            check = identity.start_check(candidate, [f.read() for f in files], challenge)
+            check = identity.start_check(candidate, frames, challenge)
             check_id = check.pk
             transaction.on_commit(lambda: tasks.verify_identity.delay(check_id))
     except ImageError as exc:
@@ -259,22 +255,16 @@ def identity_review_request(request: HttpRequest) -> HttpResponse:
     nothing automatic runs); POST without: the latest failed face check goes to review."""
     candidate = _candidate(request)
     if request.method == "POST":
-        files = request.FILES.getlist("frame")
-        if files:
+        if "frame" in request.FILES:
             if not ratelimit.hit("vision-review", str(candidate.pk), limit=10):
                 return JsonResponse(
                     {"error": _("Too many tries. Wait a minute and try again.")}, status=429
                 )
-            if not 3 <= len(files) <= settings.VISION_BURST_MAX_FRAMES:
-                return JsonResponse(
-                    {"error": _("The camera frames did not arrive. Try again.")}, status=400
-                )
-            if any((f.size or 0) > MAX_UPLOAD_BYTES for f in files):
-                return JsonResponse({"error": _("A camera frame is too large.")}, status=400)
+            frames = _uploaded_frames(request)
+            if isinstance(frames, JsonResponse):
+                return frames
             try:
-                check = identity.start_human_review(
-                    candidate, [f.read() for f in files], request=request
-                )
+                check = identity.start_human_review(candidate, frames, request=request)
             except ImageError as exc:
                 return JsonResponse({"error": exc.message, "code": exc.code}, status=400)
             return JsonResponse(
@@ -357,3 +347,16 @@ def self_enrolment(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _uploaded_frames(request: HttpRequest) -> list[bytes] | JsonResponse:
+    """The burst of camera frames posted as ``frame`` files, or the refusal to answer with: a
+    burst is 3 to ``VISION_BURST_MAX_FRAMES`` frames of at most ``MAX_UPLOAD_BYTES`` each."""
+    files = request.FILES.getlist("frame")
+    if not 3 <= len(files) <= settings.VISION_BURST_MAX_FRAMES:
+        return JsonResponse(
+            {"error": _("The camera frames did not arrive. Try again.")}, status=400
+        )
+    if any((f.size or 0) > MAX_UPLOAD_BYTES for f in files):
+        return JsonResponse({"error": _("A camera frame is too large.")}, status=400)
+    return [f.read() for f in files]
