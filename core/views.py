@@ -3,8 +3,14 @@ depend on who is signed in (the home page goes by role) live in ``accounts.views
 
 from __future__ import annotations
 
+import random
+import sys
+
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+
+from core.admission import busy_message, is_overload
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -12,3 +18,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The platform's 500 handler. A request that failed because the database had no connection
+    for it in time (the pool exhausted, PostgreSQL refusing more clients) is answered 503 with
+    Retry-After, in JSON on the API, like the admission gate's refusals: the client retries and
+    nothing is lost. Any other failure is the usual 500 page."""
+    if not is_overload(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    retry = str(random.randint(2, 6))  # noqa: S311 (spreading retries, not a secret)
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"code": "busy", "message": busy_message()}, status=503
+        )
+    else:
+        response = HttpResponse(
+            busy_message(), content_type="text/plain; charset=utf-8", status=503
+        )
+    response["Retry-After"] = retry
+    return response

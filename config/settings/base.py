@@ -125,6 +125,13 @@ LOGIN_RATE_PER_MINUTE = env_int("LOGIN_RATE_PER_MINUTE", 200)
 EXAM_EARLY_LOGIN_MINUTES = env_int("EXAM_EARLY_LOGIN_MINUTES", 30)
 # Saves arriving this many seconds after the deadline still count (R-EXAM-9); later ones do not.
 EXAM_SAVE_GRACE_SECONDS = env_int("EXAM_SAVE_GRACE_SECONDS", 30)
+# Admission control of a web process (core.admission): at most this many HTTP requests in flight
+# at once (0: no gate, as in the embedded platform); a request waits up to
+# WEB_ADMISSION_WAIT_SECONDS for a place, behind at most WEB_ADMISSION_MAX_WAITING others, and is
+# otherwise answered 503 with Retry-After. Production sets the limit to the database pool's size.
+WEB_MAX_IN_FLIGHT = env_int("WEB_MAX_IN_FLIGHT", 0)
+WEB_ADMISSION_WAIT_SECONDS = env_float("WEB_ADMISSION_WAIT_SECONDS", 3.0)
+WEB_ADMISSION_MAX_WAITING = env_int("WEB_ADMISSION_MAX_WAITING", 200)
 # Public score/certificate queries and verification pages per client address and minute.
 CERT_QUERY_RATE_PER_MINUTE = env_int("CERT_QUERY_RATE_PER_MINUTE", 20)
 # The largest answer (as JSON text) one save may carry; short answers are limited by the bank too.

@@ -54,6 +54,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         "max_size": env_int("DB_POOL_MAX", 20),
         "timeout": env_int("DB_POOL_TIMEOUT", 10),
     }
+# Requests past the pool's size would wait inside the pool and fail after its time-out; the gate
+# (core.admission) holds them at the door instead and answers 503 in time. A few connections are
+# left to the WebSocket consumers of the same process.
+_pool_max = env_int("DB_POOL_MAX", 20) if env_bool("DB_POOL", True) else 20
+WEB_MAX_IN_FLIGHT = env_int("WEB_MAX_IN_FLIGHT", max(1, _pool_max - 4))
 
 REDIS_URL = env_str("REDIS_URL")
 CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, "proctor")}

@@ -20,6 +20,7 @@
   const storeKey = `proctor:attempt:${root.dataset.attemptId}`;
   const SAVE_DELAY_MS = 800;
   const RETRY_MS = 3000;
+  const MAX_BUSY_MS = 30000;
 
   // local[questionId] = {response, seq, synced, refused}: "refused" answers were turned down
   // for their content (kept, not resent until changed).
@@ -34,6 +35,7 @@
   let paused = false; // a required camera is lost (proctor_lock.js): answering waits
   let authMessage = ""; // why the server refused this tab (signed out, forbidden)
   let refusedMessage = ""; // why the server refused an answer's content
+  let busyMs = 0; // how long an overloaded server (503/429) asked us to wait before trying again
 
   const persist = () => localStorage.setItem(storeKey, JSON.stringify(local));
   const unsaved = () => Object.values(local).filter((entry) => !entry.synced);
@@ -63,7 +65,16 @@
     });
     const data = await response.json().catch(() => ({}));
     if (typeof data.remaining_seconds === "number") setRemaining(data.remaining_seconds);
-    return { status: response.status, data };
+    return { status: response.status, data, retryAfter: retryAfterMs(response) };
+  }
+
+  // An overloaded server (503, 429) says in Retry-After when to come back; a little jitter keeps
+  // the pages it refused together from coming back together.
+  function retryAfterMs(response) {
+    if (response.status !== 503 && response.status !== 429) return 0;
+    const seconds = Number(response.headers.get("Retry-After"));
+    const base = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : RETRY_MS;
+    return Math.min(MAX_BUSY_MS, base) * (1 + Math.random() * 0.3);
   }
 
   // The server's remaining time moves the deadline; "0" after the deadline must not push it on,
@@ -199,7 +210,7 @@
 
   // Sends every unsent answer, one at a time, until none is left or sending cannot go on.
   // Resolves to "saved" (nothing left to send), "offline" (no connection or a server error:
-  // try again later), "paused" (answering is paused for a lost camera: the same), "auth" (signed out or forbidden: retrying from this tab will not help)
+  // try again later), "busy" (the server is overloaded: try again after busyMs), "paused" (answering is paused for a lost camera: the same), "auth" (signed out or forbidden: retrying from this tab will not help)
   // or "closed" (the server takes no more answers for this attempt).
   async function sendAll() {
     for (;;) {
@@ -223,6 +234,9 @@
         return "paused"; // kept, sent again once the camera is back
       } else if (reply.data.code === "finished" || reply.data.code === "time_over") {
         return "closed";
+      } else if (reply.retryAfter) {
+        busyMs = reply.retryAfter;
+        return "busy"; // kept, sent again when the server said
       } else if (reply.status === 401 || reply.status === 403) {
         authMessage = reply.data.code === "seb_required" || reply.status === 403 ? reply.data.message || reply.data.detail : "";
         return "auth";
@@ -253,7 +267,10 @@
   // Tells the candidate the outcome of a flush, and schedules the next try when one helps.
   function tellOutcome(outcome) {
     persist();
-    if (outcome === "offline" || outcome === "paused") {
+    if (outcome === "busy") {
+      say(locked ? "closing" : "busy");
+      if (!submission) flushTimer = setTimeout(flush, busyMs);
+    } else if (outcome === "offline" || outcome === "paused") {
       say(outcome === "paused" ? "paused" : locked ? "closing_offline" : "offline");
       if (!submission) flushTimer = setTimeout(flush, RETRY_MS);
     } else if (outcome === "auth") {
@@ -280,10 +297,10 @@
     for (;;) {
       const outcome = await flush();
       if (outcome === "saved") return !unsaved().length;
-      if (outcome !== "offline" && outcome !== "paused") return false;
+      if (outcome !== "offline" && outcome !== "paused" && outcome !== "busy") return false;
       const left = saveUntil() - performance.now();
       if (left <= 0) return false;
-      await pause(Math.min(RETRY_MS, left));
+      await pause(Math.min(outcome === "busy" ? busyMs : RETRY_MS, left));
     }
   }
 
@@ -328,6 +345,11 @@
           say("refused", reply.data.message);
           break;
         }
+        if (reply.retryAfter) { // overloaded: the paper is not refused, only delayed
+          say("busy");
+          await pause(reply.retryAfter);
+          continue;
+        }
       } catch (err) { /* no connection: below */ }
       if (!timeUp()) break;
       if (complete) say("closing_offline");
@@ -355,6 +377,11 @@
     } catch (err) {
       say("offline");
       setTimeout(load, RETRY_MS);
+      return;
+    }
+    if (reply.retryAfter) {
+      say("busy");
+      setTimeout(load, reply.retryAfter);
       return;
     }
     if (reply.status !== 200) { location.reload(); return; }

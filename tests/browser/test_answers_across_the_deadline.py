@@ -148,3 +148,38 @@ def test_an_answer_refused_for_the_session_is_kept_and_sent_after_signing_in_aga
     page.reload()
     page.wait_for_selector("#save-status[data-state=saved]")
     assert Answer.objects.get(attempt=attempt).response == "B"
+
+
+def test_an_answer_the_overloaded_server_turns_away_is_sent_again_when_it_says(
+    personas: Personas, live_url: str, browser: Any
+) -> None:
+    """A 503 with Retry-After (the admission gate's answer, core.admission) is not an error for
+    the page: it says the server is busy, keeps the answer and sends it again after that time."""
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    sign_the_commitment(page, live_url, personas.carol.id_number)
+    page.wait_for_selector("fieldset.question")
+    attempt = Attempt.objects.get(registration__candidate=personas.carol)
+    turned_away: list[float] = []
+
+    def busy_twice(route: Any) -> None:
+        if len(turned_away) < 2:
+            turned_away.append(time.monotonic())
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "2"},
+                content_type="application/json",
+                body='{"code": "busy", "message": "busy"}',
+            )
+        else:
+            route.continue_()
+
+    context.route("**/answers/**", busy_twice)
+    page.locator("fieldset.question").nth(0).locator("input[value=B]").check()
+    page.wait_for_selector("#save-status[data-state=busy]")
+    assert "繁忙" in page.locator("#save-status").inner_text()
+    assert not Answer.objects.filter(attempt=attempt).exists()
+    page.wait_for_selector("#save-status[data-state=saved]", timeout=15000)
+    assert Answer.objects.get(attempt=attempt).response == "B"
+    assert len(turned_away) == 2
+    assert turned_away[1] - turned_away[0] >= 2.0  # it waited as long as the server asked

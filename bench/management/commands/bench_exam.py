@@ -49,6 +49,8 @@ from exams.models import Answer, Attempt, Exam, PaperItem, Registration
 from questionbank.models import Question, Subject
 
 PASSCODE = "BENCH-2468"
+# How long a simulated candidate keeps retrying a request the server answered "busy".
+MAX_RETRY_SECONDS = 120
 QUESTIONS = 20
 ATTEMPT_ID = re.compile(r'data-attempt-id="(\d+)"')
 
@@ -57,6 +59,10 @@ ATTEMPT_ID = re.compile(r'data-attempt-id="(\d+)"')
 class Outcome:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # 503/429 answers with Retry-After: the client waited as told and asked again (not errors)
+    busy: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # seconds from the first try of a request to its answer, for requests that were told to wait
+    delayed: list[float] = field(default_factory=list)
     error_samples: list[str] = field(default_factory=list)
     # (attempt id, question id) -> (seq, response) of the newest save the server acknowledged
     acknowledged: dict[tuple[int, int], tuple[int, str]] = field(default_factory=dict)
@@ -286,18 +292,32 @@ async def _candidate(
             return next((c.value for c in client.cookie_jar if c.key == name), "")
 
         async def call(kind: str, method: str, path: str, expect: int, **kw: Any) -> Any:
-            begun = time.monotonic()
-            try:
-                async with client.request(method, path, allow_redirects=False, **kw) as reply:
-                    body = await reply.text()
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                outcome.fail(kind, repr(exc))
-                return None
-            outcome.latencies[kind].append(time.monotonic() - begun)
-            if reply.status != expect:
-                outcome.fail(kind, f"{reply.status} {body[:120]}")
-                return None
-            return body
+            # As the exam page does: an overloaded server's 503/429 is waited out for as long as
+            # its Retry-After says (plus jitter), then the same request goes again.
+            first = time.monotonic()
+            retried = False
+            while True:
+                begun = time.monotonic()
+                try:
+                    async with client.request(method, path, allow_redirects=False, **kw) as reply:
+                        body = await reply.text()
+                        retry_after = reply.headers.get("Retry-After", "")
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    outcome.fail(kind, repr(exc))
+                    return None
+                outcome.latencies[kind].append(time.monotonic() - begun)
+                if reply.status in (429, 503) and retry_after.isdigit():
+                    outcome.busy[kind] += 1
+                    if time.monotonic() - first < MAX_RETRY_SECONDS:
+                        await asyncio.sleep(int(retry_after) * rng.uniform(1.0, 1.3))
+                        retried = True
+                        continue
+                if reply.status != expect:
+                    outcome.fail(kind, f"{reply.status} {body[:120]}")
+                    return None
+                if retried:
+                    outcome.delayed.append(time.monotonic() - first)
+                return body
 
         await asyncio.sleep(max(0.0, sign_in_at - time.monotonic()))
         if await call("sign_in_page", "GET", "/exam/sign-in/", 200) is None:
@@ -413,6 +433,7 @@ def _report(
             "p99_ms": round(_percentile(values, 0.99) * 1000, 1),
             "max_ms": round(max(values) * 1000, 1),
             "errors": outcome.errors.get(kind, 0),
+            "busy": outcome.busy.get(kind, 0),
         }
     return {
         "candidates": n,
@@ -430,18 +451,30 @@ def _report(
         ),
         "errors": sum(outcome.errors.values()),
         "error_samples": outcome.error_samples,
+        "busy_answers": sum(outcome.busy.values()),
+        "delayed_requests": {
+            "count": len(outcome.delayed),
+            "p95_s": round(_percentile(outcome.delayed, 0.95), 1) if outcome.delayed else None,
+            "max_s": round(max(outcome.delayed), 1) if outcome.delayed else None,
+        },
         "verification": verification,
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
     }
 
 
 def _table(report: dict[str, Any]) -> str:
-    lines = [f"{report['candidates']} candidates, {report['seconds']} s, {report['errors']} errors"]
-    lines.append(f"{'request':<14}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    lines = [
+        f"{report['candidates']} candidates, {report['seconds']} s, {report['errors']} errors, "
+        f"{report['busy_answers']} busy answers (retried)"
+    ]
+    lines.append(
+        f"{'request':<14}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>8}{'busy':>7}"
+    )
     for kind, row in report["requests"].items():
         lines.append(
             f"{kind:<14}{row['count']:>7}{row['p50_ms']:>9}{row['p95_ms']:>9}"
-            f"{row['p99_ms']:>9}{row['errors']:>8}"
+            f"{row['p99_ms']:>9}{row['errors']:>8}{row['busy']:>7}"
         )
     lines.append(json.dumps(report["verification"]))
     return "\n".join(lines)
