@@ -27,13 +27,14 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 from psycopg_pool import PoolTimeout
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]  # Django's handler types its own arguments
 
 EXEMPT_PATHS = ("/healthz",)
 
@@ -165,7 +166,7 @@ def _language(scope: Scope) -> str:
     header = next(
         (value for name, value in scope.get("headers", []) if name == b"accept-language"), b""
     ).decode("latin-1")
-    for code, _quality in translation.trans_real.parse_accept_lang_header(header):
+    for code, _quality in parse_accept_lang_header(header):
         try:
             return translation.get_supported_language_variant(code)
         except LookupError:
