@@ -15,44 +15,34 @@ addresses (the server trusts one proxy), as they would arrive from their own hom
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 import random
-import re
 import resource
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.roles import Role
-from candidates import idnumber
-from candidates.models import Candidate
-from centres.models import Room, Site
-from exams import passcodes
-from exams.models import Answer, Attempt, Exam, PaperItem, Registration
-from questionbank.models import Question, Subject
+from bench.exam_load import (
+    ATTEMPT_ID,
+    PASSCODE,
+    Stack,
+    cpu_seconds,
+    create_data,
+    delete_data,
+    percentile,
+    wait_for_grading,
+)
+from exams.models import Answer, Attempt, Exam
 
-PASSCODE = "BENCH-2468"
 # How long a simulated candidate keeps retrying a request the server answered "busy".
 MAX_RETRY_SECONDS = 120
-QUESTIONS = 20
-ATTEMPT_ID = re.compile(r'data-attempt-id="(\d+)"')
 
 
 @dataclass
@@ -103,187 +93,38 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         n = options["candidates"]
         tag = timezone.now().strftime("%H%M%S")
-        exam, people = _create_data(tag, n)
-        servers: list[subprocess.Popen[bytes]] = []
+        exam, people = create_data(tag, n)
+        stack: Stack | None = None
         try:
             url = options["url"]
             if not url:
-                url, servers = _start_servers(options["web_processes"], options["server"])
+                stack = Stack(
+                    web_processes=options["web_processes"],
+                    server=options["server"],
+                    own_redis=False,
+                )
+                url = stack.url
+            servers = stack.processes() if stack else []
             started = time.monotonic()
-            server_cpu = _cpu_seconds(servers)
+            server_cpu = cpu_seconds(servers)
             own_cpu = _own_cpu_seconds()
             outcome = asyncio.run(_run_load(url, people, options))
             elapsed = time.monotonic() - started
             outcome.cpu = {
-                "server_processes_s": round(_cpu_seconds(servers) - server_cpu, 1),
+                "server_processes_s": round(cpu_seconds(servers) - server_cpu, 1),
                 "load_generator_s": round(_own_cpu_seconds() - own_cpu, 1),
             }
-            _wait_for_grading(exam, timeout=60)
+            wait_for_grading(exam, timeout=60)
             report = _report(n, elapsed, outcome, _verify(exam, outcome), options)
         finally:
-            for process in servers:
-                process.send_signal(signal.SIGTERM)
-            for process in servers:
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            if stack is not None:
+                stack.stop()
             if not options["keep"]:
-                _delete_data(exam)
+                delete_data(exam)
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
         else:
             self.stdout.write(_table(report))
-
-
-def _create_data(tag: str, n: int) -> tuple[Exam, list[str]]:
-    now = timezone.now()
-    with transaction.atomic():
-        site = Site.objects.create(code=f"BENCH{tag}", name="Benchmark site")
-        room = Room.objects.create(site=site, code="R1", name="Benchmark room", capacity=n)
-        subject = Subject.objects.create(code=f"BENCH{tag}", name="Benchmark subject")
-        exam = Exam.objects.create(
-            code=f"BENCH-{tag}",
-            title="Benchmark exam",
-            subject=subject,
-            kind=Exam.Kind.FORMAL,
-            opens_at=now - dt.timedelta(minutes=1),
-            closes_at=now + dt.timedelta(hours=2),
-            duration=dt.timedelta(hours=1),
-            requires_identity=False,
-            leave_policy=Exam.LeavePolicy.LOG,
-        )
-        questions = Question.objects.bulk_create(
-            Question(
-                subject=subject,
-                kind=Question.Kind.SINGLE,
-                text=f"Benchmark question {i}",
-                options=[{"key": k, "text": k} for k in "ABCD"],
-                answer="A",
-            )
-            for i in range(QUESTIONS)
-        )
-        PaperItem.objects.bulk_create(
-            PaperItem(exam=exam, question=q, position=i) for i, q in enumerate(questions, start=1)
-        )
-        # ID numbers from a block no real person has: birth date 1900-01-01, sequence from 000.
-        numbers = []
-        for i in range(n):
-            first17 = f"{110101 + i // 1000}19000101{i % 1000:03d}"
-            numbers.append(first17 + idnumber.check_character(first17))
-        users = User.objects.bulk_create(
-            User(username=f"bench-{tag}-{i}", role=Role.CANDIDATE, password=make_password(None))
-            for i in range(n)
-        )
-        candidates = Candidate.objects.bulk_create(
-            Candidate(user=u, id_number=number, name=f"考生{i}", site=site)
-            for i, (u, number) in enumerate(zip(users, numbers, strict=True))
-        )
-        Registration.objects.bulk_create(
-            # One known passcode for every simulated candidate (each row its own salt, as in
-            # production), so the clients can sign in without reading SMS.
-            Registration(
-                exam=exam, candidate=c, room=room, passcode_hash=passcodes.make_hash(PASSCODE)
-            )
-            for c in candidates
-        )
-    return exam, numbers
-
-
-def _delete_data(exam: Exam) -> None:
-    site = Registration.objects.filter(exam=exam).values_list("room__site", flat=True).first()
-    users = list(Candidate.objects.filter(registrations__exam=exam).values_list("user", flat=True))
-    subject = exam.subject
-    with transaction.atomic():
-        Attempt.objects.filter(registration__exam=exam).delete()
-        exam.delete()
-        Question.objects.filter(subject=subject).delete()
-        subject.delete()
-        Candidate.objects.filter(user__in=users).delete()
-        User.objects.filter(pk__in=users).delete()
-        if site is not None:
-            Room.objects.filter(site_id=site).delete()
-            Site.objects.filter(pk=site).delete()
-
-
-def _server_command(server: str, bin_dir: Path, fd: int) -> list[str]:
-    if server == "uvicorn":
-        # uvloop and httptools, no access log (Daphne's is off at verbosity 0), X-Forwarded-For
-        # left to Django (TRUSTED_PROXY_COUNT) as with Daphne; Channels needs no lifespan.
-        return [
-            str(bin_dir / "uvicorn"),
-            "--fd",
-            str(fd),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--no-proxy-headers",
-            # Uvicorn closes idle keep-alive connections after 5 s, racing the client's next
-            # request on them (connection reset); Daphne keeps them longer.
-            "--timeout-keep-alive",
-            "75",
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-            "config.asgi:application",
-        ]
-    return [str(bin_dir / "daphne"), "--fd", str(fd), "--verbosity", "0", "config.asgi:application"]
-
-
-def _start_servers(processes: int, server: str) -> tuple[str, list[subprocess.Popen[bytes]]]:
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(2048)
-    listener.set_inheritable(True)
-    port = listener.getsockname()[1]
-    env = {**os.environ, "TRUSTED_PROXY_COUNT": "1", "LOG_LEVEL": "WARNING"}
-    bin_dir = Path(sys.executable).parent
-    base = Path(settings.BASE_DIR)
-    servers = [
-        subprocess.Popen(  # noqa: S603 (our own executables, fixed arguments)
-            _server_command(server, bin_dir, listener.fileno()),
-            cwd=base,
-            env=env,
-            pass_fds=(listener.fileno(),),
-            stdout=sys.stderr,
-        )
-        for _ in range(processes)
-    ]
-    servers.append(
-        subprocess.Popen(  # noqa: S603
-            [
-                str(bin_dir / "celery"),
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "solo",
-                "-Q",
-                "default",
-                "--loglevel",
-                "WARNING",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=base,
-            env=env,
-            stdout=sys.stderr,  # the worker's banner must not mix with the report
-        )
-    )
-    listener.close()  # the servers hold it now
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310 (loopback)
-                return url, servers
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the benchmark's server did not start")
 
 
 async def _run_load(url: str, people: list[str], options: dict[str, Any]) -> Outcome:
@@ -393,32 +234,6 @@ async def _candidate(
             outcome.submitted.add(attempt_id)
 
 
-def _cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> float:
-    """User + system CPU time of ``processes`` so far, from /proc (Linux)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for process in processes:
-        try:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def _own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _wait_for_grading(exam: Exam, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not Attempt.objects.filter(registration__exam=exam, status="submitted").exists():
-            return
-        time.sleep(1)
-
-
 def _verify(exam: Exam, outcome: Outcome) -> dict[str, Any]:
     stored = {
         (a, q): (seq, response)
@@ -440,9 +255,9 @@ def _verify(exam: Exam, outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _report(
@@ -455,8 +270,8 @@ def _report(
         requests[kind] = {
             "count": len(values),
             "p50_ms": round(statistics.median(values) * 1000, 1),
-            "p95_ms": round(_percentile(values, 0.95) * 1000, 1),
-            "p99_ms": round(_percentile(values, 0.99) * 1000, 1),
+            "p95_ms": round(percentile(values, 0.95) * 1000, 1),
+            "p99_ms": round(percentile(values, 0.99) * 1000, 1),
             "max_ms": round(max(values) * 1000, 1),
             "errors": outcome.errors.get(kind, 0),
             "busy": outcome.busy.get(kind, 0),
@@ -470,7 +285,7 @@ def _report(
         "all_requests": {
             "count": len(everything),
             "per_second": round(len(everything) / elapsed, 1),
-            "p95_ms": round(_percentile(everything, 0.95) * 1000, 1) if everything else None,
+            "p95_ms": round(percentile(everything, 0.95) * 1000, 1) if everything else None,
         },
         "cpu_seconds": outcome.cpu,
         "server_cpu_ms_per_request": round(
@@ -481,7 +296,7 @@ def _report(
         "busy_answers": sum(outcome.busy.values()),
         "delayed_requests": {
             "count": len(outcome.delayed),
-            "p95_s": round(_percentile(outcome.delayed, 0.95), 1) if outcome.delayed else None,
+            "p95_s": round(percentile(outcome.delayed, 0.95), 1) if outcome.delayed else None,
             "max_s": round(max(outcome.delayed), 1) if outcome.delayed else None,
         },
         "verification": verification,

@@ -50,7 +50,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from bench.management.commands.bench_exam import _create_data, _delete_data
+from bench.exam_load import create_data, delete_data
 from exams import services
 from exams.models import Attempt, Exam, Registration
 from proctoring.media import peers as _peers  # noqa: F401 (senders: ICE host addresses from settings)
@@ -603,7 +603,7 @@ class Command(BaseCommand):
         seconds = max(120, int(needed + 59) // 60 * 60)
         clips = make_clips(Path(options["cache_dir"]), seconds, options["kbps"])
         tag = timezone.now().strftime("%H%M%S")
-        exam, _numbers = _create_data(tag, n)
+        exam, _numbers = create_data(tag, n)
         extra = {"LOG_LEVEL": "WARNING"}
         if options["sample_every"]:
             extra["WEBRTC_SAMPLE_EVERY_SECONDS"] = str(options["sample_every"])
@@ -674,7 +674,7 @@ def _delete(exam: Exam) -> None:
     for chunk in AudioChunk.objects.filter(attempt_id__in=attempt_ids):
         chunk.audio.storage.delete(chunk.audio.name)
     AudioChunk.objects.filter(attempt_id__in=attempt_ids).delete()
-    _delete_data(exam)
+    delete_data(exam)
 
 
 async def _run(
