@@ -34,7 +34,7 @@ from config.asgi import application as web_application
 from config.media_asgi import application as media_application
 from proctoring.media import live
 from tests.personas import Personas
-from tests.test_proctor_consumer import session_cookie
+from tests.sockets import session_cookie
 from tests.test_view_one_media import VIDEO, media_socket, start
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]

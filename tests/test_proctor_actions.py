@@ -13,14 +13,12 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth import SESSION_KEY
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
 from audit.models import AuditEntry
-from config.asgi import application
 from exams import services
 from exams.models import Attempt, Registration
 from proctoring import alert_events, alerts, events, view_states
@@ -35,26 +33,12 @@ from proctoring.models import (
 )
 from questionbank.models import Question
 from tests.personas import Personas, answering
+from tests.sockets import socket_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 # --- Helpers ----------------------------------------------------------------------------------
-
-
-def session_cookie(user: Any) -> bytes:
-    client = Client()
-    backend = "accounts.backends.CandidateSessionBackend" if user.role == "candidate" else None
-    client.force_login(user, backend=backend)
-    assert client.session[SESSION_KEY]
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
-async def socket_to(path: str, user: Any | None) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-    if user is not None:
-        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
-    return WebsocketCommunicator(application, path, headers=headers)
 
 
 async def candidate_channel(attempt: Attempt, user: Any) -> WebsocketCommunicator:

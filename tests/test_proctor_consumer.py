@@ -10,32 +10,19 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth import SESSION_KEY
-from django.test import Client
 
-from config.asgi import application
 from exams import services
 from exams.models import Attempt, Registration
 from tests.personas import Personas, answering
+from tests.sockets import socket_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def session_cookie(user: Any) -> bytes:
-    client = Client()
-    backend = "accounts.backends.CandidateSessionBackend" if user.role == "candidate" else None
-    client.force_login(user, backend=backend)
-    assert client.session[SESSION_KEY]
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
 async def connect(
     room_id: int, user: Any | None, origin: bytes = b"http://127.0.0.1"
 ) -> WebsocketCommunicator:
-    headers = [(b"origin", origin), (b"host", b"127.0.0.1")]
-    if user is not None:
-        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
-    return WebsocketCommunicator(application, f"/ws/proctor/rooms/{room_id}/", headers=headers)
+    return await socket_to(f"/ws/proctor/rooms/{room_id}/", user, origin)
 
 
 def start(personas: Personas, who: str = "carol") -> Attempt:

@@ -81,7 +81,7 @@ async def test_the_live_console_hears_nothing_of_a_past_exams_papers(personas: P
     from channels.testing import WebsocketCommunicator
 
     from config.asgi import application
-    from tests.test_proctor_consumer import session_cookie
+    from tests.sockets import session_cookie
 
     past = await sync_to_async(_past_attempt)(personas)
     current = await sync_to_async(answering)(

@@ -9,29 +9,17 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
-from config.asgi import application
 from support.models import Conversation, Message
 from tests.personas import Personas
+from tests.sockets import socket_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def session_cookie(user: Any) -> bytes:
-    client = Client()
-    backend = "accounts.backends.CandidateSessionBackend" if user.role == "candidate" else None
-    client.force_login(user, backend=backend)
-    assert client.session[SESSION_KEY]
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
 async def socket(path: str, user: Any | None) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-    if user is not None:
-        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
-    return WebsocketCommunicator(application, path, headers=headers)
+    return await socket_to(path, user)
 
 
 async def connected(path: str, user: Any) -> tuple[WebsocketCommunicator, dict[str, Any]]:

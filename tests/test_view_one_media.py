@@ -25,7 +25,7 @@ from config.media_asgi import application as media_application
 from exams.models import Attempt, Registration
 from proctoring.models import EvidenceFrame
 from tests.personas import Personas, answering
-from tests.test_proctor_consumer import session_cookie
+from tests.sockets import session_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 

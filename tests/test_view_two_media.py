@@ -25,7 +25,7 @@ from exams.statuses import AttemptStatus
 from proctoring import pairing
 from proctoring.models import EvidenceFrame, ViewState
 from tests.personas import Personas
-from tests.test_proctor_consumer import session_cookie
+from tests.sockets import session_cookie
 from tests.test_view_one_media import VIDEO, media_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]

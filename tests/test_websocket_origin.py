@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from config.asgi import application
 from core.websocket_origin import allowed, normalise
 from tests.personas import Personas
-from tests.test_proctor_consumer import session_cookie
+from tests.sockets import session_cookie
 
 
 def scope(origin: bytes | None, host: bytes = b"exam.example:8000", scheme: str = "ws") -> dict:
