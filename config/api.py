@@ -74,6 +74,8 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         code, message = "sign_in", _("Sign in first, then try again.")
     elif status == 403 and str(exc) == "CSRF check Failed":
         code, message = "csrf", _("The page is out of date: reload it and try again.")
+    elif status == 400 and str(exc).startswith("Cannot parse request body"):
+        code, message = "malformed", _("The request body cannot be read. Send it again as JSON.")
     else:
         code = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(status, "refused")
         message = str(exc)

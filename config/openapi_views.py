@@ -50,6 +50,8 @@ SECURITY_SCHEMES = {
 
 # The refusals each kind of operation can answer besides those it names itself.
 COMMON_REFUSALS = {
+    400: "The body cannot be read as its media type, such as JSON that does not parse "
+    "(code malformed).",
     401: "Not signed in (code sign_in).",
     403: "Signed in with a role that may not do this, a failed CSRF check (code csrf), or a "
     "rule of the exam (such as Safe Exam Browser, code seb_required).",
@@ -146,6 +148,8 @@ def _add_refusals(
         statuses.append(404)
     if method in UNSAFE:
         statuses.append(413)
+    if ninja and operation.get("requestBody"):
+        statuses.append(400)
     if ninja and (operation.get("parameters") or operation.get("requestBody")):
         statuses.append(422)
     named = {int(status) for status in responses}  # django-ninja keys them by int
@@ -166,7 +170,8 @@ def _operation(
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 0} if is_int else {"type": "string"},
+            "schema": op.path.get(name)
+            or ({"type": "integer", "minimum": 0} if is_int else {"type": "string"}),
         }
         for name, is_int in described.parameters
     ]

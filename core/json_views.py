@@ -61,6 +61,8 @@ class Operation:
     files: Mapping[str, str] = field(default_factory=dict)
     json: type[Schema] | None = None
     raw: str | None = None
+    # JSON schemas of path parameters narrower than their converter's (``<int:view>`` is 1 or 2).
+    path: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from ninja import Field, Schema
 
+from proctoring.models import AlertDecision, ViolationKind
+
 
 class MessageOut(Schema):
     id: int
@@ -51,17 +53,23 @@ class TextIn(Schema):
 
 
 class ViolationIn(Schema):
-    kind: str = Field(description="one of the violation kinds the room page lists")
+    kind: str = Field(
+        description="one of the violation kinds the room page lists",
+        json_schema_extra={"enum": list(ViolationKind.values)},
+    )
     note: str = ""
 
 
 class ScreenshotIn(Schema):
-    view: int = Field(description="1: the computer's camera, 2: the phone's")
+    view: int = Field(description="1: the computer's camera, 2: the phone's", ge=1, le=2)
     note: str = ""
 
 
 class DecisionIn(Schema):
-    decision: str = Field(description="one of the alert decisions (labels in the answer)")
+    decision: str = Field(
+        description="one of the alert decisions (labels in the answer)",
+        json_schema_extra={"enum": list(AlertDecision.values)},
+    )
     note: str = ""
 
 

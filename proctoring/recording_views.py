@@ -75,6 +75,8 @@ class RecordingRefusedOut(RefusedOut):
     retry_after: int | None = None
 
 
+# 1: the computer's camera, 2: the phone's; any other view is a 404.
+_VIEW = {"view": {"type": "integer", "enum": list(recordings.VIEWS)}}
 _RECORDING_REFUSALS: dict[int, type[Schema] | None] = {
     400: RecordingRefusedOut,
     404: RecordingRefusedOut,
@@ -91,12 +93,14 @@ _RECORDING_REFUSALS: dict[int, type[Schema] | None] = {
     get=Operation(
         summary="The next free sequence number of a view's recording",
         responses={200: NextSeqOut, 404: RecordingRefusedOut},
+        path=_VIEW,
         description="View 1 for the candidate's own attempt, view 2 for the phone paired to it.",
     ),
     post=Operation(
         summary="Upload one recording segment (WebM bytes as the body)",
         query=SegmentQuery,
         raw="video/webm",
+        path=_VIEW,
         responses={201: SegmentStoredOut, 200: SegmentStoredOut, **_RECORDING_REFUSALS},
         description="400 bad_request or not_webm; 409 seq_taken (renumber from next_seq); "
         "410 finished (the attempt's recording is closed); 413 too_large; 429 rate_limited.",

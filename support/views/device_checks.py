@@ -4,7 +4,7 @@ result, and support's list of results."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -52,9 +52,11 @@ class SpeedTestTooLargeOut(RefusedOut):
 
 
 class DeviceReportIn(Schema):
-    camera: str = Field(description="ok, failed or skipped")
-    microphone: str = Field(description="ok, failed or skipped")
-    upload_mb_per_s: float | None = Field(description="the measured upload, 0 to 100000, or null")
+    camera: Literal["ok", "failed", "skipped"]
+    microphone: Literal["ok", "failed", "skipped"]
+    upload_mb_per_s: float | None = Field(
+        description="the measured upload, or null", ge=0, le=100_000
+    )
     media_supported: bool
 
 
