@@ -215,8 +215,8 @@ def _operation(
 
 def _request_body(op: Operation, schemas: dict[str, Any]) -> dict[str, Any] | None:
     if op.json is not None:
-        schema = _add_schema(schemas, op.json)
-        return {"required": True, "content": {"application/json": {"schema": schema}}}
+        ref = _add_schema(schemas, op.json)
+        return {"required": True, "content": {"application/json": {"schema": ref}}}
     if op.raw is not None:
         raw = {"schema": {"type": "string", "format": "binary"}}
         return {"required": True, "content": {op.raw: raw}}

@@ -187,7 +187,12 @@ def test_a_device_check_report_of_the_wrong_types_is_refused_not_a_server_error(
     personas: Personas, carol_client: Client
 ) -> None:
     """Schemathesis found it: a list as the camera's result raised TypeError (HTTP 500)."""
-    report = {"camera": ["ok"], "microphone": {}, "upload_mb_per_s": None, "media_supported": True}
+    report: dict[str, Any] = {
+        "camera": ["ok"],
+        "microphone": {},
+        "upload_mb_per_s": None,
+        "media_supported": True,
+    }
     response = carol_client.post(
         "/support/device-check/result/", json.dumps(report), content_type="application/json"
     )
