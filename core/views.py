@@ -1,5 +1,6 @@
-"""Views that belong to no app: the health check. ``core`` imports no project app, so pages that
-depend on who is signed in (the home page goes by role) live in ``accounts.views``."""
+"""Views that belong to no app: the health check and the answer to a failed CSRF check.
+``core`` imports no project app, so pages that depend on who is signed in (the home page goes by
+role) live in ``accounts.views``."""
 
 from __future__ import annotations
 
@@ -8,11 +9,30 @@ import sys
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+from django.views import csrf, defaults
+from ninja import Schema
 
 from core.admission import busy_message, is_overload
+from core.json_views import Operation, endpoint_of, json_endpoint, refusal
 
 
+class HealthOut(Schema):
+    """The web process answers and reaches its database."""
+
+    status: str
+
+
+@json_endpoint(
+    security="public",
+    tags=("platform",),
+    get=Operation(
+        summary="Liveness and database reachability",
+        responses={200: HealthOut},
+        description="For load balancers and the compose health check; no sign-in.",
+    ),
+)
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database reachability, for load balancers and the compose health check."""
     with connection.cursor() as cursor:
@@ -38,3 +58,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
         )
     response["Retry-After"] = retry
     return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a JSON endpoint (``core.json_views``) answers 403 in the
+    ``RefusedOut`` shape its script reads; pages keep Django's own page."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        view = None
+    if endpoint_of(view) is not None:
+        return refusal("csrf", _("The page is out of date: reload it and try again."), 403)
+    return csrf.csrf_failure(request, reason=reason)

@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 from pydantic import StrictInt, field_validator
 
 from core import ratelimit
+from core.errors import Refused
+from core.json_views import RefusedOut
 from exams import attempt_sessions, seb, services
 from exams.models import Attempt, AttemptEvent
 from questionbank.models import Question
@@ -79,9 +80,9 @@ class AnswerSavedOut(Schema):
     remaining_seconds: int
 
 
-class RefusedOut(Schema):
-    code: str
-    message: str
+class AnswerRefusedOut(RefusedOut):
+    """A refused save or submission (``RefusedOut`` with where the attempt stands)."""
+
     current_seq: int | None = None
     remaining_seconds: int | None = None
 
@@ -157,14 +158,16 @@ def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
         pk=attempt_id,
     )
     if not seb.request_allowed(request, attempt.registration.exam):
-        raise HttpError(403, _("This exam must be taken in Safe Exam Browser."))
+        raise Refused(
+            _("This exam must be taken in Safe Exam Browser."), code="seb_required", status=403
+        )
     refused = _session_refusal(request, attempt)
     if refused is not None:
-        raise HttpError(409, str(refused.message))
+        raise Refused(refused.message, code=refused.code, status=409)
     return attempt
 
 
-@router.get("/attempts/{attempt_id}", response=AttemptOut)
+@router.get("/attempts/{attempt_id}", response={200: AttemptOut, 409: RefusedOut})
 def attempt_state(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     """Everything the exam page needs to (re)draw itself: the candidate's paper in their order,
     saved answers, time left. Correct answers are never sent."""
@@ -207,7 +210,12 @@ def attempt_state(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
 
 @router.put(
     "/attempts/{attempt_id}/answers/{question_id}",
-    response={200: AnswerSavedOut, 409: RefusedOut, 413: RefusedOut, 422: RefusedOut},
+    response={
+        200: AnswerSavedOut,
+        409: AnswerRefusedOut,
+        413: RefusedOut,
+        422: AnswerRefusedOut,
+    },
 )
 def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload: AnswerIn) -> Any:
     """Save one answer. 200 means it is committed to the database; 409 means it was refused
@@ -230,7 +238,7 @@ def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload
         raise Http404 from None
     except services.AnswerRefused as refused:
         if refused.code == "seb_required":
-            raise HttpError(403, refused.message) from None
+            raise Refused(refused.message, code="seb_required", status=403) from None
         status = 422 if refused.code in {"invalid_response", "not_on_paper"} else 409
         attempt = Attempt.objects.get(pk=attempt_id)
         refusal = {
@@ -248,7 +256,7 @@ def save_answer(request: HttpRequest, attempt_id: int, question_id: int, payload
     return Status(200, saved)
 
 
-@router.post("/attempts/{attempt_id}/submit", response={200: SubmittedOut, 409: RefusedOut})
+@router.post("/attempts/{attempt_id}/submit", response={200: SubmittedOut, 409: AnswerRefusedOut})
 def submit(request: HttpRequest, attempt_id: int) -> Any:
     """Submit the attempt. Repeating it is harmless: the paper is submitted once."""
     attempt = _own_attempt(request, attempt_id)
@@ -268,7 +276,9 @@ def submit(request: HttpRequest, attempt_id: int) -> Any:
     )
 
 
-@router.post("/attempts/{attempt_id}/events", response={200: EventOut, 429: RefusedOut})
+@router.post(
+    "/attempts/{attempt_id}/events", response={200: EventOut, 409: RefusedOut, 429: RefusedOut}
+)
 def report_event(request: HttpRequest, attempt_id: int, payload: EventIn) -> Any:
     """Report leaving the page, losing focus or fullscreen, or a blocked copy/paste (R-EXAM-6).
     The exam's policy decides the answer: ``logged``, ``warned``, ``pending`` (the attempt

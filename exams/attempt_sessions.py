@@ -164,11 +164,15 @@ def touch(session: SessionBase | dict[str, Any], attempt: Attempt | int) -> None
     if not token:
         return
     now = timezone.now()
-    if isinstance(attempt, Attempt) and attempt.session_token == token:
-        # The row as just read (the save path reads it locked): heard from lately, so the
-        # conditional UPDATE below would change nothing. Skipping it saves a query per save.
-        if attempt.session_seen_at is not None and attempt.session_seen_at >= now - TOUCH_EVERY:
-            return
+    # The row as just read (the save path reads it locked) says it was heard from lately: the
+    # conditional UPDATE below would change nothing. Skipping it saves a query per save.
+    if (
+        isinstance(attempt, Attempt)
+        and attempt.session_token == token
+        and attempt.session_seen_at is not None
+        and attempt.session_seen_at >= now - TOUCH_EVERY
+    ):
+        return
     attempt_id = attempt if isinstance(attempt, int) else attempt.pk
     Attempt.objects.filter(pk=attempt_id, session_token=token).filter(
         Q(session_seen_at__isnull=True) | Q(session_seen_at__lt=now - TOUCH_EVERY)

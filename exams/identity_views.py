@@ -21,11 +21,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from ninja import Schema
 
 from accounts.access import role_required
 from accounts.roles import Role
 from candidates.models import Candidate
 from core import ratelimit
+from core.json_views import Operation, RefusedOut, json_endpoint, refusal
 from exams import identity, signin, tasks
 from exams.forms import IdentityReviewForm, SelfEnrolmentForm
 from exams.models import FaceConsent, IdentityCheck, Registration
@@ -168,6 +170,45 @@ def _consent_redirect(registration: Registration | None) -> HttpResponse:
     return redirect("identity:consent")
 
 
+class CheckStartedOut(Schema):
+    """The check is taken; poll ``status_url`` for its outcome."""
+
+    id: int
+    status_url: str
+
+
+class CheckStatusOut(Schema):
+    """Where the identity check stands."""
+
+    id: int
+    status: str
+    label: str
+    passed: bool
+    done: bool
+    problem_code: str
+    problem: str
+
+
+_FRAMES = {"frame": "the camera frames of the burst, JPEG images (3 to the burst's maximum)"}
+_BURST_REFUSALS: dict[int, type[Schema] | None] = {
+    400: RefusedOut,
+    403: RefusedOut,
+    429: RefusedOut,
+}
+
+
+@json_endpoint(
+    tags=("identity",),
+    page_methods=("GET",),
+    post=Operation(
+        summary="Start the automatic face check with a burst of camera frames",
+        files=_FRAMES,
+        responses={202: CheckStartedOut, **_BURST_REFUSALS},
+        description="GET is the capture page. 403 face_consent_required: the candidate has not "
+        "agreed to the automatic check; 400: frames missing, too large or not images; "
+        "429 rate_limited.",
+    ),
+)
 @role_required(Role.CANDIDATE)
 def identity_check(request: HttpRequest) -> HttpResponse:
     """GET: the capture page with a fresh random challenge. POST: the burst of frames
@@ -177,15 +218,13 @@ def identity_check(request: HttpRequest) -> HttpResponse:
     registration = _signed_in_registration(request, candidate)
     if not identity.automatic_allowed(registration):
         if request.method == "POST":
-            return JsonResponse(
-                {
-                    "error": _(
-                        "You have not agreed to the automatic face check. Reload the page "
-                        "and choose how your identity is checked."
-                    ),
-                    "code": identity.ConsentRequired.code,
-                },
-                status=403,
+            return refusal(
+                identity.ConsentRequired.code,
+                _(
+                    "You have not agreed to the automatic face check. Reload the page "
+                    "and choose how your identity is checked."
+                ),
+                403,
             )
         return _consent_redirect(registration)
     if request.method == "GET":
@@ -206,15 +245,11 @@ def identity_check(request: HttpRequest) -> HttpResponse:
                 "continue_url": reverse("exams:identity"),
             },
         )
-    if request.method != "POST":
-        return JsonResponse({"error": "method"}, status=405)
     if not ratelimit.hit("vision-check", str(candidate.pk), limit=10):
-        return JsonResponse(
-            {"error": _("Too many tries. Wait a minute and try again.")}, status=429
-        )
+        return refusal("rate_limited", _("Too many tries. Wait a minute and try again."), 429)
     challenge = str(request.session.get("vision_challenge", ""))
     if challenge not in IdentityCheck.Challenge.values:
-        return JsonResponse({"error": _("Reload the page and try again.")}, status=400)
+        return refusal("no_challenge", _("Reload the page and try again."), 400)
     frames = _uploaded_frames(request)
     if isinstance(frames, JsonResponse):
         return frames
@@ -224,11 +259,15 @@ def identity_check(request: HttpRequest) -> HttpResponse:
             check_id = check.pk
             transaction.on_commit(lambda: tasks.verify_identity.delay(check_id))
     except ImageError as exc:
-        return JsonResponse({"error": exc.message, "code": exc.code}, status=400)
+        return refusal(exc.code, exc.message, 400)
     status_url = reverse("identity:status", args=[check_id])
     return JsonResponse({"id": check_id, "status_url": status_url}, status=202)
 
 
+@json_endpoint(
+    tags=("identity",),
+    get=Operation(summary="The outcome of an identity check", responses={200: CheckStatusOut}),
+)
 @role_required(Role.CANDIDATE)
 @require_GET
 def identity_status(request: HttpRequest, check_id: int) -> JsonResponse:
@@ -247,6 +286,18 @@ def identity_status(request: HttpRequest, check_id: int) -> JsonResponse:
     )
 
 
+@json_endpoint(
+    tags=("identity",),
+    page_methods=("GET",),
+    post=Operation(
+        summary="Ask staff to check the candidate's identity",
+        files=_FRAMES,
+        responses={202: CheckStartedOut, 302: None, **_BURST_REFUSALS},
+        description="With frame files: a human review of those frames (202, JSON). Without: "
+        "the page's form, which sends the latest failed face check to review and redirects "
+        "(302). GET is the page.",
+    ),
+)
 @role_required(Role.CANDIDATE)
 def identity_review_request(request: HttpRequest) -> HttpResponse:
     """The human route: the candidate asks staff to confirm their identity. GET: the camera
@@ -257,8 +308,8 @@ def identity_review_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if "frame" in request.FILES:
             if not ratelimit.hit("vision-review", str(candidate.pk), limit=10):
-                return JsonResponse(
-                    {"error": _("Too many tries. Wait a minute and try again.")}, status=429
+                return refusal(
+                    "rate_limited", _("Too many tries. Wait a minute and try again."), 429
                 )
             frames = _uploaded_frames(request)
             if isinstance(frames, JsonResponse):
@@ -266,7 +317,7 @@ def identity_review_request(request: HttpRequest) -> HttpResponse:
             try:
                 check = identity.start_human_review(candidate, frames, request=request)
             except ImageError as exc:
-                return JsonResponse({"error": exc.message, "code": exc.code}, status=400)
+                return refusal(exc.code, exc.message, 400)
             return JsonResponse(
                 {"id": check.pk, "status_url": reverse("identity:status", args=[check.pk])},
                 status=202,
@@ -354,9 +405,7 @@ def _uploaded_frames(request: HttpRequest) -> list[bytes] | JsonResponse:
     burst is 3 to ``VISION_BURST_MAX_FRAMES`` frames of at most ``MAX_UPLOAD_BYTES`` each."""
     files = request.FILES.getlist("frame")
     if not 3 <= len(files) <= settings.VISION_BURST_MAX_FRAMES:
-        return JsonResponse(
-            {"error": _("The camera frames did not arrive. Try again.")}, status=400
-        )
+        return refusal("frames_missing", _("The camera frames did not arrive. Try again."), 400)
     if any((f.size or 0) > MAX_UPLOAD_BYTES for f in files):
-        return JsonResponse({"error": _("A camera frame is too large.")}, status=400)
+        return refusal("frame_too_large", _("A camera frame is too large."), 400)
     return [f.read() for f in files]

@@ -11,7 +11,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
+from ninja import Schema
 
+from core.json_views import Operation, json_endpoint
 from jobs.models import BackgroundJob
 from jobs.services import KINDS
 
@@ -36,6 +38,27 @@ def detail(request: HttpRequest, job_id: int) -> HttpResponse:
     )
 
 
+class JobStatusOut(Schema):
+    """Where the job stands, for the job page's poll."""
+
+    id: int
+    status: str
+    done: int
+    total: int | None
+    percent: int
+    finished: bool
+    error: str
+    download: str | None
+
+
+@json_endpoint(
+    tags=("jobs",),
+    get=Operation(
+        summary="A background job's progress",
+        responses={200: JobStatusOut},
+        description="Only the person who started the job sees it; any other job is a 404.",
+    ),
+)
 @login_required
 @never_cache
 def status(request: HttpRequest, job_id: int) -> JsonResponse:

@@ -16,12 +16,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from ninja import Field, Schema
 
 from accounts.access import role_required
 from accounts.roles import Role
 from core import ratelimit
 from core.errors import Refused, as_json
 from core.http import client_ip
+from core.json_views import Operation, RefusedOut, json_endpoint
 from exams.models import Attempt
 from proctoring import pairing
 
@@ -112,6 +114,34 @@ def _own_live_attempt(request: HttpRequest, attempt_id: int) -> Attempt | None:
     )
 
 
+class PairingCodeOut(Schema):
+    """A new pairing link for the phone, with its QR code."""
+
+    url: str
+    qr: str = Field(description="the QR code of url, an SVG data: URL")
+    expires_at: str
+    expires_in: int = Field(description="seconds the link stays valid")
+
+
+class PhoneStatusOut(Schema):
+    """Whether the phone is paired and streaming."""
+
+    paired: bool
+    paired_at: str | None
+    connected: bool
+    step_done: bool = Field(description="the flow has gone past the second-view step")
+    next_url: str
+
+
+@json_endpoint(
+    tags=("phone",),
+    post=Operation(
+        summary="A new pairing code for the phone (the candidate's own live attempt)",
+        responses={200: PairingCodeOut, 409: RefusedOut, 429: RefusedOut},
+        description="409: the attempt is past pairing (the code says why); 429 code "
+        "rate_limited: too many codes this minute.",
+    ),
+)
 @require_POST
 @role_required(Role.CANDIDATE)
 def new_code(request: HttpRequest, attempt_id: int) -> JsonResponse:
@@ -139,12 +169,19 @@ def new_code(request: HttpRequest, attempt_id: int) -> JsonResponse:
     return response
 
 
+@json_endpoint(
+    tags=("phone",),
+    get=Operation(
+        summary="Whether the phone is paired and streaming (the candidate's own live attempt)",
+        responses={200: PhoneStatusOut},
+    ),
+)
 @require_GET
 @role_required(Role.CANDIDATE)
 def phone_status(request: HttpRequest, attempt_id: int) -> JsonResponse:
     attempt = _own_live_attempt(request, attempt_id)
     if attempt is None:
-        return JsonResponse({"error": "not_found"}, status=404)
+        return as_json(Refused(_("This attempt is not open."), code="not_found"), status=404)
     response = JsonResponse({**pairing.status(attempt), "next_url": reverse("exams:exam")})
     response["Cache-Control"] = "no-store"
     return response

@@ -24,11 +24,13 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from ninja import Field, Schema
 
 from accounts.access import role_required
 from accounts.roles import Role
 from core import ratelimit
 from core.errors import as_json
+from core.json_views import Operation, RefusedOut, json_endpoint
 from exams.models import Attempt
 from proctoring import recordings
 from proctoring.models import RecordingSegment
@@ -41,6 +43,69 @@ def _refused(exc: recordings.RecordingRefused) -> JsonResponse:
     return as_json(exc, **exc.extra)
 
 
+class NextSeqOut(Schema):
+    """The next free sequence number of this view."""
+
+    next_seq: int
+
+
+class SegmentQuery(Schema):
+    seq: int = Field(description="the segment's sequence number in its view, from 0")
+    id: str = Field(description="the recorder's id of the segment, 8 to 40 of A-Z a-z 0-9 _ -")
+    started_at: int = Field(description="when the segment started, browser time in ms")
+    sent_at: int = Field(description="when it was sent, browser time in ms")
+    duration_ms: int = Field(description="its length in ms")
+
+
+class SegmentStoredOut(Schema):
+    """The segment is stored (201), or was stored before by the same upload (200)."""
+
+    id: int
+    seq: int
+    stored: bool
+    duplicate: bool
+
+
+class RecordingRefusedOut(RefusedOut):
+    """A segment not stored: ``code`` tells the recorder what to do (``seq_taken`` comes with
+    ``next_seq``, ``too_large`` with ``limit``, ``rate_limited`` with ``retry_after``)."""
+
+    next_seq: int | None = None
+    limit: int | None = None
+    retry_after: int | None = None
+
+
+# 1: the computer's camera, 2: the phone's; any other view is a 404.
+_VIEW = {"view": {"type": "integer", "enum": list(recordings.VIEWS)}}
+_RECORDING_REFUSALS: dict[int, type[Schema] | None] = {
+    400: RecordingRefusedOut,
+    404: RecordingRefusedOut,
+    409: RecordingRefusedOut,
+    410: RecordingRefusedOut,
+    413: RecordingRefusedOut,
+    429: RecordingRefusedOut,
+}
+
+
+@json_endpoint(
+    security="session_or_phone",
+    tags=("recordings",),
+    get=Operation(
+        summary="The next free sequence number of a view's recording",
+        responses={200: NextSeqOut, 404: RecordingRefusedOut},
+        path=_VIEW,
+        description="View 1 for the candidate's own attempt, view 2 for the phone paired to it.",
+    ),
+    post=Operation(
+        summary="Upload one recording segment (WebM bytes as the body)",
+        query=SegmentQuery,
+        raw="video/webm",
+        path=_VIEW,
+        responses={201: SegmentStoredOut, 200: SegmentStoredOut, **_RECORDING_REFUSALS},
+        description="400 bad_request or not_webm; 409 seq_taken (renumber from next_seq); "
+        "410 finished (the attempt's recording is closed); 413 too_large; 429 rate_limited.",
+    ),
+)
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, attempt_id: int, view: int) -> JsonResponse:
     """GET: the next free sequence number of this view (the recorder starts from it on a new

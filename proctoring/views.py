@@ -1,7 +1,8 @@
 """The proctor console's pages and the proctors' actions (thin: ``proctoring.actions`` does the
 work). Actions are CSRF-protected POSTs answering JSON, for the console's script: 200 with the
 result, 400 ``{"code", "message"}`` when refused, 404 for an attempt, alert or room the user may
-not watch (never saying whether it exists)."""
+not watch (never saying whether it exists). Each is described in the OpenAPI document
+(``core.json_views``; the schemas in ``proctoring.action_schemas``)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
+from ninja import Schema
 
 from accounts.access import role_required
 from accounts.roles import Role
 from centres.models import Room
 from core.errors import as_json
+from core.json_views import Operation, RefusedOut, json_endpoint, not_found_refusal
 from exams.models import Exam
 from exams.statuses import AttemptStatus
+from proctoring import action_schemas as io
 from proctoring import actions
 from proctoring.models import MESSAGE_MAX_CHARS, AlertDecision, ViolationKind
 
@@ -63,34 +67,61 @@ def room(request: HttpRequest, room_id: int) -> HttpResponse:
 Action = Callable[..., dict[str, Any]]
 
 
-def action(view: Action) -> Callable[..., HttpResponse]:
-    """A proctor's action: staff only, POST only (CSRF-checked by the middleware), JSON out."""
+def action(
+    *,
+    summary: str,
+    ok: type[Schema],
+    form: type[Schema] | None = None,
+    files: dict[str, str] | None = None,
+) -> Callable[[Action], Callable[..., HttpResponse]]:
+    """A proctor's action: staff only, POST only (CSRF-checked by the middleware), JSON out,
+    described in the OpenAPI document by ``form`` (and ``files``) in and ``ok`` out."""
 
-    @role_required(*STAFF)
-    @require_POST
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return JsonResponse(view(request, *args, **kwargs))
-        except ObjectDoesNotExist:
-            return JsonResponse({"code": "not_found", "message": ""}, status=404)
-        except actions.ActionRefused as refused:
-            return as_json(refused)
+    def decorator(view: Action) -> Callable[..., HttpResponse]:
+        @json_endpoint(
+            tags=("proctoring",),
+            post=Operation(
+                summary=summary,
+                form=form,
+                files=files or {},
+                responses={200: ok, 400: RefusedOut},
+                description="400: refused; the code says why and the message what to do.",
+            ),
+        )
+        @role_required(*STAFF)
+        @require_POST
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return JsonResponse(view(request, *args, **kwargs))
+            except ObjectDoesNotExist:
+                return not_found_refusal()
+            except actions.ActionRefused as refused:
+                return as_json(refused)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
+@json_endpoint(
+    tags=("proctoring",),
+    get=Operation(
+        summary="An attempt's messages, violations and screenshots (the focus panel)",
+        responses={200: io.AttemptDetailOut},
+    ),
+)
 @role_required(*STAFF)
 @require_GET
 def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
     try:
         attempt = actions.attempt_for(request.user, attempt_id)
     except ObjectDoesNotExist:
-        return JsonResponse({"code": "not_found", "message": ""}, status=404)
+        return not_found_refusal()
     return JsonResponse(actions.attempt_detail(attempt))
 
 
-@action
+@action(summary="Send the candidate a warning", form=io.TextIn, ok=io.WarningSentOut)
 def send_warning(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     attempt = actions.attempt_for(request.user, attempt_id)
     message = actions.send_warning(
@@ -99,14 +130,14 @@ def send_warning(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     return {"message": actions.summarise_message(message)}
 
 
-@action
+@action(summary="Send a message to every candidate of the room", form=io.TextIn, ok=io.BroadcastOut)
 def broadcast(request: HttpRequest, room_id: int) -> dict[str, Any]:
     room = actions.room_for(request.user, room_id)
     sent = actions.broadcast(room, request.POST.get("text"), actor=request.user, request=request)
     return {"sent": len(sent)}
 
 
-@action
+@action(summary="Record a violation", form=io.ViolationIn, ok=io.ViolationRecordedOut)
 def record_violation(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     attempt = actions.attempt_for(request.user, attempt_id)
     violation = actions.record_violation(
@@ -119,7 +150,12 @@ def record_violation(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     return {"violation": actions.summarise_violation(violation)}
 
 
-@action
+@action(
+    summary="Keep a frame of a view as evidence",
+    form=io.ScreenshotIn,
+    files={"image": "the frame, a JPEG or PNG image"},
+    ok=io.ScreenshotTakenOut,
+)
 def take_screenshot(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     attempt = actions.attempt_for(request.user, attempt_id)
     shot = actions.take_screenshot(
@@ -133,7 +169,7 @@ def take_screenshot(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     return {"screenshot": actions.summarise_screenshot(shot)}
 
 
-@action
+@action(summary="Decide an alert", form=io.DecisionIn, ok=io.DecisionOut)
 def decide_alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
     alert = actions.alert_for(request.user, alert_id)
     alert = actions.decide_alert(
@@ -146,7 +182,7 @@ def decide_alert(request: HttpRequest, alert_id: int) -> dict[str, Any]:
     return {"alert": alert.pk, "decision": alert.decision, "labels": dict(AlertDecision.choices)}
 
 
-@action
+@action(summary="End the candidate's exam", form=io.EndIn, ok=io.EndedOut)
 def end_exam(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     attempt = actions.attempt_for(request.user, attempt_id)
     actions.end_exam(attempt, request.POST.get("reason"), actor=request.user, request=request)

@@ -68,7 +68,10 @@ def record_check(candidate: Candidate, report: Any, request: HttpRequest) -> Dev
     if not isinstance(report, dict):
         raise CheckRefused("report must be an object")
     camera, microphone = report.get("camera"), report.get("microphone")
-    if camera not in _RESULTS or microphone not in _RESULTS:
+    # Checked as strings first: a list or an object is not hashable, so "in" would raise.
+    if not (isinstance(camera, str) and isinstance(microphone, str)) or not (
+        camera in _RESULTS and microphone in _RESULTS
+    ):
         raise CheckRefused("camera and microphone must be ok, failed or skipped")
     speed = report.get("upload_mb_per_s")
     if speed is not None and (

@@ -144,7 +144,7 @@ def test_another_persons_job_is_not_found(world):
     assert other.get(f"/jobs/{job.pk}/").status_code == 404
     assert other.get(f"/jobs/{job.pk}/status.json").status_code == 404
     assert other.get(f"/jobs/{job.pk}/download").status_code == 404
-    assert Client().get(f"/jobs/{job.pk}/status.json").status_code == 302
+    assert Client().get(f"/jobs/{job.pk}/status.json").status_code == 401  # JSON: no redirect
 
 
 def test_finished_jobs_are_purged_after_the_retention_period(world, settings):

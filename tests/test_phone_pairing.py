@@ -155,7 +155,8 @@ def test_codes_and_status_only_for_the_candidates_own_attempt(
     assert dave.post(f"/phone/attempts/{at_phone_step.pk}/code/").status_code == 404
     assert dave.get(f"/phone/attempts/{at_phone_step.pk}/status/").status_code == 404
     anonymous = Client().post(f"/phone/attempts/{at_phone_step.pk}/code/")
-    assert anonymous.status_code == 302 and "/accounts/" in anonymous["Location"]
+    # A JSON endpoint: 401 in the API's refusal shape, not the sign-in page's redirect.
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "sign_in"
     staff = Client()
     staff.force_login(personas.paula)
     assert staff.post(f"/phone/attempts/{at_phone_step.pk}/code/").status_code == 403

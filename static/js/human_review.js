@@ -37,7 +37,7 @@
         method: "POST", body: form, headers: { "X-CSRFToken": csrf, Accept: "application/json" },
       });
       const body = await response.json();
-      if (!response.ok) { say(body.error || texts.error); send.disabled = false; return; }
+      if (!response.ok) { say(body.message || texts.error); send.disabled = false; return; }
       window.location.reload(); // the page now says a member of staff will check you
     } catch (e) {
       say(texts.error);

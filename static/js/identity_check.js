@@ -53,7 +53,7 @@
         method: "POST", body: form, headers: { "X-CSRFToken": csrf, Accept: "application/json" },
       });
       const body = await response.json();
-      if (!response.ok) { say(body.error || texts.error); return; }
+      if (!response.ok) { say(body.message || texts.error); return; }
       const outcome = await poll(body.status_url);
       if (outcome.passed) {
         say(texts.passed);

@@ -4,17 +4,20 @@ result, and support's list of results."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from ninja import Field, Schema
 
 from accounts.access import role_required
 from accounts.roles import Role
 from candidates.models import Candidate
 from core import ratelimit
+from core.json_views import Operation, RefusedOut, json_endpoint, refusal, sign_in_refusal
 from support import devicecheck
 from support.models import DeviceCheck
 from support.views.base import SUPPORT, candidate_search, paginate
@@ -36,34 +39,95 @@ def device_check(request: HttpRequest) -> HttpResponse:
     )
 
 
+class ReceivedOut(Schema):
+    """How many bytes of the body arrived (the page times the upload)."""
+
+    received: int
+
+
+class SpeedTestTooLargeOut(RefusedOut):
+    """The body is larger than the test takes (``limit`` bytes)."""
+
+    limit: int
+
+
+class DeviceReportIn(Schema):
+    camera: Literal["ok", "failed", "skipped"]
+    microphone: Literal["ok", "failed", "skipped"]
+    upload_mb_per_s: float | None = Field(
+        description="the measured upload, or null", ge=0, le=100_000
+    )
+    media_supported: bool
+
+
+class DeviceCheckOut(Schema):
+    """The stored result of the device check."""
+
+    id: int
+    browser: str
+    os: str
+    browser_ok: bool
+    upload_ok: bool
+    passed: bool
+
+
+def _rate_limited() -> JsonResponse:
+    return refusal("rate_limited", _("Too many tries. Wait a minute and try again."), 429)
+
+
+@json_endpoint(
+    tags=("device-check",),
+    post=Operation(
+        summary="Upload speed test: the body is read and thrown away",
+        raw="application/octet-stream",
+        responses={200: ReceivedOut, 413: SpeedTestTooLargeOut, 429: RefusedOut},
+        description="Any signed-in user. 413 too_large: the body is over the limit.",
+    ),
+)
 @require_POST
 def speed_test(request: HttpRequest) -> HttpResponse:
     """Reads and discards the body, so the browser can time its upload."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"error": "sign_in"}, status=401)
+    if not request.user.is_authenticated:  # json_endpoint checks it first; kept as the rule
+        return sign_in_refusal()
     if not ratelimit.hit(
         "speed-test", str(request.user.pk), limit=settings.SUPPORT_SPEED_TEST_PER_MINUTE
     ):
-        return JsonResponse({"error": "rate_limited"}, status=429)
+        return _rate_limited()
     received = devicecheck.discard_body(request)
     if received is None:
-        return JsonResponse(
-            {"error": "too_large", "limit": settings.SUPPORT_SPEED_TEST_MAX_BYTES}, status=413
+        return refusal(
+            "too_large",
+            _("The request is too large."),
+            413,
+            limit=settings.SUPPORT_SPEED_TEST_MAX_BYTES,
         )
     return JsonResponse({"received": received})
 
 
+@json_endpoint(
+    tags=("device-check",),
+    post=Operation(
+        summary="Store the candidate's device check result",
+        json=DeviceReportIn,
+        responses={201: DeviceCheckOut, 400: RefusedOut, 429: RefusedOut},
+        description="400 invalid: the report does not have this form (the message says how).",
+    ),
+)
 @require_POST
 @role_required(Role.CANDIDATE)
 def device_check_result(request: HttpRequest) -> HttpResponse:
     if not ratelimit.hit("device-check", str(request.user.pk), limit=10):
-        return JsonResponse({"error": "rate_limited"}, status=429)
+        return _rate_limited()
     candidate = get_object_or_404(Candidate, user=request.user)
     try:
         report = json.loads(request.body[:4096] or b"null")
         check = devicecheck.record_check(candidate, report, request)
     except (ValueError, devicecheck.CheckRefused) as bad:
-        return JsonResponse({"error": "invalid", "detail": str(bad)[:200]}, status=400)
+        return refusal(
+            "invalid",
+            _("The device check report is not valid: %(problem)s") % {"problem": str(bad)[:200]},
+            400,
+        )
     return JsonResponse(
         {
             "id": check.pk,
