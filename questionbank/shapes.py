@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from questionbank import rich_text
 from questionbank.models import Question
 
 Kind = Question.Kind
@@ -42,6 +43,10 @@ class Draft:
     source: str = ""
     # Where in the file the question was read: {"row": 5} or {"index": 3, "name": "Q3"}.
     where: dict[str, Any] = field(default_factory=dict)
+    # The sanitised HTML of the text and explanation (``rich_text``); left empty by readers of
+    # plain text, and then made from the plain text when the question is saved.
+    text_html: str = ""
+    explanation_html: str = ""
 
     def identity(self) -> tuple[str, str, str, str]:
         """What makes two questions the same one: Chinese banks reuse stems such as
@@ -53,12 +58,14 @@ class Draft:
             subject_id=subject_id,
             kind=self.kind,
             text=self.text,
+            text_html=self.text_html or rich_text.from_plain(self.text),
             options=self.options,
             answer=self.answer,
             points=self.points,
             difficulty=self.difficulty,
             chapter=self.chapter,
             explanation=self.explanation,
+            explanation_html=self.explanation_html or rich_text.from_plain(self.explanation),
             source=self.source[:200],
         )
 
