@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import nh3
 from django.utils.html import format_html_join
@@ -159,7 +160,9 @@ def clean(markup: str, files: Files | None = None) -> Rich:
 def image_uri(src: str, files: Files | None) -> str:
     """The data: URI of the image ``src`` names, its bytes checked; raises ``ImageRefused``."""
     src = src.strip()
-    shown = src if len(src) <= 80 else src[:77] + "…"
+    # People see the name as the file's author wrote it: Moodle's prefix and URL escapes off.
+    shown = unquote(src).removeprefix("@@PLUGINFILE@@/") if src[:5].lower() != "data:" else src
+    shown = shown if len(shown) <= 80 else shown[:77] + "…"
     data_uri = _DATA_URI.fullmatch(src) if src[:5].lower() == "data:" else None
     if data_uri is not None:
         if not data_uri[2]:
@@ -180,7 +183,7 @@ def image_uri(src: str, files: Files | None) -> str:
         raise ImageRefused(
             _("The image “%(src)s” is referenced but the file does not hold it.") % {"src": shown}
         )
-    name = src.rsplit("/", 1)[-1]
+    name = unquote(src).split("?", 1)[0].rsplit("/", 1)[-1]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     return _checked(data, _DECLARED.get(extension, extension.upper() or None), f"“{shown}”")
 
