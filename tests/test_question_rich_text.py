@@ -10,8 +10,8 @@ import base64
 import io
 import re
 import zipfile
-from xml.etree import ElementTree
 
+import defusedxml.ElementTree as ElementTree
 import pytest
 from django.test import Client
 
