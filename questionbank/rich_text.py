@@ -168,8 +168,8 @@ def image_uri(src: str, files: Files | None) -> str:
         if not data_uri[2]:
             raise ImageRefused(_("An embedded image is not base64 data, so it is not kept."))
         declared = _DECLARED.get(data_uri[1].lower())
-        data = _base64(data_uri[3], _("an embedded image"))
-        return _checked(data, declared, _("an embedded image"))
+        data = _base64(data_uri[3], _("The embedded image"))
+        return _checked(data, declared, _("The embedded image"))
     if re.match(r"^[a-z][a-z0-9+.-]*:|^//", src, re.IGNORECASE):
         raise ImageRefused(
             _(
@@ -185,54 +185,57 @@ def image_uri(src: str, files: Files | None) -> str:
         )
     name = unquote(src).split("?", 1)[0].rsplit("/", 1)[-1]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return _checked(data, _DECLARED.get(extension, extension.upper() or None), f"“{shown}”")
+    image = _("The image “%(src)s”") % {"src": shown}
+    return _checked(data, _DECLARED.get(extension, extension.upper() or None), image)
 
 
-def _base64(text: str, name: str) -> bytes:
+# ``image`` in the messages below names the image at the start of a sentence: "The image
+# “a.png”" or "The embedded image".
+
+
+def _base64(text: str, image: str) -> bytes:
     compact = re.sub(r"\s+", "", text)
     if len(compact) > (MAX_IMAGE_BYTES * 4 // 3) + 4:
-        raise ImageRefused(_too_large(name))
+        raise ImageRefused(_too_large(image))
     try:
         return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
-        raise ImageRefused(
-            _("The image %(name)s is not valid base64 data.") % {"name": name}
-        ) from None
+        raise ImageRefused(_("%(image)s is not valid base64 data.") % {"image": image}) from None
 
 
 def decode_base64(text: str, name: str) -> bytes:
     """Base64 file content from a question file, refused when too large or broken."""
-    return _base64(text, f"“{name}”")
+    return _base64(text, _("The image “%(src)s”") % {"src": name})
 
 
-def _too_large(name: str) -> str:
-    return _("The image %(name)s is larger than %(kb)d KB; make it smaller and import again.") % {
-        "name": name,
+def _too_large(image: str) -> str:
+    return _("%(image)s is larger than %(kb)d KB; make it smaller and import again.") % {
+        "image": image,
         "kb": MAX_IMAGE_BYTES // 1024,
     }
 
 
-def _checked(data: bytes, declared: str | None, name: str) -> str:
+def _checked(data: bytes, declared: str | None, image: str) -> str:
     if len(data) > MAX_IMAGE_BYTES:
-        raise ImageRefused(_too_large(name))
-    unreadable = _(
-        "The image %(name)s is not a PNG, JPEG, GIF or WebP picture that can be read."
-    ) % {"name": name}
+        raise ImageRefused(_too_large(image))
+    unreadable = _("%(image)s is not a PNG, JPEG, GIF or WebP picture that can be read.") % {
+        "image": image
+    }
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            found = image.format or ""
-            width, height = image.size
+        with Image.open(io.BytesIO(data)) as picture:
+            found = picture.format or ""
+            width, height = picture.size
             if found not in FORMATS:
                 raise ImageRefused(unreadable)
             if width * height > MAX_IMAGE_PIXELS:
                 raise ImageRefused(
-                    _("The image %(name)s has more than %(n)d million pixels.")
-                    % {"name": name, "n": MAX_IMAGE_PIXELS // 1_000_000}
+                    _("%(image)s has more than %(n)d million pixels; make it smaller.")
+                    % {"image": image, "n": MAX_IMAGE_PIXELS // 1_000_000}
                 )
-            image.verify()
+            picture.verify()
         # verify() checks the structure; decoding it all proves the pixels are there too.
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
+        with Image.open(io.BytesIO(data)) as picture:
+            picture.load()
     except ImageRefused:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
@@ -240,10 +243,10 @@ def _checked(data: bytes, declared: str | None, name: str) -> str:
     if declared is not None and declared != found:
         raise ImageRefused(
             _(
-                "The image %(name)s says it is %(declared)s but its content is %(found)s; save "
-                "it in the format its name says and import again."
+                "%(image)s says it is %(declared)s but its content is %(found)s; save it in the "
+                "format its name says and import again."
             )
-            % {"name": name, "declared": declared, "found": found}
+            % {"image": image, "declared": declared, "found": found}
         )
     # The checked bytes are kept as they are (not re-encoded): re-encoding would lose a GIF's
     # frames and grow small PNGs, and the browser is told the type Pillow found, not the name.
