@@ -13,11 +13,13 @@ item whose choices read true and false (True/False, 正确/错误, 对/错) → 
 ``textEntryInteraction`` → fill-in with one blank per interaction, each written ``____`` in the
 text, accepting its ``correctResponse`` value and the ``mapKey`` of every ``mapEntry`` worth
 points; ``extendedTextInteraction`` → short answer, its ``correctResponse`` (if any) the
-reference answer. The item body becomes plain text as in Moodle XML files (a choice
-interaction's ``prompt`` is part of it). Points are the ``SCORE`` outcome's ``normalMaximum``,
+reference answer. The item body and each choice keep their formatting as sanitised HTML
+beside their plain text, as in Moodle XML files (a choice interaction's ``prompt`` is part of
+the body); an ``<img>`` names a file of the package relative to the item's file, checked and
+kept as ``rich_text`` does (a lone item file has no package, so its images are missing). Points are the ``SCORE`` outcome's ``normalMaximum``,
 else a ``MAXSCORE`` outcome's default value, else the sum of the mappings' ``upperBound``, else 1.
-Every other interaction (match, order, hotspot, gap match, inline choice, …), images, media and
-MathML are refused. As the specification requires, every interaction's ``responseIdentifier``
+Every other interaction (match, order, hotspot, gap match, inline choice, …), media other than
+images and MathML are refused. As the specification requires, every interaction's ``responseIdentifier``
 must have its ``responseDeclaration``, a choice's correct values must be identifiers of its
 choices, and the cardinality must fit the number of correct values.
 

@@ -236,6 +236,8 @@ def _checked(data: bytes, declared: str | None, image: str) -> str:
         # verify() checks the structure; decoding it all proves the pixels are there too.
         with Image.open(io.BytesIO(data)) as picture:
             picture.load()
+        if _cut_off(data, found):
+            raise ImageRefused(unreadable)
     except ImageRefused:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
@@ -251,6 +253,18 @@ def _checked(data: bytes, declared: str | None, image: str) -> str:
     # The checked bytes are kept as they are (not re-encoded): re-encoding would lose a GIF's
     # frames and grow small PNGs, and the browser is told the type Pillow found, not the name.
     return f"data:{FORMATS[found]};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _cut_off(data: bytes, found: str) -> bool:
+    """A JPEG without its end marker or a PNG without its IEND chunk was cut off. Checked by
+    hand: WeasyPrint and face_recognition set Pillow's process-wide ``LOAD_TRUNCATED_IMAGES``,
+    under which ``load()`` pads a cut-off picture with grey instead of failing."""
+    tail = data[-4096:]
+    if found == "JPEG":
+        return b"\xff\xd9" not in tail
+    if found == "PNG":
+        return b"IEND" not in tail
+    return False
 
 
 def from_plain(text: str) -> str:

@@ -334,6 +334,9 @@ def test_the_sanitiser_keeps_the_allow_list_only() -> None:
         '<tbody><tr><td colspan="2">乙</td></tr></tbody></table>go'
     )
     assert kept.text == "题\nH2O, x2, 下划线, 斜\n一\n二\na < b\n甲\n乙\ngo"
+    cut_off = PNG[: len(PNG) - 20]
+    with pytest.raises(rich_text.ImageRefused, match="is not a PNG, JPEG, GIF or WebP picture"):
+        rich_text.clean(f'<img src="{data_uri(cut_off)}">')
     embedded = rich_text.clean(f'<img src="{data_uri(PNG)}">')
     assert embedded.html == f'<img src="{data_uri(PNG)}">'
     with pytest.raises(rich_text.ImageRefused, match="says it is PNG but its content is GIF"):
