@@ -16,11 +16,12 @@ points; ``extendedTextInteraction`` → short answer, its ``correctResponse`` (i
 reference answer. The item body and each choice keep their formatting as sanitised HTML
 beside their plain text, as in Moodle XML files (a choice interaction's ``prompt`` is part of
 the body); an ``<img>`` names a file of the package relative to the item's file, checked and
-kept as ``rich_text`` does (a lone item file has no package, so its images are missing). Points are the ``SCORE`` outcome's ``normalMaximum``,
-else a ``MAXSCORE`` outcome's default value, else the sum of the mappings' ``upperBound``, else 1.
-Every other interaction (match, order, hotspot, gap match, inline choice, …), media other than
-images and MathML are refused. As the specification requires, every interaction's ``responseIdentifier``
-must have its ``responseDeclaration``, a choice's correct values must be identifiers of its
+kept as ``rich_text`` does (a lone item file has no package, so its images are missing).
+Points are the ``SCORE`` outcome's ``normalMaximum``, else a ``MAXSCORE`` outcome's default
+value, else the sum of the mappings' ``upperBound``, else 1. Every other interaction (match,
+order, hotspot, gap match, inline choice, …), media other than images and MathML are refused.
+As the specification requires, every interaction's ``responseIdentifier`` must have its
+``responseDeclaration``, a choice's correct values must be identifiers of its
 choices, and the cardinality must fit the number of correct values.
 
 Each problem names the file (within the package) and, where it has one, the element. XML is
