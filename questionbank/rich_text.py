@@ -168,8 +168,8 @@ def image_uri(src: str, files: Files | None) -> str:
         if not data_uri[2]:
             raise ImageRefused(_("An embedded image is not base64 data, so it is not kept."))
         declared = _DECLARED.get(data_uri[1].lower())
-        data = _base64(data_uri[3], _("The embedded image"))
-        return _checked(data, declared, _("The embedded image"))
+        embedded = _base64(data_uri[3], _("The embedded image"))
+        return _checked(embedded, declared, _("The embedded image"))
     if re.match(r"^[a-z][a-z0-9+.-]*:|^//", src, re.IGNORECASE):
         raise ImageRefused(
             _(

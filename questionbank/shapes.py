@@ -7,6 +7,7 @@ element. A draft without problems is a question ``questionbank.answers`` can che
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,10 +49,11 @@ class Draft:
     text_html: str = ""
     explanation_html: str = ""
 
-    def identity(self) -> tuple[str, str, str, str]:
+    def identity(self) -> tuple[str, str, str, str, str]:
         """What makes two questions the same one: Chinese banks reuse stems such as
-        "下列说法正确的是（ ）" with different options, so the stem alone is not enough."""
-        return (self.kind, self.text, repr(self.options), repr(self.answer))
+        "下列说法正确的是（ ）" with different options, so the stem alone is not enough; and two
+        stems whose plain text is the same may differ in their images or tables."""
+        return identity(self.kind, self.text, self.text_html, self.options, self.answer)
 
     def to_question(self, subject_id: int) -> Question:
         return Question(
@@ -68,6 +70,20 @@ class Draft:
             explanation_html=self.explanation_html or rich_text.from_plain(self.explanation),
             source=self.source[:200],
         )
+
+
+def identity(
+    kind: str, text: str, text_html: str, options: Any, answer: Any
+) -> tuple[str, str, str, str, str]:
+    """``Draft.identity`` of a question, saved or not: a text without HTML counts as its escaped
+    paragraphs, which is what saving it stores. Options and answer are compared as JSON with
+    sorted keys: PostgreSQL's jsonb gives an option's keys back in its own order."""
+    html = text_html or rich_text.from_plain(text)
+    return (kind, text, html, _canonical(options), _canonical(answer))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def problems(draft: Draft) -> list[tuple[str, str]]:

@@ -341,3 +341,35 @@ def test_the_sanitiser_keeps_the_allow_list_only() -> None:
     assert embedded.html == f'<img src="{data_uri(PNG)}">'
     with pytest.raises(rich_text.ImageRefused, match="says it is PNG but its content is GIF"):
         rich_text.clean(f'<img src="{data_uri(picture("GIF"))}">')
+
+
+def test_two_questions_differing_only_in_their_image_are_both_imported(subject: Subject) -> None:
+    imported(subject, moodle_file(image=PNG))
+    other = picture("PNG", size=(8, 8))
+    second = import_file(subject, moodle_file(image=other), "again.xml", dry_run=False)
+    assert second.ok, second.as_dict()
+    # The same file again is the same question, refused as such.
+    again = import_file(subject, moodle_file(image=other), "again.xml", dry_run=False)
+    assert [i.message for i in again.issues] == ["This question is already in the bank."]
+    assert subject.questions.count() == 2
+
+
+def test_a_formatted_fill_in_question_exports_to_qti_with_its_blanks_in_place(
+    subject: Subject,
+) -> None:
+    question = Question.objects.create(
+        subject=subject,
+        kind=Question.Kind.FILL_IN,
+        text="协议 TCP 的端口 ____ 和 UDP 的端口 ____。",
+        text_html="<p>协议 <b>TCP</b> 的端口 ____ 和 <i>UDP</i> 的端口 ____。</p>",
+        answer=[["80"], ["53"]],
+    )
+
+    package, _left_out = export.qti_package(subject)
+
+    drafts, issues = qti.read(package, "back.zip")
+    assert not issues
+    [back] = drafts
+    assert back.answer == [["80"], ["53"]]
+    assert back.text == question.text
+    assert back.text_html == question.text_html
