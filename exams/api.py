@@ -37,6 +37,7 @@ CLIENT_TIME_FUTURE = dt.timedelta(hours=1)
 class OptionOut(Schema):
     key: str
     text: str
+    html: str = Field(description="the option as sanitised HTML, to show in place of the text")
 
 
 class QuestionOut(Schema):
@@ -44,6 +45,7 @@ class QuestionOut(Schema):
     position: int
     kind: str
     text: str
+    html: str = Field(description="the text as sanitised HTML, to show in place of the text")
     points: int
     options: list[OptionOut]
     blanks: int = Field(description="number of blanks of a fill-in question, else 0")
@@ -176,15 +178,25 @@ def attempt_state(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     paper = []
     for position, item in enumerate(attempt.paper, start=1):
         question = questions[int(item["question"])]
-        texts = {str(o["key"]): str(o["text"]) for o in question.options}
+        options = {str(o["key"]): o for o in question.options_display()}
         paper.append(
             {
                 "id": question.pk,
                 "position": position,
                 "kind": question.kind,
                 "text": question.text,
+                # Sanitised again on the way out (rich_text.display): only the allow-list's
+                # markup reaches the page, whatever the row holds.
+                "html": str(question.text_display()),
                 "points": item["points"],
-                "options": [{"key": key, "text": texts[key]} for key in item["options"]],
+                "options": [
+                    {
+                        "key": key,
+                        "text": str(options[key]["text"]),
+                        "html": str(options[key]["content"]),
+                    }
+                    for key in item["options"]
+                ],
                 "blanks": len(question.answer) if question.kind == Question.Kind.FILL_IN else 0,
             }
         )

@@ -315,12 +315,12 @@ def paper_preview(request: HttpRequest, exam_id: int) -> HttpResponse:
         questions = Question.objects.in_bulk([entry["question"] for entry in entries])
         for entry in entries:
             question = questions[entry["question"]]
-            texts = {str(o["key"]): str(o["text"]) for o in question.options}
+            options = {str(o["key"]): o for o in question.options}
             drawn.append(
                 {
                     "question": question,
                     "points": entry["points"],
-                    "options": [(key, texts[key]) for key in entry["options"]],
+                    "options": [(key, options[key]) for key in entry["options"]],
                 }
             )
     return render(

@@ -9,7 +9,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from questionbank import shapes
+from questionbank import rich_text, shapes
 from questionbank.models import Question, Subject
 
 
@@ -90,9 +90,14 @@ class QuestionForm(forms.Form):
     """The editor's form for one kind of question (the kind is chosen before, and kept).
 
     Options are fixed rows, lettered from A; rows left empty are dropped and the rest lettered
-    again in order, the answer following its row. What the bank accepts is decided by
-    ``shapes.problems``, the same check the importers use; its messages land on the field
-    they name.
+    again in order, the answer following its row.
+
+    Texts are typed as plain text and saved as escaped HTML paragraphs beside it. A text left as
+    it was keeps the formatted HTML it had (an imported question's bold, tables and images):
+    the editor shows their plain text, and saving it unchanged must not flatten them.
+
+    What the bank accepts is decided by ``shapes.problems``, the same check the importers use;
+    its messages land on the field they name.
     """
 
     text = forms.CharField(
@@ -132,6 +137,7 @@ class QuestionForm(forms.Form):
             kwargs["initial"] = self.initial_from(question)
         super().__init__(*args, **kwargs)
         self.kind = kind
+        self.question = question
         self.option_names: list[str] = []
         self.blank_names: list[str] = []
         if kind == Kind.FILL_IN:
@@ -230,10 +236,12 @@ class QuestionForm(forms.Form):
         draft = shapes.Draft(
             kind=self.kind,
             text=data["text"],
+            text_html=self._html("text", data["text"]),
             points=data["points"],
             difficulty=data["difficulty"],
             chapter=data["chapter"],
             explanation=data["explanation"],
+            explanation_html=self._html("explanation", data["explanation"]),
         )
         if self.kind in (Kind.SINGLE, Kind.MULTIPLE):
             if not self._read_options(draft, data):
@@ -250,16 +258,32 @@ class QuestionForm(forms.Form):
         self.draft = draft
         return data
 
+    def _html(self, name: str, typed: str) -> str:
+        """The HTML to save for the text field ``name``: what the question had when the text is
+        unchanged, else the typed text as escaped paragraphs."""
+        if self.question is not None and getattr(self.question, name) == typed:
+            return str(getattr(self.question, f"{name}_html"))
+        return rich_text.from_plain(typed)
+
     def _read_options(self, draft: shapes.Draft, data: dict[str, Any]) -> bool:
         """Letter the filled rows from A and move the answer with them; False (with an error on
         the answer) when a correct option has no text."""
         renamed: dict[str, str] = {}
+        # An option whose text is unchanged keeps its formatted HTML, if it had any.
+        formatted = {
+            str(option["text"]): str(option["html"])
+            for option in (self.question.options if self.question is not None else [])
+            if option.get("html")
+        }
         for name in self.option_names:
             option_text = data.get(name, "").strip()
             if option_text:
                 key = shapes.OPTION_KEYS[len(draft.options)]
                 renamed[name.removeprefix("option_")] = key
-                draft.options.append({"key": key, "text": option_text})
+                option = {"key": key, "text": option_text}
+                if option_text in formatted:
+                    option["html"] = formatted[option_text]
+                draft.options.append(option)
         chosen = [data["answer"]] if self.kind == Kind.SINGLE else list(data["answer"])
         empty = [key for key in chosen if key not in renamed]
         if empty:

@@ -2,8 +2,9 @@
 
 A file is a list of questions separated by blank lines; lines starting with ``//`` are comments
 and ``$CATEGORY:`` lines are ignored. A question is an optional ``::title::``, an optional text
-format (``[html]``, ``[moodle]``, ``[plain]``, ``[markdown]``; HTML becomes plain text as in
-Moodle XML files), its text and one answer block ``{…}``. ``\\~ \\= \\# \\{ \\} \\:`` stand for
+format (``[html]``, ``[moodle]``, ``[plain]``, ``[markdown]``; HTML is sanitised and kept as in
+Moodle XML files, its plain text beside it; a GIFT file cannot carry images, so an ``<img>`` is
+refused), its text and one answer block ``{…}``. ``\\~ \\= \\# \\{ \\} \\:`` stand for
 the characters themselves, ``\\n`` for a line end.
 
 Mapped answer blocks: ``{=right ~wrong}`` → single choice; ``{~%50%a ~%50%b ~%-100%c}`` →
@@ -24,9 +25,9 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from core.errors import Refused
-from questionbank import shapes
+from questionbank import rich_text, shapes
 from questionbank.models import Question
-from questionbank.moodle import MAX_QUESTIONS, html_to_text
+from questionbank.moodle import MAX_QUESTIONS
 from questionbank.reports import Issue
 from questionbank.shapes import Draft
 
@@ -140,18 +141,30 @@ def _draft(block: str, filename: str, line: int) -> Draft:
     before, answers, after = body[:opening], body[opening + 1 : closing], body[closing + 1 :]
     in_middle = bool(after.strip())
     stem = f"{before.rstrip()} {BLANK} {after.lstrip()}" if in_middle else before
-    draft = Draft(kind="", text=_text(stem, text_format), source=f"{filename}:{line}")
+    text, html = _rich(stem, text_format)
+    draft = Draft(kind="", text=text, text_html=html, source=f"{filename}:{line}")
     _answer(draft, answers.strip(), text_format, in_middle)
     return draft
 
 
+def _rich(raw: str, text_format: str) -> tuple[str, str]:
+    """The plain text and, for ``[html]``, the sanitised HTML of a text ("" otherwise)."""
+    if text_format != "html":
+        return _text(raw, text_format), ""
+    if re.search(r"<img\b|@@PLUGINFILE@@", raw, re.IGNORECASE):
+        raise _Refused(
+            _(
+                "A GIFT file cannot carry images or attached files. Export the question as "
+                "Moodle XML (which holds its images) and import that file."
+            )
+        )
+    rich = rich_text.clean(_restore(raw))
+    return rich.text, rich.html
+
+
 def _text(raw: str, text_format: str) -> str:
     if text_format == "html":
-        if re.search(r"<img\b|@@PLUGINFILE@@", raw, re.IGNORECASE):
-            raise _Refused(
-                _("Images and attached files are not supported; the text would lose them.")
-            )
-        return _restore(html_to_text(raw))
+        return _rich(raw, text_format)[0]
     lines = [re.sub(r"[ \t]+", " ", part).strip() for part in _restore(raw).split("\n")]
     return "\n".join(part for part in lines if part)
 
@@ -186,6 +199,8 @@ def _answer(draft: Draft, answers: str, text_format: str, in_middle: bool) -> No
         if not in_middle and not shapes.BLANK_MARK.search(draft.text):
             # The blank is at the end of the text; marking it makes it visible to candidates.
             draft.text = f"{draft.text} {BLANK}" if draft.text else BLANK
+            if draft.text_html:
+                draft.text_html += f"<p>{BLANK}</p>"
         return
     if len(marked) > len(shapes.OPTION_KEYS):
         raise _Refused(
@@ -193,8 +208,7 @@ def _answer(draft: Draft, answers: str, text_format: str, in_middle: bool) -> No
         )
     keys = shapes.OPTION_KEYS
     draft.options = [
-        {"key": key, "text": _text(t, text_format)}
-        for key, (_m, _w, t) in zip(keys, marked, strict=False)
+        _option(key, t, text_format) for key, (_m, _w, t) in zip(keys, marked, strict=False)
     ]
     right = [key for key, (marker, _w, _t) in zip(keys, marked, strict=False) if marker == "="]
     if right:
@@ -230,6 +244,14 @@ def _answer(draft: Draft, answers: str, text_format: str, in_middle: bool) -> No
         )
     draft.kind = Kind.MULTIPLE
     draft.answer = [key for key, (_m, w, _t) in zip(keys, marked, strict=False) if w > 0]
+
+
+def _option(key: str, raw: str, text_format: str) -> dict[str, str]:
+    text, html = _rich(raw, text_format)
+    option = {"key": key, "text": text}
+    if html and rich_text.needs_html(html, text):
+        option["html"] = html
+    return option
 
 
 def _weight_format() -> str:

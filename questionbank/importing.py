@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from questionbank import gift, moodle, qti, spreadsheet
+from questionbank import gift, moodle, qti, shapes, spreadsheet
 from questionbank.models import Question, Subject
 from questionbank.reports import Issue, Report
 
@@ -107,12 +107,12 @@ def import_file(
 
 def _refuse_duplicates(subject: Subject, report: Report) -> None:
     existing = {
-        (kind, text, repr(options), repr(answer))
-        for kind, text, options, answer in subject.questions.filter(
+        shapes.identity(*row)
+        for row in subject.questions.filter(
             text__in=[draft.text for draft in report.drafts]
-        ).values_list("kind", "text", "options", "answer")
+        ).values_list("kind", "text", "text_html", "options", "answer")
     }
-    seen: dict[tuple[str, str, str, str], str] = {}
+    seen: dict[tuple[str, str, str, str, str], str] = {}
     for draft in report.drafts:
         key = draft.identity()
         if key in existing:

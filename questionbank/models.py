@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from questionbank.rich_text import display, inline
 
 
 class SubjectQuerySet(models.QuerySet["Subject"]):
@@ -58,11 +59,18 @@ class QuestionQuerySet(models.QuerySet["Question"]):
 class Question(models.Model):
     """One question of a subject's bank.
 
+    ``text`` and ``explanation`` are plain text, read by search, lists, marking and exports that
+    need text; ``text_html`` and ``explanation_html`` are the same as sanitised HTML
+    (``questionbank.rich_text``), what the exam page and the bank's previews show — empty for
+    questions written before formatted text was kept, which are shown from the plain text.
+
     ``options`` is a list of ``{"key": "A", "text": "…"}`` for choice questions (true/false uses
-    the keys ``"T"`` and ``"F"``) and empty otherwise. ``answer`` is, by kind: single — the key;
-    multiple — the sorted list of keys; true/false — ``"T"`` or ``"F"``; fill-in — a list with one
-    entry per blank, each a list of accepted texts; short answer — a reference answer for
-    markers (text), never scored automatically.
+    the keys ``"T"`` and ``"F"``) and empty otherwise; an option imported with formatting or an
+    image also has ``"html"``, its sanitised HTML (``text`` stays its plain text).
+
+    ``answer`` is, by kind: single — the key; multiple — the sorted list of keys; true/false —
+    ``"T"`` or ``"F"``; fill-in — a list with one entry per blank, each a list of accepted texts;
+    short answer — a reference answer for markers (text), never scored automatically.
     """
 
     class Kind(models.TextChoices):
@@ -79,12 +87,14 @@ class Question(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     text = models.TextField(_("text"))
+    text_html = models.TextField(_("formatted text"), blank=True)
     options = models.JSONField(_("options"), default=list, blank=True)
     answer = models.JSONField(_("correct answer"))
     points = models.PositiveSmallIntegerField(_("points"), default=1)
     difficulty = models.PositiveSmallIntegerField(_("difficulty (1-5)"), default=3)
     chapter = models.CharField(_("chapter"), max_length=100, blank=True)
     explanation = models.TextField(_("explanation"), blank=True)
+    explanation_html = models.TextField(_("formatted explanation"), blank=True)
     # Where the question came from (file and position), so an import can be traced and repeated.
     source = models.CharField(_("source"), max_length=200, blank=True)
     # Retired questions stay for the papers that used them but are drawn no more.
@@ -105,6 +115,20 @@ class Question(models.Model):
     @property
     def is_objective(self) -> bool:
         return self.kind in self.OBJECTIVE_KINDS
+
+    def text_display(self) -> Any:
+        """The text as a page shows it (sanitised again; see ``rich_text.display``)."""
+        return display(self.text_html, self.text)
+
+    def explanation_display(self) -> Any:
+        return display(self.explanation_html, self.explanation)
+
+    def options_display(self) -> list[dict[str, Any]]:
+        """The options with ``content``, each as a page shows it."""
+        return [
+            {**option, "content": inline(str(option.get("html", "")), str(option["text"]))}
+            for option in self.options
+        ]
 
     def option_keys(self) -> list[str]:
         return [str(option["key"]) for option in self.options]

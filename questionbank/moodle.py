@@ -7,15 +7,23 @@ choice whose right options are those with a positive ``fraction``), ``truefalse`
 set the chapter of the questions after them. Every other type (``cloze``, ``matching``,
 ``numerical``, ``description``, …) is reported as unsupported, with its position.
 
-The file is parsed with ``defusedxml`` (no DTDs, no entity expansion); HTML texts become plain
-text through ``html.parser`` — tags dropped, entities decoded, scripts and styles removed.
+The question text, the general feedback (the explanation) and the options keep their HTML,
+sanitised by ``rich_text.clean``, and their plain text beside it. Images embedded as Moodle
+writes them — ``<file name="a.png" path="/" encoding="base64">`` beside the ``<text>`` and
+``@@PLUGINFILE@@/a.png`` in it — are checked and kept; an image the file does not hold, of
+another type than PNG, JPEG, GIF or WebP, too large or on another site is refused, as is a
+link to an attached file that is not shown as an image. Accepted answers of true/false and
+short-answer questions and the essay's reference answer stay plain text (images there are
+refused).
+
+The file is parsed with ``defusedxml`` (no DTDs, no entity expansion).
 """
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from html.parser import HTMLParser
+from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -23,9 +31,10 @@ from defusedxml import DefusedXmlException
 from django.utils.translation import gettext as _
 
 from core.errors import Refused
-from questionbank import shapes
+from questionbank import rich_text, shapes
 from questionbank.models import Question
 from questionbank.reports import Issue
+from questionbank.rich_text import ImageRefused, Rich
 from questionbank.shapes import Draft
 
 Kind = Question.Kind
@@ -80,7 +89,7 @@ def read(data: bytes, filename: str) -> tuple[list[Draft], list[Issue]]:
         try:
             draft = _draft(element, kind, chapter, filename, index)
             draft.where = {"index": index, "name": name}
-        except _Refused as refused:
+        except (_Refused, ImageRefused) as refused:
             issues.append(issue(refused.message))
             continue
         problems = shapes.problems(draft)
@@ -96,24 +105,28 @@ class _Refused(Refused):
 
 
 def _draft(element: Element, kind: str, chapter: str, filename: str, index: int) -> Draft:
-    text = _formatted(element.find("questiontext"))
+    text = _rich(element.find("questiontext"))
+    explanation = _rich(element.find("generalfeedback"))
     draft = Draft(
         kind="",
-        text=text,
+        text=text.text,
+        text_html=text.html,
         points=_points(element),
         chapter=chapter[:100],
-        explanation=_formatted(element.find("generalfeedback")),
+        explanation=explanation.text,
+        explanation_html=explanation.html,
         source=f"{filename}#{index}",
     )
-    answers = [(_fraction(a), _formatted(a)) for a in element.findall("answer")]
     if kind == "multichoice":
-        if len(answers) > len(shapes.OPTION_KEYS):
+        elements = element.findall("answer")
+        if len(elements) > len(shapes.OPTION_KEYS):
             raise _Refused(
                 _("A choice question has at most %(n)d options.") % {"n": len(shapes.OPTION_KEYS)}
             )
+        options = [_rich(answer) for answer in elements]
+        answers = [(_fraction(a), o.text) for a, o in zip(elements, options, strict=True)]
         draft.options = [
-            {"key": key, "text": answer_text}
-            for key, (_f, answer_text) in zip(shapes.OPTION_KEYS, answers, strict=False)
+            _option(key, option) for key, option in zip(shapes.OPTION_KEYS, options, strict=False)
         ]
         single = (_plain(element.find("single")) or "true").lower() in ("true", "1")
         if single:
@@ -132,7 +145,9 @@ def _draft(element: Element, kind: str, chapter: str, filename: str, index: int)
             if not right:
                 raise _Refused(_("No answer has a positive fraction."))
             draft.kind, draft.answer = Kind.MULTIPLE, right
-    elif kind == "truefalse":
+        return draft
+    answers = [(_fraction(a), _formatted(a)) for a in element.findall("answer")]
+    if kind == "truefalse":
         right = [answer_text.strip().lower() for f, answer_text in answers if f == 100]
         if len(right) != 1 or right[0] not in ("true", "false"):
             raise _Refused(_("A true-or-false question needs “true” or “false” with fraction 100."))
@@ -149,6 +164,56 @@ def _draft(element: Element, kind: str, chapter: str, filename: str, index: int)
         draft.kind = Kind.SHORT_ANSWER
         draft.answer = _formatted(element.find("graderinfo"))
     return draft
+
+
+def _option(key: str, rich: Rich) -> dict[str, str]:
+    option = {"key": key, "text": rich.text}
+    if rich_text.needs_html(rich.html, rich.text):
+        option["html"] = rich.html
+    return option
+
+
+PLUGINFILE = "@@PLUGINFILE@@"
+
+
+def _rich(element: Element | None) -> Rich:
+    """The sanitised HTML and plain text of an element with a ``format`` attribute, a
+    ``<text>`` child and, for its images, ``<file>`` children."""
+    if element is None:
+        return Rich(html="", text="")
+    markup = (element.findtext("text") or "").strip()
+    if element.get("format", "html") != "html":
+        return Rich(html=rich_text.from_plain(markup), text=markup)
+    files = {
+        (file.get("path") or "/") + file.get("name", ""): file for file in element.findall("file")
+    }
+    used = 0
+
+    def find(src: str) -> bytes | None:
+        nonlocal used
+        if not src.startswith(PLUGINFILE + "/"):
+            return None
+        used += 1
+        name = unquote(src.removeprefix(PLUGINFILE).split("?", 1)[0])
+        file = files.get(name)
+        if file is None:
+            return None
+        if file.get("encoding", "base64") != "base64":
+            raise ImageRefused(
+                _("The file “%(name)s” is not base64-encoded, so it cannot be read.")
+                % {"name": name.lstrip("/")}
+            )
+        return rich_text.decode_base64(file.text or "", name.lstrip("/"))
+
+    rich = rich_text.clean(markup, find)
+    if markup.count(PLUGINFILE) > used:
+        raise _Refused(
+            _(
+                "The text links to an attached file that is not shown as an image; only "
+                "images shown in the text are kept."
+            )
+        )
+    return rich
 
 
 def _points(element: Element) -> int:
@@ -247,38 +312,6 @@ def _formatted(element: Element | None) -> str:
     return html_to_text(text)
 
 
-class _TextCollector(HTMLParser):
-    _BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
-    _SKIPPED = frozenset({"script", "style"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIPPED:
-            self.skipping += 1
-        elif tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-
 def html_to_text(markup: str) -> str:
-    """Plain text of an HTML fragment: tags removed, entities decoded, paragraphs and line breaks
-    kept as single line ends, runs of spaces made one."""
-    collector = _TextCollector()
-    collector.feed(markup)
-    collector.close()
-    text = "".join(collector.parts).replace("\xa0", " ")
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
-    return "\n".join(line for line in lines if line)
+    """Plain text of an HTML fragment (``rich_text.to_text``)."""
+    return rich_text.to_text(markup)

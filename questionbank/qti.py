@@ -13,12 +13,15 @@ item whose choices read true and false (True/False, 正确/错误, 对/错) → 
 ``textEntryInteraction`` → fill-in with one blank per interaction, each written ``____`` in the
 text, accepting its ``correctResponse`` value and the ``mapKey`` of every ``mapEntry`` worth
 points; ``extendedTextInteraction`` → short answer, its ``correctResponse`` (if any) the
-reference answer. The item body becomes plain text as in Moodle XML files (a choice
-interaction's ``prompt`` is part of it). Points are the ``SCORE`` outcome's ``normalMaximum``,
-else a ``MAXSCORE`` outcome's default value, else the sum of the mappings' ``upperBound``, else 1.
-Every other interaction (match, order, hotspot, gap match, inline choice, …), images, media and
-MathML are refused. As the specification requires, every interaction's ``responseIdentifier``
-must have its ``responseDeclaration``, a choice's correct values must be identifiers of its
+reference answer. The item body and each choice keep their formatting as sanitised HTML
+beside their plain text, as in Moodle XML files (a choice interaction's ``prompt`` is part of
+the body); an ``<img>`` names a file of the package relative to the item's file, checked and
+kept as ``rich_text`` does (a lone item file has no package, so its images are missing).
+Points are the ``SCORE`` outcome's ``normalMaximum``, else a ``MAXSCORE`` outcome's default
+value, else the sum of the mappings' ``upperBound``, else 1. Every other interaction (match,
+order, hotspot, gap match, inline choice, …), media other than images and MathML are refused.
+As the specification requires, every interaction's ``responseIdentifier`` must have its
+``responseDeclaration``, a choice's correct values must be identifiers of its
 choices, and the cardinality must fit the number of correct values.
 
 Each problem names the file (within the package) and, where it has one, the element. XML is
@@ -33,6 +36,7 @@ import posixpath
 import re
 import zipfile
 from decimal import Decimal, InvalidOperation
+from html import escape
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError
 
@@ -43,10 +47,11 @@ from django.utils.translation import gettext as _
 
 from core.errors import Refused
 from core.spreadsheets import SpreadsheetRefused, check_archive
-from questionbank import shapes
+from questionbank import rich_text, shapes
 from questionbank.models import Question
 from questionbank.moodle import MAX_QUESTIONS
 from questionbank.reports import Issue
+from questionbank.rich_text import ImageRefused
 from questionbank.shapes import Draft
 
 Kind = Question.Kind
@@ -57,7 +62,7 @@ MANIFEST = "imsmanifest.xml"
 BLANK = "____"
 ITEM_ROOTS = ("assessmentItem", "qti-assessment-item")
 SUPPORTED = frozenset({"choiceInteraction", "textEntryInteraction", "extendedTextInteraction"})
-_MEDIA = frozenset({"img", "object", "picture", "video", "audio", "svg", "embed", "iframe"})
+_MEDIA = frozenset({"object", "picture", "video", "audio", "svg", "embed", "iframe"})
 _SKIPPED = frozenset(
     {"feedbackInline", "feedbackBlock", "modalFeedback", "rubricBlock", "script", "style"}
 )
@@ -156,11 +161,30 @@ def _read_package(data: bytes, filename: str) -> tuple[list[Draft], list[Issue]]
         # An href is a URI reference relative to the manifest: "items/item%201.xml".
         path = posixpath.normpath(unquote(href.split("#", 1)[0])) if href else ""
         files.append((href or MANIFEST, archive.read(path) if path in names else None))
-    return _read_items(files, filename)
+    return _read_items(files, filename, archive)
+
+
+def _package_files(archive: zipfile.ZipFile, part: str) -> rich_text.Files:
+    """What an item's ``src`` names in the package: a path relative to the item's file (a URI
+    reference, so ``%20`` is a space), never outside the package."""
+    infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+
+    def find(src: str) -> bytes | None:
+        reference = unquote(src.split("#", 1)[0].split("?", 1)[0])
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(part), reference))
+        info = infos.get(path)
+        if info is None or path.startswith(("../", "/")):
+            return None
+        if info.file_size > rich_text.MAX_IMAGE_BYTES:
+            # Too large whatever it is: say so without unpacking it.
+            return b"\0" * (rich_text.MAX_IMAGE_BYTES + 1)
+        return archive.read(info)
+
+    return find
 
 
 def _read_items(
-    files: list[tuple[str, bytes | None]], filename: str
+    files: list[tuple[str, bytes | None]], filename: str, archive: zipfile.ZipFile | None = None
 ) -> tuple[list[Draft], list[Issue]]:
     drafts: list[Draft] = []
     issues: list[Issue] = []
@@ -170,7 +194,7 @@ def _read_items(
             issues.append(Issue(message, part=part))
             continue
         try:
-            draft = _item(data, part)
+            draft = _item(data, part, _package_files(archive, part) if archive else None)
         except _Parse as failure:
             issues.append(failure.issue)
             continue
@@ -220,7 +244,7 @@ def _normalise(root: Element) -> dict[int, str]:
     return written
 
 
-def _item(data: bytes, part: str) -> Draft:
+def _item(data: bytes, part: str, files: rich_text.Files | None) -> Draft:
     try:
         root = SafeET.fromstring(data)
     except ParseError as error:
@@ -247,7 +271,7 @@ def _item(data: bytes, part: str) -> Draft:
     if body is None:
         raise _Refused(_("The item has no item body."))
     interactions: list[Element] = []
-    text = _body_text(body, written, interactions)
+    text = _body_text(body, written, interactions, files)
     for interaction in interactions:
         identifier = interaction.get("responseIdentifier", "")
         if identifier not in declarations:
@@ -261,7 +285,7 @@ def _item(data: bytes, part: str) -> Draft:
         raise _Refused(_("The item has no interaction; text-only items are not imported."))
     if len(names) > 1:
         raise _Refused(_("An item mixing several kinds of interaction is not supported."))
-    draft = Draft(kind="", text=text, points=_points(root))
+    draft = Draft(kind="", text=text.text, text_html=text.html, points=_points(root))
     first = interactions[0]
     if first.tag == "choiceInteraction":
         if len(interactions) > 1:
@@ -269,7 +293,7 @@ def _item(data: bytes, part: str) -> Draft:
                 _("An item with more than one choice interaction is not supported."),
                 _where(interactions[1], written),
             )
-        _choice(draft, first, declarations[first.get("responseIdentifier", "")], written)
+        _choice(draft, first, declarations[first.get("responseIdentifier", "")], written, files)
     elif first.tag == "textEntryInteraction":
         draft.kind = Kind.FILL_IN
         draft.answer = [
@@ -295,23 +319,105 @@ def _where(element: Element, written: dict[int, str]) -> str:
     return f'{name} "{identifier}"' if identifier else name
 
 
-def _body_text(body: Element, written: dict[int, str], interactions: list[Element]) -> str:
-    parts: list[str] = []
+class _Writer:
+    """The plain text and the HTML of an item's body or a choice, written side by side.
+
+    Elements whose names are HTML tags the sanitiser keeps are written as those tags; an
+    ``img`` gets its file from the package (``files``), checked by ``rich_text.image_uri``, as
+    a data: URI; the HTML is then sanitised like any other (``rich_text.sanitise``)."""
+
+    def __init__(self, written: dict[int, str], files: rich_text.Files | None) -> None:
+        self.written = written
+        self.files = files
+        self.parts: list[str] = []
+        self.markup: list[str] = []
+        self.image_bytes = 0
+
+    def text(self, value: str | None) -> None:
+        spaced = _spaced(value)
+        self.parts.append(spaced)
+        self.markup.append(escape(value or "", quote=False))
+
+    def open(self, element: Element) -> None:
+        tag = element.tag
+        if tag in _BREAKS:
+            self.parts.append("\n")
+        if tag == "prompt":
+            self.markup.append("<p>")
+        elif tag in rich_text.TAGS and tag != "img":
+            self.markup.append(f"<{tag}{self.cells(element)}>")
+
+    def close(self, element: Element) -> None:
+        tag = element.tag
+        if tag in _BREAKS:
+            self.parts.append("\n")
+        if tag == "prompt":
+            self.markup.append("</p>")
+        elif tag in rich_text.TAGS and tag not in ("img", "br"):
+            self.markup.append(f"</{tag}>")
+
+    def cells(self, element: Element) -> str:
+        names = rich_text.ATTRIBUTES.get(element.tag, set())
+        return "".join(
+            f' {name}="{escape(value)}"' for name, value in element.attrib.items() if name in names
+        )
+
+    def image(self, element: Element) -> None:
+        try:
+            uri = rich_text.image_uri(element.get("src", ""), self.files)
+        except ImageRefused as refused:
+            raise _Refused(str(refused.message), _where(element, self.written)) from None
+        self.image_bytes += len(uri)
+        if self.image_bytes > rich_text.MAX_IMAGES_BYTES * 4 // 3:
+            raise _Refused(
+                _("The images of one text add up to more than %(mb)d MB; make them smaller.")
+                % {"mb": rich_text.MAX_IMAGES_BYTES // (1024 * 1024)},
+                _where(element, self.written),
+            )
+        alt = element.get("alt", "").strip()
+        self.parts.append(f"[{alt or _('image')}]")
+        sizes = "".join(
+            f' {name}="{escape(element.get(name, ""))}"'
+            for name in ("width", "height")
+            if element.get(name)
+        )
+        self.markup.append(f'<img src="{uri}" alt="{escape(alt)}"{sizes}>')
+
+    def refuse_media(self, element: Element) -> None:
+        if element.tag in _MEDIA:
+            raise _Refused(
+                _("Media other than images (audio, video, objects) are not supported."),
+                _where(element, self.written),
+            )
+        if element.tag == "math":
+            raise _Refused(
+                _("Formulas (MathML) are not supported; the text would lose them."),
+                _where(element, self.written),
+            )
+
+    def result(self) -> rich_text.Rich:
+        return rich_text.Rich(
+            html=rich_text.sanitise("".join(self.markup)), text=_clean("".join(self.parts))
+        )
+
+
+def _body_text(
+    body: Element,
+    written: dict[int, str],
+    interactions: list[Element],
+    files: rich_text.Files | None,
+) -> rich_text.Rich:
+    out = _Writer(written, files)
 
     def walk(element: Element) -> None:
         tag = element.tag
         if tag in _SKIPPED:
             return
-        if tag in _MEDIA:
-            raise _Refused(
-                _("Images and attached files are not supported; the text would lose them."),
-                _where(element, written),
-            )
-        if tag == "math":
-            raise _Refused(
-                _("Formulas (MathML) are not supported; the text would lose them."),
-                _where(element, written),
-            )
+        if tag == "img":
+            out.image(element)
+            out.text(element.tail)
+            return
+        out.refuse_media(element)
         if tag.endswith("Interaction"):
             if tag not in SUPPORTED:
                 raise _Refused(
@@ -321,27 +427,25 @@ def _body_text(body: Element, written: dict[int, str], interactions: list[Elemen
                 )
             interactions.append(element)
             if tag == "textEntryInteraction":
-                parts.append(BLANK)
+                out.text(BLANK)
             else:
                 prompt = element.find("prompt")
                 if prompt is not None:
                     walk(prompt)
-                parts.append("\n")
-            parts.append(_spaced(element.tail))
+                out.parts.append("\n")
+            out.text(element.tail)
             return
-        if tag in _BREAKS:
-            parts.append("\n")
-        parts.append(_spaced(element.text))
+        out.open(element)
+        out.text(element.text)
         for child in element:
             walk(child)
-        if tag in _BREAKS:
-            parts.append("\n")
-        parts.append(_spaced(element.tail))
+        out.close(element)
+        out.text(element.tail)
 
-    parts.append(_spaced(body.text))
+    out.text(body.text)
     for child in body:
         walk(child)
-    return _clean("".join(parts))
+    return out.result()
 
 
 def _spaced(text: str | None) -> str:
@@ -355,31 +459,41 @@ def _clean(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _plain(element: Element, written: dict[int, str]) -> str:
-    parts: list[str] = []
+def _plain(
+    element: Element, written: dict[int, str], files: rich_text.Files | None
+) -> rich_text.Rich:
+    """A choice's text and HTML (images kept as in the body)."""
+    out = _Writer(written, files)
 
     def walk(node: Element) -> None:
         if node.tag in _SKIPPED:
-            parts.append(_spaced(node.tail))
+            out.text(node.tail)
             return
-        if node.tag in _MEDIA or node.tag == "math" or node.tag.endswith("Interaction"):
+        if node.tag == "img":
+            out.image(node)
+            out.text(node.tail)
+            return
+        out.refuse_media(node)
+        if node.tag.endswith("Interaction"):
             raise _Refused(
-                _("Images and attached files are not supported; the text would lose them.")
-                if node.tag in _MEDIA
-                else _("The interaction “%(type)s” is not supported.")
+                _("The interaction “%(type)s” is not supported.")
                 % {"type": written.get(id(node), node.tag)},
                 _where(node, written),
             )
-        parts.append("\n" if node.tag in _BREAKS else "")
-        parts.append(_spaced(node.text))
+        out.parts.append("\n" if node.tag in _BREAKS else "")
+        if node.tag in rich_text.TAGS:
+            out.markup.append(f"<{node.tag}{out.cells(node)}>")
+        out.text(node.text)
         for child in node:
             walk(child)
-        parts.append(_spaced(node.tail))
+        if node.tag in rich_text.TAGS and node.tag != "br":
+            out.markup.append(f"</{node.tag}>")
+        out.text(node.tail)
 
-    parts.append(_spaced(element.text))
+    out.text(element.text)
     for child in element:
         walk(child)
-    return _clean("".join(parts))
+    return out.result()
 
 
 def _values(element: Element | None) -> list[str]:
@@ -408,7 +522,11 @@ def _cardinality(declaration: Element, values: list[str], where: str) -> str:
 
 
 def _choice(
-    draft: Draft, interaction: Element, declaration: Element, written: dict[int, str]
+    draft: Draft,
+    interaction: Element,
+    declaration: Element,
+    written: dict[int, str],
+    files: rich_text.Files | None,
 ) -> None:
     where = _where(declaration, written)
     choices = interaction.findall("simpleChoice")
@@ -424,7 +542,8 @@ def _choice(
             _where(interaction, written),
         )
     keys = dict(zip(identifiers, shapes.OPTION_KEYS, strict=False))
-    texts = [_plain(choice, written) for choice in choices]
+    contents = [_plain(choice, written, files) for choice in choices]
+    texts = [content.text for content in contents]
     values = _correct(declaration)
     if not values:
         raise _Refused(_("The response declaration gives no correct response."), where)
@@ -446,7 +565,11 @@ def _choice(
             % {"n": max_choices},
             _where(interaction, written),
         )
-    draft.options = [{"key": keys[i], "text": t} for i, t in zip(identifiers, texts, strict=True)]
+    draft.options = [
+        {"key": keys[i], "text": c.text}
+        | ({"html": c.html} if rich_text.needs_html(c.html, c.text) else {})
+        for i, c in zip(identifiers, contents, strict=True)
+    ]
     if cardinality == "single":
         lowered = [t.strip().lower() for t in texts]
         verdicts = _TRUE | _FALSE

@@ -18,7 +18,8 @@ from questionbank.shapes import Draft
 
 # The fields the editor writes; ``source``, ``retired`` and ``created_at`` are not its own.
 EDITED_FIELDS = (
-    "kind", "text", "options", "answer", "points", "difficulty", "chapter", "explanation"
+    "kind", "text", "text_html", "options", "answer", "points", "difficulty", "chapter",
+    "explanation", "explanation_html",
 )  # fmt: skip
 
 

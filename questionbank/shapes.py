@@ -7,12 +7,14 @@ element. A draft without problems is a question ``questionbank.answers`` can che
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from questionbank import rich_text
 from questionbank.models import Question
 
 Kind = Question.Kind
@@ -42,25 +44,46 @@ class Draft:
     source: str = ""
     # Where in the file the question was read: {"row": 5} or {"index": 3, "name": "Q3"}.
     where: dict[str, Any] = field(default_factory=dict)
+    # The sanitised HTML of the text and explanation (``rich_text``); left empty by readers of
+    # plain text, and then made from the plain text when the question is saved.
+    text_html: str = ""
+    explanation_html: str = ""
 
-    def identity(self) -> tuple[str, str, str, str]:
+    def identity(self) -> tuple[str, str, str, str, str]:
         """What makes two questions the same one: Chinese banks reuse stems such as
-        "下列说法正确的是（ ）" with different options, so the stem alone is not enough."""
-        return (self.kind, self.text, repr(self.options), repr(self.answer))
+        "下列说法正确的是（ ）" with different options, so the stem alone is not enough; and two
+        stems whose plain text is the same may differ in their images or tables."""
+        return identity(self.kind, self.text, self.text_html, self.options, self.answer)
 
     def to_question(self, subject_id: int) -> Question:
         return Question(
             subject_id=subject_id,
             kind=self.kind,
             text=self.text,
+            text_html=self.text_html or rich_text.from_plain(self.text),
             options=self.options,
             answer=self.answer,
             points=self.points,
             difficulty=self.difficulty,
             chapter=self.chapter,
             explanation=self.explanation,
+            explanation_html=self.explanation_html or rich_text.from_plain(self.explanation),
             source=self.source[:200],
         )
+
+
+def identity(
+    kind: str, text: str, text_html: str, options: Any, answer: Any
+) -> tuple[str, str, str, str, str]:
+    """``Draft.identity`` of a question, saved or not: a text without HTML counts as its escaped
+    paragraphs, which is what saving it stores. Options and answer are compared as JSON with
+    sorted keys: PostgreSQL's jsonb gives an option's keys back in its own order."""
+    html = text_html or rich_text.from_plain(text)
+    return (kind, text, html, _canonical(options), _canonical(answer))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def problems(draft: Draft) -> list[tuple[str, str]]:

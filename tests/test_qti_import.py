@@ -227,10 +227,13 @@ def test_qti_30_interactions_are_refused_with_their_own_names(subject: Subject) 
     assert issue.position == 'x.xml, element <qti-order-interaction "R">'
 
 
-def test_images_are_refused(subject: Subject) -> None:
+def test_an_image_a_lone_item_file_cannot_hold_and_other_media_are_refused(
+    subject: Subject,
+) -> None:
+    # A lone item file has no package to hold its image files.
     data = SINGLE_21.replace(b"<em>", b'<img src="a.png" alt="a"/><em>')
     [issue] = import_file(subject, data, "img.xml", dry_run=True).issues
-    assert issue.message == "Images and attached files are not supported; the text would lose them."
+    assert issue.message == "The image “a.png” is referenced but the file does not hold it."
     assert issue.element == "img"
     in_choice = SINGLE_21.replace(b">21<", b'><object data="a.svg"/><')
     [issue] = import_file(subject, in_choice, "img.xml", dry_run=True).issues

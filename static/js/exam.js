@@ -119,7 +119,7 @@
       fieldset.className = `question kind-${q.kind}`;
       fieldset.dataset.questionId = q.id;
       const legend = document.createElement("legend");
-      legend.textContent = `${q.position}. ${q.text} (${q.points} ${text("points")})`;
+      legend.append(`${q.position}. `, rich("question-text", q.html), ` (${q.points} ${text("points")})`);
       fieldset.appendChild(legend);
       const saved = local[q.id] ? local[q.id].response : null;
       (RENDERERS[q.kind] || renderShortAnswer)(fieldset, q, saved);
@@ -128,6 +128,25 @@
     }
     paper.setAttribute("aria-busy", "false");
     submitButton.disabled = false;
+  }
+
+  // The question's and options' HTML comes sanitised from the server (questionbank.rich_text:
+  // an allow-list of formatting tags, images only as checked data: URIs, no attributes that
+  // run anything); a <template> parses it without running or loading anything, and the CSP
+  // would stop an inline script or handler even if one got through.
+  function rich(className, html) {
+    const holder = document.createElement("span");
+    holder.className = className;
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    holder.append(template.content);
+    return holder;
+  }
+
+  function option(o) {
+    const label = rich("option-text", o.html);
+    label.prepend(`${o.key}. `);
+    return label;
   }
 
   function choice(fieldset, q, type, key, label, checked, onChange) {
@@ -139,14 +158,14 @@
     input.value = key;
     input.checked = checked;
     input.addEventListener("change", onChange);
-    wrapper.append(input, ` ${label}`);
+    wrapper.append(input, " ", label);
     fieldset.appendChild(wrapper);
   }
 
   const RENDERERS = {
     single(fieldset, q, saved) {
       for (const o of q.options) {
-        choice(fieldset, q, "radio", o.key, `${o.key}. ${o.text}`, saved === o.key, () => answer(q.id, o.key));
+        choice(fieldset, q, "radio", o.key, option(o), saved === o.key, () => answer(q.id, o.key));
       }
     },
     multiple(fieldset, q, saved) {
@@ -157,7 +176,7 @@
       const chosen = () => [...fieldset.querySelectorAll("input:checked")].map((i) => i.value).sort();
       for (const o of q.options) {
         const checked = Array.isArray(saved) && saved.includes(o.key);
-        choice(fieldset, q, "checkbox", o.key, `${o.key}. ${o.text}`, checked, () => {
+        choice(fieldset, q, "checkbox", o.key, option(o), checked, () => {
           const keys = chosen();
           answer(q.id, keys.length ? keys : null);
         });
