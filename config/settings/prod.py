@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_database, env_int, env_list, env_str
 from config.settings.base import *  # noqa: F403
-from config.settings.base import VAR_DIR, redis_cache, redis_channel_layer
+from config.settings.base import VAR_DIR, database_pool, redis_cache, redis_channel_layer
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
@@ -49,11 +49,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
     options: dict[str, object] = DATABASES["default"].setdefault("OPTIONS", {})  # type: ignore[assignment]
-    options["pool"] = {
-        "min_size": env_int("DB_POOL_MIN", 2),
-        "max_size": env_int("DB_POOL_MAX", 20),
-        "timeout": env_int("DB_POOL_TIMEOUT", 10),
-    }
+    options["pool"] = database_pool()
 
 REDIS_URL = env_str("REDIS_URL")
 CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, "proctor")}
