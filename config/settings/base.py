@@ -428,20 +428,19 @@ def redis_channel_layer(url: str, prefix: str) -> dict[str, object]:
 
 
 def database_pool() -> dict[str, object]:
-    """The options of the web and worker processes' PostgreSQL pool (psycopg_pool), in prod.
+    """The options of the processes' PostgreSQL pool (psycopg_pool) in production.
 
-    ``check`` tests each connection (one empty query) before it is handed out: a connection
-    PostgreSQL ended while it sat in the pool (a restart, a fail-over, an administrator's
-    ``pg_terminate_backend``) is replaced instead of failing the request that got it.
-    ``max_lifetime`` and ``max_idle`` renew connections well before firewalls and proxies drop
-    idle ones; ``timeout`` is how long a request waits for a free connection before it fails."""
-    from psycopg_pool import ConnectionPool
-
+    The pool needs ``CONN_HEALTH_CHECKS`` too: from it Django gives the pool its ``check``
+    (``ConnectionPool.check_connection``, one empty query), which tests every connection before
+    it is handed out, so a connection PostgreSQL ended while it sat in the pool (a restart, a
+    fail-over, an administrator's ``pg_terminate_backend``) is replaced instead of failing the
+    request that got it. ``max_lifetime`` and ``max_idle`` renew connections well before
+    firewalls and proxies drop idle ones; ``timeout`` is how long a request waits for a free
+    connection before it fails."""
     return {
         "min_size": env_int("DB_POOL_MIN", 2),
         "max_size": env_int("DB_POOL_MAX", 20),
         "timeout": env_int("DB_POOL_TIMEOUT", 10),
-        "check": ConnectionPool.check_connection,
         "max_lifetime": env_int("DB_POOL_MAX_LIFETIME", 30 * 60),
         "max_idle": env_int("DB_POOL_MAX_IDLE", 5 * 60),
     }

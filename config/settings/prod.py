@@ -45,6 +45,7 @@ DATABASES = {"default": env_database("DATABASE_URL")}
 # Persistent connections are unsafe under ASGI (each request may run in another thread), so the
 # web processes borrow connections from a pool (psycopg_pool) instead of opening one per request.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
+# With the pool this is the pool's check of every connection it hands out (database_pool).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
