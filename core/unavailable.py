@@ -1,20 +1,42 @@
 """The answer to a request refused because a service it needs is briefly away.
 
-A rate limit that fails closed raises ``ratelimit.Unavailable`` when Redis does not answer
-(``core.ratelimit``). Views that do not catch it themselves end here: the API answers 503 with
-``{"code", "message"}``, pages answer a 503 page saying to try again in a minute, and neither is
-logged as a server error (the outage itself is logged once, where it was noticed).
+Two cases end here, for views that do not handle them themselves:
+
+- a rate limit that fails closed could not count the request because Redis does not answer
+  (``ratelimit.Unavailable``, see ``core.ratelimit``);
+- the request's PostgreSQL connection was lost while the request used it (the server
+  restarted, failed over, or an administrator ended the session). The pool replaces such
+  connections before lending them (``CONN_HEALTH_CHECKS``), but a request already holding one
+  cannot be saved: what it did is rolled back, and it is answered "try again" instead of a
+  server error. The exam page sends an unacknowledged answer again in any case, and a save is
+  safe to repeat (its sequence number decides).
+
+The API answers 503 with ``{"code", "message"}``, pages answer a 503 page saying to try again
+in a minute (``templates/503.html``), both with ``Retry-After``. The outage is logged as a warning, not as a server error.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.errors import as_json
 from core.ratelimit import Unavailable
+
+logger = logging.getLogger(__name__)
+
+
+def _connection_lost() -> bool:
+    """Whether a database connection of this thread broke (not a query that failed)."""
+    for connection in connections.all(initialized_only=True):
+        raw = connection.connection
+        if raw is not None and (raw.closed or getattr(raw, "broken", False)):
+            return True
+    return False
 
 
 class UnavailableMiddleware:
@@ -25,13 +47,19 @@ class UnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, Unavailable):
+        if isinstance(exception, Unavailable):
+            refusal = exception
+        elif isinstance(exception, (OperationalError, InterfaceError)) and _connection_lost():
+            logger.warning(
+                "%s %s: database connection lost: %s", request.method, request.path, exception
+            )
+            refusal = Unavailable()
+        else:
             return None
         if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-            response: HttpResponse = as_json(exception)
+            response: HttpResponse = as_json(refusal)
         else:
-            response = render(
-                request, "503.html", {"message": str(exception.message)}, status=exception.status
-            )
+            # A page of its own, in both languages, that needs no session, user or database.
+            response = render(request, "503.html", status=refusal.status)
         response["Retry-After"] = "60"
         return response

@@ -16,10 +16,11 @@ from typing import Any
 import psycopg
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import connection
-from django.test import RequestFactory
+from django.db import close_old_connections, connection
+from django.test import Client, RequestFactory
 from psycopg_pool import ConnectionPool
 
+from exams.models import Attempt
 from tests.processes import subprocess_database_url
 from tests.test_env import COMPLETE
 
@@ -108,3 +109,27 @@ def test_requests_after_postgresql_ended_the_pools_connections_are_served(
     for _ in range(3):  # every connection the pool holds, not only the first
         assert serve("/healthz") == 200
         assert serve("/exam/sign-in/") == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_whose_connection_postgresql_ends_meanwhile_is_told_to_try_again(
+    carol_client: Client, carol_attempt: Attempt
+) -> None:
+    """A connection ended while a request holds it cannot be saved by the pool: the test client
+    keeps its connection from one request to the next, as a request holds one while it runs."""
+    state = f"/api/exam/attempts/{carol_attempt.pk}"
+    carol_client.raise_request_exception = False
+    try:
+        assert carol_client.get(state).status_code == 200
+        terminate_other_backends()  # this test's own connection among them
+        page = carol_client.get("/healthz")
+        close_old_connections()  # as a server does after each request: the broken one goes
+        assert carol_client.get(state).status_code == 200
+        terminate_other_backends()
+        api = carol_client.get(state)
+    finally:
+        connection.close()
+    assert page.status_code == 503 and page["Retry-After"] == "60"
+    assert "Try again in a minute" in page.content.decode()
+    assert api.status_code == 503
+    assert api.json()["code"] == "unavailable"
