@@ -254,3 +254,28 @@ def test_with_redis_away_saves_and_a_submit_are_acknowledged_at_once(
     assert carol_client.post(f"{url(carol_attempt)}/submit").status_code == 200
     assert time.monotonic() - started < 1.0
     assert Answer.objects.filter(attempt=carol_attempt).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_save_and_submit_are_acknowledged_when_the_publish_itself_raises(
+    carol_client: Client, carol_attempt: Attempt, monkeypatch, caplog
+) -> None:
+    """Not only the channel layer: whatever the on-commit publish raises (its read of the
+    attempt, the coalescer) is logged and dropped. The save and the submission are committed
+    by then and must be acknowledged."""
+    from exams import summaries
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the publish broke")
+
+    monkeypatch.setattr(summaries.progress, "request", broken)
+    monkeypatch.setattr(summaries, "publish", broken)
+    caplog.set_level(logging.ERROR, logger="core.live")
+    question = first_question(carol_attempt)
+    response = put(carol_client, url(carol_attempt, question), {"response": "B", "seq": 1})
+    assert response.status_code == 200
+    assert Answer.objects.get(attempt=carol_attempt, question=question).response == "B"
+    assert carol_client.post(f"{url(carol_attempt)}/submit").status_code == 200
+    carol_attempt.refresh_from_db()
+    assert carol_attempt.status in ("submitted", "graded")
+    assert caplog.text.count("the publish broke") >= 2
