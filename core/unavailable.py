@@ -12,7 +12,8 @@ Two cases end here, for views that do not handle them themselves:
   safe to repeat (its sequence number decides).
 
 The API answers 503 with ``{"code", "message"}``, pages answer a 503 page saying to try again
-in a minute (``templates/503.html``), both with ``Retry-After``. The outage is logged as a warning, not as a server error.
+in a minute (``templates/503.html``), both with ``Retry-After``. The outage is logged as a
+warning, not as a server error.
 """
 
 from __future__ import annotations

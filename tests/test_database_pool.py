@@ -62,7 +62,7 @@ def production_pool() -> Iterator[None]:
         yield
     finally:
         connection.close()
-        connection.close_pool()
+        connection.close_pool()  # type: ignore[attr-defined]
         del options["pool"]
         connection.settings_dict.update(saved)
 
@@ -93,7 +93,12 @@ def serve(path: str) -> int:
     """Serve one GET the way a server does (the test client does not): the request's end
     gives its connection back to the pool, and the next request borrows one again."""
     statuses: list[str] = []
-    response = WSGIHandler()(RequestFactory().get(path).environ, lambda s, h: statuses.append(s))
+
+    def start_response(status: str, headers: object, exc_info: object = None) -> Any:
+        statuses.append(status)
+        return lambda data: None
+
+    response = WSGIHandler()(RequestFactory().get(path).environ, start_response)
     response.close()  # request_finished: Django closes the connection, i.e. returns it
     return int(statuses[0].split()[0])
 
@@ -103,7 +108,7 @@ def test_requests_after_postgresql_ended_the_pools_connections_are_served(
     production_pool: None,
 ) -> None:
     assert serve("/healthz") == 200  # the pool opens and lends a connection
-    assert connection.pool._check is ConnectionPool.check_connection
+    assert connection.pool._check is ConnectionPool.check_connection  # type: ignore[attr-defined]
     assert serve("/exam/sign-in/") == 200
     assert terminate_other_backends() >= 1  # the pool's idle connections, ended by the server
     for _ in range(3):  # every connection the pool holds, not only the first

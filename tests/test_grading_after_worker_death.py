@@ -33,6 +33,7 @@ def test_the_settings_grade_a_paper_within_a_minute_of_a_lost_task() -> None:
     # A whole worker killed: the re-grade job's period plus how overdue a paper must be is the
     # longest a paper waits after its grading was due.
     period = settings.CELERY_BEAT_SCHEDULE["regrade-stuck-attempts"]["schedule"]
+    assert isinstance(period, float)
     assert period + settings.EXAM_REGRADE_AFTER_SECONDS <= 60
     # Overdue means lost, not slow: grading takes well under a second.
     assert settings.EXAM_REGRADE_AFTER_SECONDS >= 30
