@@ -17,7 +17,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q, Sum
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    Sum,
+)
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -520,7 +528,7 @@ def _time_away(left: AttemptEvent, back: AttemptEvent) -> dt.timedelta:
 def _queue_leave_check(event_id: int, at: dt.datetime) -> None:
     """Queue the consume policy's check of a committed leave. With the broker (Redis) away the
     check is lost (logged) and the event still answers: the candidate's return settles the
-    leave as usual, and a paper never returned to is submitted when its time runs out."""
+    leave as usual, and the time-out job settles it once overdue (``overdue_leave_checks``)."""
     from exams import tasks
 
     try:
@@ -560,6 +568,30 @@ def consume_if_still_away(event_id: int, now: dt.datetime | None = None) -> bool
             sender=AttemptEvent, attempt=attempt, kind=event.kind, action="consumed", at=now
         )
     return True
+
+
+def overdue_leave_checks(now: dt.datetime | None = None) -> list[int]:
+    """Pending leaves (consume policy) whose check is overdue by ``EXAM_REGRADE_AFTER_SECONDS``:
+    the task of ``_queue_leave_check`` was lost (never sent with the broker away, or held by a
+    worker that was killed). ``consume_if_still_away`` settles each; running it for a leave its
+    own task settles too changes nothing."""
+    now = now or timezone.now()
+    overdue = now - dt.timedelta(seconds=settings.EXAM_REGRADE_AFTER_SECONDS)
+    grace = ExpressionWrapper(
+        F("attempt__registration__exam__leave_grace_seconds") * dt.timedelta(seconds=1),
+        output_field=DurationField(),
+    )
+    return list(
+        AttemptEvent.objects.filter(action="pending", attempt__status=AttemptStatus.ANSWERING)
+        .alias(due=ExpressionWrapper(F("at") + grace, output_field=DateTimeField()))
+        .filter(due__lt=overdue)
+        .values_list("pk", flat=True)
+    )
+
+
+def settle_overdue_leaves(now: dt.datetime | None = None) -> int:
+    """End the attempts of overdue pending leaves (``overdue_leave_checks``); how many ended."""
+    return sum(consume_if_still_away(event_id, now=now) for event_id in overdue_leave_checks(now))
 
 
 def stuck_in_grading(now: dt.datetime | None = None) -> list[int]:
