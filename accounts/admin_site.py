@@ -52,9 +52,9 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
         try:
             throttle.check_rate(self.request)
             throttle.check("staff", str(username), self.request)
+            return super().clean()
         except throttle.Throttled as refused:
-            raise forms.ValidationError(refused.message, code="throttled") from None
-        return super().clean()
+            raise forms.ValidationError(refused.message, code=refused.code) from None
 
 
 class PlatformAdminSite(admin.AdminSite):

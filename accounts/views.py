@@ -39,11 +39,12 @@ def staff_sign_in(request: HttpRequest) -> HttpResponse:
         try:
             throttle.check_rate(request)
             throttle.check("staff", username, request)
+            # The backend asks the delay again (SignInPaused if the cache went away since).
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
         except throttle.Throttled as refused:
             as_form_error(form, refused)
-            status = 429
+            status = refused.status
         else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is not None:
                 login(request, user)
                 record("account.signed_in", actor=user, target=user, request=request)

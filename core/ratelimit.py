@@ -3,15 +3,104 @@
 A limit is counted per key (an address, an account, a query) and per window; ``hit`` returns
 whether this request is still inside the limit. ``cache.add`` followed by ``cache.incr`` is
 atomic on Redis, so concurrent requests from several web processes are counted once each.
+
+When the cache is unreachable (Redis restarting or gone) a limit cannot count. Each caller says
+what that means for it: ``fail_open=True`` lets the request through, for limits that only cap a
+signed-in page's own traffic (answer saves, page events, its sockets) where a refusal would
+cost a candidate more than a few uncounted requests; the default refuses it with
+``Unavailable`` (HTTP 503 with a sentence saying to try again shortly, never a server error),
+for limits that stand between the public and guessing or sending (sign-in, passcodes, score
+queries). After a failure the cache is not asked again for ``PAUSE_AFTER_FAILURE_SECONDS`` (a
+refused connection fails at once, but a Redis that stopped answering would cost every request
+its socket time-out), and one warning per outage is logged, not one per request.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
+import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import Refused
+
+logger = logging.getLogger(__name__)
+
+PAUSE_AFTER_FAILURE_SECONDS = 5.0
+
+T = TypeVar("T")
+
+
+class Unavailable(Refused):
+    """A limit that fails closed could not count this request: the cache is unreachable."""
+
+    code = "unavailable"
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This service is briefly unavailable while part of the platform restarts. "
+                "Try again in a minute."
+            )
+        )
+
+
+class _CacheHealth:
+    """Whether the cache answered lately, shared by the threads of this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paused_until = 0.0
+        self._down = False
+
+    def paused(self) -> bool:
+        return time.monotonic() < self._paused_until
+
+    def failed(self, error: Exception) -> None:
+        with self._lock:
+            self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+            first, self._down = not self._down, True
+        if first:
+            logger.warning(
+                "cache unreachable (%s: %s): rate limits fail open or refuse with 503 until it "
+                "answers again",
+                type(error).__name__,
+                error,
+            )
+
+    def answered(self) -> None:
+        if self._down:
+            with self._lock:
+                back, self._down = self._down, False
+            if back:
+                logger.warning("cache answers again: rate limits count again")
+
+
+health = _CacheHealth()
+
+
+def guarded(operation: Callable[[], T]) -> T:
+    """Run a cache ``operation``; raise ``Unavailable`` when the cache is unreachable (or was a
+    moment ago). ``ValueError`` (``incr`` of an expired key) is the caller's to handle."""
+    if health.paused():
+        raise Unavailable
+    try:
+        result = operation()
+    except ValueError:
+        health.answered()
+        raise
+    except Exception as error:  # redis-py's errors, or any other backend's: never a 500
+        health.failed(error)
+        raise Unavailable from error
+    health.answered()
+    return result
 
 
 def _cache_key(scope: str, key: str, window_seconds: int) -> str:
@@ -21,16 +110,29 @@ def _cache_key(scope: str, key: str, window_seconds: int) -> str:
     return f"rl:{scope}:{window}:{digest}"
 
 
-def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60) -> bool:
-    """Count one request; True while the count for this window is within ``limit``."""
-    cache_key = _cache_key(scope, key, window_seconds)
+def _count(cache_key: str, window_seconds: int) -> int:
     if cache.add(cache_key, 1, timeout=window_seconds + 1):
-        return limit >= 1
+        return 1
     try:
-        count = cache.incr(cache_key)
+        return int(cache.incr(cache_key))
     except ValueError:  # expired between add and incr
         cache.add(cache_key, 1, timeout=window_seconds + 1)
-        count = 1
+        return 1
+
+
+def hit(
+    scope: str, key: str, *, limit: int, window_seconds: int = 60, fail_open: bool = False
+) -> bool:
+    """Count one request; True while the count for this window is within ``limit``.
+
+    With the cache unreachable: True when ``fail_open``, else ``Unavailable`` is raised."""
+    cache_key = _cache_key(scope, key, window_seconds)
+    try:
+        count = guarded(lambda: _count(cache_key, window_seconds))
+    except Unavailable:
+        if fail_open:
+            return True
+        raise
     return count <= limit
 
 
@@ -89,15 +191,19 @@ class Backoff:
         return int(min(self.max_seconds, self.base_seconds * 2 ** min(over, 30)))
 
     def wait(self, key: str) -> int:
-        """Seconds until ``key`` may try again; 0 when it may try now."""
+        """Seconds until ``key`` may try again; 0 when it may try now. ``Unavailable`` when
+        the cache cannot say (the delay fails closed: it exists to stop guessing)."""
         _count, until = self._keys(key)
-        earliest = cache.get(until)
+        earliest = guarded(lambda: cache.get(until))
         if earliest is None:
             return 0
         return max(0, math.ceil(float(earliest) - time.time()))
 
     def fail(self, key: str) -> int:
-        """Count one failure; returns the wait it imposes."""
+        """Count one failure; returns the wait it imposes (``Unavailable`` as for ``wait``)."""
+        return guarded(lambda: self._fail(key))
+
+    def _fail(self, key: str) -> int:
         count_key, until = self._keys(key)
         if cache.add(count_key, 1, timeout=self.memory_seconds):
             failures = 1
@@ -114,4 +220,4 @@ class Backoff:
         return delay
 
     def clear(self, key: str) -> None:
-        cache.delete_many(list(self._keys(key)))
+        guarded(lambda: cache.delete_many(list(self._keys(key))))

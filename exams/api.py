@@ -297,7 +297,9 @@ def report_event(request: HttpRequest, attempt_id: int, payload: EventIn) -> Any
     ends if the candidate stays away past the exam's grace) or ``consumed``. ``client_at`` is
     when the page saw it: events queued offline arrive later, stamped with their own time."""
     attempt = _own_attempt(request, attempt_id)
-    if not ratelimit.hit("exam-events", str(attempt.pk), limit=settings.EXAM_EVENTS_PER_MINUTE):
+    if not ratelimit.hit(
+        "exam-events", str(attempt.pk), limit=settings.EXAM_EVENTS_PER_MINUTE, fail_open=True
+    ):
         return Status(429, {"code": "too_many", "message": _("Too many events reported.")})
     if payload.kind not in AttemptEvent.Kind.values:
         raise Http404

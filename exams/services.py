@@ -9,6 +9,7 @@ events and grading are queued with ``transaction.on_commit`` so they never see u
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Callable
 from functools import lru_cache, partial
@@ -16,7 +17,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    Sum,
+)
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +39,8 @@ from exams.models import Answer, Attempt, AttemptEvent, CommitmentSignature, Exa
 from exams.statuses import AttemptStatus
 from questionbank import answers as answer_rules
 from questionbank.models import Question
+
+logger = logging.getLogger(__name__)
 
 
 class AnswerRefused(Refused):
@@ -405,12 +416,22 @@ def _grading_from(attempt: Attempt) -> dt.datetime | None:
 
 
 def _queue_grading(attempt_id: int, not_before: dt.datetime | None) -> None:
+    """Queue the grading of a committed submission. With the broker (Redis) away the task is
+    not sent and the submission still answers as done: ``stuck_in_grading`` finds the paper
+    and the re-grade job queues it again once the broker is back."""
     from exams import tasks
 
-    if not_before is not None and not_before > timezone.now():
-        tasks.grade_attempt.apply_async((attempt_id,), eta=not_before)
-    else:
-        tasks.grade_attempt.delay(attempt_id)
+    try:
+        if not_before is not None and not_before > timezone.now():
+            tasks.grade_attempt.apply_async((attempt_id,), eta=not_before)
+        else:
+            tasks.grade_attempt.delay(attempt_id)
+    except Exception:
+        logger.warning(
+            "grading of attempt %s not queued; the re-grade job will queue it",
+            attempt_id,
+            exc_info=True,
+        )
 
 
 def submit_expired(now: dt.datetime | None = None) -> int:
@@ -505,9 +526,15 @@ def _time_away(left: AttemptEvent, back: AttemptEvent) -> dt.timedelta:
 
 
 def _queue_leave_check(event_id: int, at: dt.datetime) -> None:
+    """Queue the consume policy's check of a committed leave. With the broker (Redis) away the
+    check is lost (logged) and the event still answers: the candidate's return settles the
+    leave as usual, and the time-out job settles it once overdue (``overdue_leave_checks``)."""
     from exams import tasks
 
-    tasks.consume_if_still_away.apply_async((event_id,), eta=at)
+    try:
+        tasks.consume_if_still_away.apply_async((event_id,), eta=at)
+    except Exception:
+        logger.warning("leave check of event %s not queued", event_id, exc_info=True)
 
 
 def consume_if_still_away(event_id: int, now: dt.datetime | None = None) -> bool:
@@ -543,13 +570,49 @@ def consume_if_still_away(event_id: int, now: dt.datetime | None = None) -> bool
     return True
 
 
-def stuck_in_grading(now: dt.datetime | None = None) -> list[int]:
-    """Attempts submitted more than five minutes ago that no grading task has finished."""
+def overdue_leave_checks(now: dt.datetime | None = None) -> list[int]:
+    """Pending leaves (consume policy) whose check is overdue by ``EXAM_REGRADE_AFTER_SECONDS``:
+    the task of ``_queue_leave_check`` was lost (never sent with the broker away, or held by a
+    worker that was killed). ``consume_if_still_away`` settles each; running it for a leave its
+    own task settles too changes nothing."""
     now = now or timezone.now()
+    overdue = now - dt.timedelta(seconds=settings.EXAM_REGRADE_AFTER_SECONDS)
+    grace = ExpressionWrapper(
+        F("attempt__registration__exam__leave_grace_seconds") * dt.timedelta(seconds=1),
+        output_field=DurationField(),
+    )
     return list(
-        Attempt.objects.filter(
-            status=AttemptStatus.SUBMITTED, submitted_at__lt=now - dt.timedelta(minutes=5)
-        ).values_list("pk", flat=True)
+        AttemptEvent.objects.filter(action="pending", attempt__status=AttemptStatus.ANSWERING)
+        .alias(due=ExpressionWrapper(F("at") + grace, output_field=DateTimeField()))
+        .filter(due__lt=overdue)
+        .values_list("pk", flat=True)
+    )
+
+
+def settle_overdue_leaves(now: dt.datetime | None = None) -> int:
+    """End the attempts of overdue pending leaves (``overdue_leave_checks``); how many ended."""
+    return sum(consume_if_still_away(event_id, now=now) for event_id in overdue_leave_checks(now))
+
+
+def stuck_in_grading(now: dt.datetime | None = None) -> list[int]:
+    """Submitted attempts whose grading was due more than ``EXAM_REGRADE_AFTER_SECONDS`` ago
+    and that no grading task has finished: its task was lost (a worker killed while grading,
+    a broker that was away when the paper came in).
+
+    Grading is due at submission, or at the end of the grace for a paper submitted once time
+    had run out (``_grading_from``): such a paper is never graded before late answers typed in
+    time have arrived. A paper picked while its first task still waits in a long queue is
+    graded once: ``grade`` does nothing to a paper no longer submitted."""
+    now = now or timezone.now()
+    overdue = now - dt.timedelta(seconds=settings.EXAM_REGRADE_AFTER_SECONDS)
+    return list(
+        Attempt.objects.filter(status=AttemptStatus.SUBMITTED, submitted_at__lt=overdue)
+        .filter(
+            Q(deadline__isnull=True)
+            | Q(submitted_at__lt=F("deadline"))
+            | Q(submitted_at__lt=overdue - save_grace())
+        )
+        .values_list("pk", flat=True)
     )
 
 

@@ -32,6 +32,7 @@ SESSION_REGISTRATION = "exam_registration_id"
 class Outcome(enum.Enum):
     OK = "ok"
     THROTTLED = "throttled"  # too many failures: ``retry_after`` seconds to wait
+    UNAVAILABLE = "unavailable"  # the delays cannot be checked (Redis away): try again soon
     FAILED = "failed"  # unknown ID number, wrong passcode or locked account: one answer
     NOT_OPEN_YET = "not_open_yet"
     ELSEWHERE = "elsewhere"  # the exam is open in another session of the candidate
@@ -55,8 +56,11 @@ def sign_in(request: HttpRequest, id_number: str, passcode: str) -> SignInResult
         throttle.check_rate(request)
         throttle.check("candidate", id_number, request)
     except throttle.Throttled as refused:
+        paused = isinstance(refused, throttle.SignInPaused)
         return SignInResult(
-            Outcome.THROTTLED, retry_after=refused.retry_after, message=str(refused.message)
+            Outcome.UNAVAILABLE if paused else Outcome.THROTTLED,
+            retry_after=refused.retry_after,
+            message=str(refused.message),
         )
     candidate = Candidate.objects.select_related("user").filter(id_number=id_number).first()
     user = candidate.user if candidate is not None else None

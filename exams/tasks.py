@@ -43,7 +43,8 @@ def regrade_stuck_attempts() -> int:
 
 @shared_task(name="exams.submit_expired_attempts")
 def submit_expired_attempts() -> int:
-    return services.submit_expired()
+    """Submit papers whose time ran out, and end those of leaves whose own check was lost."""
+    return services.submit_expired() + services.settle_overdue_leaves()
 
 
 @shared_task(

@@ -57,6 +57,8 @@ def candidate_sign_in(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _sign_in_message(result))
             if result.outcome is signin.Outcome.THROTTLED:
                 status = 429
+            elif result.outcome is signin.Outcome.UNAVAILABLE:
+                status = 503
             elif result.outcome is signin.Outcome.ELSEWHERE:
                 status = 409
     return render(request, "exams/sign_in.html", {"form": form}, status=status)

@@ -64,7 +64,10 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         if not await database_sync_to_async(ratelimit.hit)(
-            "attempt-channel", str(self.scope["user"].pk), limit=MAX_CONNECTS_PER_MINUTE
+            "attempt-channel",
+            str(self.scope["user"].pk),
+            limit=MAX_CONNECTS_PER_MINUTE,
+            fail_open=True,
         ):
             await self.close(code=CLOSE_TOO_MANY)
             return

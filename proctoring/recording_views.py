@@ -120,6 +120,7 @@ def upload(request: HttpRequest, attempt_id: int, view: int) -> JsonResponse:
             "recording",
             f"{attempt.pk}:{view}",
             limit=settings.RECORDING_UPLOADS_PER_MINUTE,
+            fail_open=True,
         ):
             raise recordings.RecordingRefused(
                 "rate_limited", _("Too many uploads. Wait a minute."), status=429, retry_after=60

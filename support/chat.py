@@ -71,7 +71,10 @@ def clean_body(raw: Any) -> str:
 
 def _within_rate(user: Any) -> bool:
     return ratelimit.hit(
-        "support-chat", str(user.pk), limit=settings.SUPPORT_CHAT_MESSAGES_PER_MINUTE
+        "support-chat",
+        str(user.pk),
+        limit=settings.SUPPORT_CHAT_MESSAGES_PER_MINUTE,
+        fail_open=True,
     )
 
 

@@ -199,3 +199,24 @@ def test_another_candidate_cannot_report_on_my_attempt(
     assert report(dave, carol_attempt, "hidden").status_code == 404
     carol_attempt.refresh_from_db()
     assert carol_attempt.status == AttemptStatus.ANSWERING
+
+
+def test_a_leave_whose_own_check_was_lost_is_settled_by_the_time_out_job(
+    personas: Personas, carol_client: Client, carol_attempt: Attempt, settings
+) -> None:
+    """The check queued for a leave can be lost (the broker away, its worker killed while it
+    held the task): the time-out job ends the attempt once the check is overdue, not before."""
+    from exams import tasks
+
+    set_policy(personas, Exam.LeavePolicy.CONSUME)
+    Exam.objects.filter(pk=personas.formal.pk).update(leave_grace_seconds=5)
+    report(carol_client, carol_attempt, "hidden")  # its check is never run here
+    event = AttemptEvent.objects.get(kind="hidden")
+    due = event.at + dt.timedelta(seconds=5 + settings.EXAM_REGRADE_AFTER_SECONDS)
+    assert services.overdue_leave_checks(now=due - dt.timedelta(seconds=1)) == []
+    assert services.overdue_leave_checks(now=due + dt.timedelta(seconds=1)) == [event.pk]
+    AttemptEvent.objects.filter(pk=event.pk).update(at=event.at - (due - event.at))
+    assert tasks.submit_expired_attempts.apply().get() == 1
+    carol_attempt.refresh_from_db()
+    assert carol_attempt.status == AttemptStatus.SUBMITTED
+    assert services.overdue_leave_checks() == []  # settled once

@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_database, env_int, env_list, env_str
 from config.settings.base import *  # noqa: F403
-from config.settings.base import VAR_DIR, redis_cache, redis_channel_layer
+from config.settings.base import VAR_DIR, database_pool, redis_cache, redis_channel_layer
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
@@ -45,15 +45,12 @@ DATABASES = {"default": env_database("DATABASE_URL")}
 # Persistent connections are unsafe under ASGI (each request may run in another thread), so the
 # web processes borrow connections from a pool (psycopg_pool) instead of opening one per request.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
+# With the pool this is the pool's check of every connection it hands out (database_pool).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
     options: dict[str, object] = DATABASES["default"].setdefault("OPTIONS", {})  # type: ignore[assignment]
-    options["pool"] = {
-        "min_size": env_int("DB_POOL_MIN", 2),
-        "max_size": env_int("DB_POOL_MAX", 20),
-        "timeout": env_int("DB_POOL_TIMEOUT", 10),
-    }
+    options["pool"] = database_pool()
 # Requests past the pool's size would wait inside the pool and fail after its time-out; the gate
 # (core.admission) holds them at the door instead and answers 503 in time. A few connections are
 # left to the WebSocket consumers of the same process.

@@ -72,7 +72,10 @@ class FocusSignallingConsumer(PeerSignallingConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         if not await database_sync_to_async(ratelimit.hit)(
-            "media-focus-connect", str(self.scope["user"].pk), limit=MAX_CONNECTS_PER_MINUTE
+            "media-focus-connect",
+            str(self.scope["user"].pk),
+            limit=MAX_CONNECTS_PER_MINUTE,
+            fail_open=True,
         ):
             await self.close(code=CLOSE_TOO_MANY)
             return
