@@ -258,8 +258,9 @@ def test_with_redis_away_saves_and_a_submit_are_acknowledged_at_once(
 
 def test_a_save_costs_the_fewest_queries(carol_client: Client, carol_attempt: Attempt) -> None:
     """The hot path of every exam: the session, the user, the locked attempt (which also says
-    when its session was last heard from: no keep-alive write within ``TOUCH_EVERY``), the camera
-    check and the answer itself. Every query more is paid 200 times a second at a 1,000-candidate exam."""
+    when its session was last heard from: no keep-alive write within ``TOUCH_EVERY``), the
+    camera check and the answer itself. Every query more is paid 200 times a second at a
+    1,000-candidate exam."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
