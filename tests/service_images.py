@@ -49,7 +49,9 @@ def dockerfile_targets() -> dict[str, list[str]]:
         elif match := re.match(r'ARG\s+(\w+)(?:="?([^"]*)"?)?$', line):
             args[match.group(1)] = match.group(2) or ""
         elif stage and (match := re.match(r'ENV\s+PROCTOR_EXTRAS="?([^"]*)"?$', line)):
-            value = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), ""), match.group(1))
+            value = match.group(1)
+            for name, default in args.items():
+                value = value.replace("${" + name + "}", default)
             targets[stage] = [e.strip() for e in value.split(",") if e.strip()]
     return targets
 

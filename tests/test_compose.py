@@ -130,9 +130,8 @@ def start(
 @pytest.mark.parametrize("name", sorted(service_images.built_services()))
 def test_each_service_starts_with_its_images_extras_alone(name: str) -> None:
     result = start(name)
-    assert result.returncode == 0, (
-        f"{name} ({service_images.service_extras(service_images.built_services()[name])}):\n{result.stderr[-3000:]}"
-    )
+    extras = service_images.service_extras(service_images.built_services()[name])
+    assert result.returncode == 0, f"{name} with {extras}:\n{result.stderr[-3000:]}"
 
 
 def test_the_guard_refuses_what_an_image_lacks() -> None:
