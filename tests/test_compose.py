@@ -185,7 +185,7 @@ def test_the_media_service_publishes_its_peers_udp_range_one_to_one() -> None:
             assert udp_ranges(service) == [], name
 
 
-def test_the_face_template_key_goes_only_to_the_vision_workers() -> None:
+def test_each_secret_goes_only_to_the_processes_that_use_it() -> None:
     with_key = {
         n for n, s in services().items() if "FACE_TEMPLATE_KEY" in (s.get("environment") or {})
     }
@@ -194,6 +194,10 @@ def test_the_face_template_key_goes_only_to_the_vision_workers() -> None:
         n for n, s in services().items() if "WEBRTC_TURN_SECRET" in (s.get("environment") or {})
     }
     assert with_turn == {"web", "media"}
+    with_sms = {
+        n for n, s in services().items() if "SMS_HTTP_TOKEN" in (s.get("environment") or {})
+    }
+    assert with_sms == {"worker-default"}
 
 
 def test_the_install_script_adds_face_recognition_with_the_vision_extras() -> None:

@@ -9,6 +9,7 @@ import socket
 from typing import Any
 
 import pytest
+from aioice.candidate import Candidate
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
@@ -68,6 +69,17 @@ async def test_host_candidates_bind_in_the_range_and_announce_the_public_address
     finally:
         for pc in pcs:
             await pc.close()
+
+
+def test_only_a_candidate_of_the_announced_addresss_ip_version_is_rewritten(settings: Any) -> None:
+    settings.WEBRTC_ICE_ANNOUNCED_ADDRESS = PUBLIC
+    v4 = Candidate("1", 1, "udp", 100, "172.18.0.5", 40000, "host")
+    v6 = Candidate("2", 1, "udp", 100, "fd00::5", 40001, "host")
+    assert (host_candidates.announced(v4).host, host_candidates.announced(v4).port) == (
+        PUBLIC,
+        40000,
+    )
+    assert host_candidates.announced(v6) is v6
 
 
 async def test_without_the_settings_aioice_picks_any_port_and_announces_what_it_bound(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import ipaddress
 import logging
 import random
 from typing import Any
@@ -75,9 +76,11 @@ def _bind_within_range(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def announced(candidate: Candidate) -> Candidate:
-    """The host candidate as the browser must see it: the announced address, same port."""
+    """The host candidate as the browser must see it: the announced address, same port. Only a
+    candidate of the announced address's IP version is rewritten (published ports forward IPv4
+    to the container's IPv4 sockets)."""
     address = str(settings.WEBRTC_ICE_ANNOUNCED_ADDRESS)
-    if not address or candidate.type != "host":
+    if not address or candidate.type != "host" or not _same_version(address, candidate.host):
         return candidate
     return Candidate(
         foundation=candidate.foundation,
@@ -89,6 +92,13 @@ def announced(candidate: Candidate) -> Candidate:
         type=candidate.type,
         generation=candidate.generation,
     )
+
+
+def _same_version(a: str, b: str) -> bool:
+    try:
+        return ipaddress.ip_address(a).version == ipaddress.ip_address(b).version
+    except ValueError:
+        return False
 
 
 async def get_component_candidates(
