@@ -15,7 +15,7 @@ import importlib
 import importlib.abc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -91,7 +91,7 @@ def vision_worker(_: str) -> None:
     vision_worker.check()
 
 
-STEPS = {
+STEPS: dict[str, Callable[[str], object]] = {
     "import": importlib.import_module,
     "django_setup": django_setup,
     "django_urls": django_urls,

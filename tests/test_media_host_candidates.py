@@ -117,6 +117,7 @@ async def test_a_browser_connects_to_a_server_peer_on_a_port_of_the_range(
         assert all(41000 <= c.port <= 41009 for c in host_candidates_of(answer))
         await browser.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         await asyncio.wait_for(connected.wait(), timeout=15)
+        assert server.sctp is not None
         transport = server.sctp.transport.transport
         pair = transport._connection._nominated[1]
         assert 41000 <= pair.local_addr[1] <= 41009

@@ -71,7 +71,7 @@ def _bind_within_range(loop: asyncio.AbstractEventLoop) -> None:
             return await original(protocol_factory, local_addr=local_addr, **kwargs)
         return await bind_in_range(original, protocol_factory, local_addr[0], ports, **kwargs)
 
-    loop.create_datagram_endpoint = create_datagram_endpoint  # type: ignore[method-assign]
+    loop.create_datagram_endpoint = create_datagram_endpoint  # type: ignore[method-assign,assignment]
     loop._webrtc_port_range_installed = True  # type: ignore[attr-defined]
 
 
