@@ -1,7 +1,16 @@
-# One image for every process of the platform: web, media, the Celery workers and beat differ
-# only by their command (see docker-compose.yml). The vision workers' image adds the heavy
-# vision stack: docker build --build-arg EXTRAS=vision .
-FROM python:3.11-slim-bookworm
+# One image per role, each with exactly the extras (pyproject.toml) its process imports:
+#
+#   target   extras        processes (docker-compose.yml)
+#   web      (none)        web, migrate, worker-default, beat
+#   media    media         media: the WebRTC peers (aiortc, PyAV)
+#   vision   vision-core   worker-vision: faces (dlib), YOLO .tflite on LiteRT, recordings' audio
+#
+# docker build --target media -t open-proctor-media .   (tests/test_compose.py reads the
+# PROCTOR_EXTRAS of each target and starts each service with those extras alone.)
+# Add extras to every role with --build-arg EXTRAS=s3 (STORAGE_BACKEND=s3); the vision image
+# with Ultralytics and torch (weights by name, VISION_YOLO_RUNTIME=ultralytics; about 5 GB) is
+# --build-arg VISION_EXTRAS=vision.
+FROM python:3.11-slim-bookworm AS base
 
 # PYTHONPATH puts the code in /app ahead of the copy `pip install .` leaves in site-packages, so
 # the settings find templates/, static/ and locale/ beside it (BASE_DIR) whichever command runs.
@@ -25,22 +34,29 @@ WORKDIR /app
 # What stays out (.venv/, var/, .git/, tests' artefacts) is listed in .dockerignore.
 COPY . .
 
-ARG EXTRAS=""
-RUN pip install ".${EXTRAS:+[$EXTRAS]}" \
-    && case "$EXTRAS" in *vision*) pip install --no-deps "face_recognition==1.3.0";; esac \
-    && rm -rf build ./*.egg-info
-
-# Production settings refuse to load without these; the values below exist for this one command
-# only and are not kept in the image. collectstatic touches neither the database nor Redis.
-RUN SECRET_KEY=build-time-placeholder-not-a-secret-0123456789abcdef \
-    ALLOWED_HOSTS=localhost \
-    DATABASE_URL=postgres://build:build@localhost:5432/build \
-    REDIS_URL=redis://localhost:6379/0 \
-    python manage.py collectstatic --noinput
-
 # The media volume is mounted here; a new named volume takes this directory's owner.
 RUN mkdir -p /data/media && chown proctor:proctor /data/media
 
+FROM base AS web
+ARG EXTRAS=""
+ENV PROCTOR_EXTRAS=""
+RUN bin/install-image "$PROCTOR_EXTRAS" "$EXTRAS"
 USER proctor
 EXPOSE 8000
 CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]
+
+FROM base AS media
+ARG EXTRAS=""
+ENV PROCTOR_EXTRAS="media"
+RUN bin/install-image "$PROCTOR_EXTRAS" "$EXTRAS"
+USER proctor
+EXPOSE 8001
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8001", "config.media_asgi:application"]
+
+FROM base AS vision
+ARG EXTRAS=""
+ARG VISION_EXTRAS="vision-core"
+ENV PROCTOR_EXTRAS="${VISION_EXTRAS}"
+RUN bin/install-image "$PROCTOR_EXTRAS" "$EXTRAS"
+USER proctor
+CMD ["celery", "-A", "config", "worker", "-Q", "vision", "--prefetch-multiplier", "1"]

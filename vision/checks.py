@@ -1,4 +1,9 @@
-"""System checks: production must have a usable face-template key before it starts."""
+"""System checks: a face-template key that is given must be a usable Fernet key.
+
+A missing key is no error here: only the vision workers encrypt and decrypt templates, and they
+refuse to start without one (``config.vision_worker``); web, media, the default workers, beat
+and ``migrate`` run without it. A key that is given but malformed is a mistake wherever it is.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 @register()
 def face_template_key(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    if not settings.FACE_TEMPLATE_KEY_REQUIRED:
+    if not settings.FACE_TEMPLATE_KEY:
         return []
     from vision import crypto
 

@@ -7,6 +7,7 @@ Backends (database, channel layer, broker, cache, storage) are chosen in ``dev``
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import os
 import socket
 from pathlib import Path
@@ -362,6 +363,28 @@ os.environ.setdefault("YOLO_AUTOINSTALL", "False")  # never pip-install at run t
 # TURN server is ever used unless one is configured (WEBRTC_STUN_URLS, WEBRTC_TURN_URLS: a
 # server outside would both leak addresses and hang tests on a closed network).
 WEBRTC_ICE_HOST_ADDRESSES = env_list("WEBRTC_ICE_HOST_ADDRESSES", [])
+# The UDP ports the host candidates bind, both ends included (0, 0: any port the system gives).
+# A container publishes exactly this range (docker-compose.yml), the same numbers on both sides.
+WEBRTC_ICE_PORT_MIN = env_int("WEBRTC_ICE_PORT_MIN", 0)
+WEBRTC_ICE_PORT_MAX = env_int("WEBRTC_ICE_PORT_MAX", 0)
+if (WEBRTC_ICE_PORT_MIN or WEBRTC_ICE_PORT_MAX) and not (
+    1024 <= WEBRTC_ICE_PORT_MIN <= WEBRTC_ICE_PORT_MAX <= 65535
+):
+    raise ImproperlyConfigured(
+        "WEBRTC_ICE_PORT_MIN and WEBRTC_ICE_PORT_MAX must both be set, "
+        "1024 <= WEBRTC_ICE_PORT_MIN <= WEBRTC_ICE_PORT_MAX <= 65535."
+    )
+# The address announced in the host candidates in place of the one they are bound to: the
+# public address of a media process behind 1:1 NAT (a cloud VM, or a container whose published
+# ports forward to it). Empty: the bound address itself.
+WEBRTC_ICE_ANNOUNCED_ADDRESS = env_str("WEBRTC_ICE_ANNOUNCED_ADDRESS", "")
+if WEBRTC_ICE_ANNOUNCED_ADDRESS:
+    try:
+        ipaddress.ip_address(WEBRTC_ICE_ANNOUNCED_ADDRESS)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"WEBRTC_ICE_ANNOUNCED_ADDRESS={WEBRTC_ICE_ANNOUNCED_ADDRESS!r} is not an IP address."
+        ) from None
 # Keep only loopback ICE candidates from the browser (tests and single-machine demos).
 WEBRTC_ICE_LOOPBACK_ONLY = env_bool("WEBRTC_ICE_LOOPBACK_ONLY", False)
 # Drop remote ICE candidates whose address is private, loopback or link-local (or an mDNS name),

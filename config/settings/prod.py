@@ -62,8 +62,9 @@ CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, "proctor")}
 CACHES = redis_cache(REDIS_URL, "proctor")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 
-# Face templates are encrypted with FACE_TEMPLATE_KEY; without it the vision workers refuse to
-# enrol or verify (vision.crypto) and `manage.py check` reports vision.E001.
+# Face templates are encrypted with FACE_TEMPLATE_KEY, never with a key file: only the vision
+# workers use it, and they refuse to start without it (config.vision_worker); the other processes
+# are not given it. A malformed key is vision.E001 in `manage.py check`.
 FACE_TEMPLATE_KEY_REQUIRED = True
 
 # The media process answers browsers on the internet: it never checks candidates on private,

@@ -31,7 +31,7 @@ from aiortc.sdp import candidate_from_sdp
 from django.conf import settings
 
 from proctoring import ice
-from proctoring.media import shutdown
+from proctoring.media import host_candidates, shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ def _configured_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
 # aioice looks the function up at gathering time; the setting is read on every call, so tests
 # that change it take effect without reloading anything.
 aioice.ice.get_host_addresses = _configured_host_addresses
+host_candidates.install()  # the port range and announced address of the host candidates
 
 
 def ice_servers() -> list[RTCIceServer]:

@@ -150,13 +150,18 @@ def test_raw_enrolment_images_are_purged_after_the_retention_period(
     assert services.enrolled_encoding(personas.carol.pk) is not None  # the template stays
 
 
-def test_the_system_check_reports_a_missing_key_in_production(settings) -> None:
+def test_the_system_check_reports_a_malformed_key_but_not_a_missing_one(settings) -> None:
+    """Only the vision workers use the key, and they refuse to start without it
+    (tests/test_vision_worker_start.py); web, media and migrate run their checks without it."""
     from vision.checks import face_template_key
 
-    settings.FACE_TEMPLATE_KEY = ""
     settings.FACE_TEMPLATE_KEY_REQUIRED = True
     crypto._fernet.cache_clear()
     try:
+        settings.FACE_TEMPLATE_KEY = "not-a-fernet-key"
         assert [e.id for e in face_template_key()] == ["vision.E001"]
+        crypto._fernet.cache_clear()
+        settings.FACE_TEMPLATE_KEY = ""
+        assert face_template_key() == []
     finally:
         crypto._fernet.cache_clear()

@@ -1,0 +1,42 @@
+"""What a worker of the ``vision`` queue must have before it takes a task, checked when it starts
+(``config.celery``): the face-template key, and every library its tasks import when they run.
+
+The tasks import their libraries lazily (a worker of the default queue imports the same task
+modules without them), so without this check a vision worker built from the wrong image, or
+started without ``FACE_TEMPLATE_KEY``, would start, take tasks and fail each one. No other
+process encrypts or decrypts face templates, so no other process is given the key.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from django.core.exceptions import ImproperlyConfigured
+
+# Faces (face_recognition on dlib), image work (OpenCV) and the recordings' audio (PyAV, through
+# proctoring.segment_audio): the vision-core extra of pyproject.toml.
+MODULES = ("face_recognition", "dlib", "cv2", "proctoring.segment_audio")
+
+
+def runtime_modules() -> tuple[str, ...]:
+    """The YOLO runtime the settings select: LiteRT for .tflite weights, Ultralytics (the vision
+    extra) otherwise."""
+    from vision import objects
+
+    return ("ai_edge_litert.interpreter",) if objects.uses_lite() else ("ultralytics",)
+
+
+def check() -> None:
+    """Raise ``ImproperlyConfigured`` saying what is missing."""
+    from vision import crypto
+
+    crypto.check_key()
+    for name in (*MODULES, *runtime_modules()):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise ImproperlyConfigured(
+                f"a vision worker needs {name} ({exc}): run it from the image of the Dockerfile's "
+                "vision target (the vision-core extra; vision for VISION_YOLO_RUNTIME=ultralytics "
+                "or weights by name)."
+            ) from exc
