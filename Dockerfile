@@ -43,4 +43,4 @@ RUN mkdir -p /data/media && chown proctor:proctor /data/media
 
 USER proctor
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]
+CMD ["daphne", "-v", "0", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]

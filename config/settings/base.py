@@ -192,6 +192,9 @@ CELERY_TASK_IGNORE_RESULT = True  # tasks write their results to PostgreSQL, not
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"vision.*": {"queue": "vision"}}
 CELERY_TIMEZONE = TIME_ZONE
+# Workers and beat keep the LOGGING configuration below (its scrubbing filter among it) instead
+# of replacing the root logger's handlers with Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The server owns the clock: papers whose time ran out are submitted by this job (R-EXAM-5).
     "submit-expired-attempts": {"task": "exams.submit_expired_attempts", "schedule": 15.0},
@@ -376,13 +379,37 @@ RECORDING_UPLOAD_GRACE_SECONDS = env_int("RECORDING_UPLOAD_GRACE_SECONDS", 600)
 RECORDING_UPLOADS_PER_MINUTE = env_int("RECORDING_UPLOADS_PER_MINUTE", 60)
 RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 180)
 
+# Every process (web, media, workers, beat, commands) logs through this configuration. URLs in
+# log lines lose their tokens, ID numbers, phone numbers and search terms (core.log_scrub): the
+# filter sits on the console handler, which every record reaches, and on the request loggers
+# themselves, so that any other handler attached to them gets clean records too. The access log
+# is ``proctor.access`` (core.access_log); Daphne runs with --verbosity 0 and writes none of its
+# own, which would bypass this configuration.
+_SCRUBBED = {"filters": ["scrub_secrets"]}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub_secrets": {"()": "core.log_scrub.ScrubSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["scrub_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING", **_SCRUBBED},
+        "proctor.access": _SCRUBBED,
+        "django.request": _SCRUBBED,
+        "django.server": _SCRUBBED,
+        "django.security": _SCRUBBED,
+        "daphne": _SCRUBBED,
+        "daphne.http_protocol": _SCRUBBED,
+        "daphne.ws_protocol": _SCRUBBED,
+        "daphne.server": _SCRUBBED,
+    },
 }
 
 
