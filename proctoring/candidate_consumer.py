@@ -107,8 +107,10 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
             return
         try:
             if kind == "ping":
-                # The ping is what keeps a quiet exam page's session alive.
+                # The ping is what keeps a quiet exam page's session alive: the attempt's
+                # (one browser per attempt) and the sign-in's (the idle time-out).
                 await database_sync_to_async(self._touch)()
+                await self.note_activity()
                 await self.send_json({"type": "pong"})
             elif kind == "read":
                 await self._read(message.get("id"))

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.idle.IdleTimeout",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -168,6 +169,11 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
+# Idle time-out (accounts.idle, core.idle_sessions): a signed-in session without a request or a
+# WebSocket message for this many minutes is signed out, whatever is left of the 12 hours above;
+# 0 turns it off. An open exam page never goes idle (its live channel pings every 30 s).
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
+CANDIDATE_IDLE_MINUTES = env_int("CANDIDATE_IDLE_MINUTES", 30)
 CSRF_COOKIE_HTTPONLY = True  # pages hand the token to scripts through a <meta> tag
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
