@@ -128,6 +128,9 @@ EXAM_EARLY_LOGIN_MINUTES = env_int("EXAM_EARLY_LOGIN_MINUTES", 30)
 EXAM_SAVE_GRACE_SECONDS = env_int("EXAM_SAVE_GRACE_SECONDS", 30)
 # Public score/certificate queries and verification pages per client address and minute.
 CERT_QUERY_RATE_PER_MINUTE = env_int("CERT_QUERY_RATE_PER_MINUTE", 20)
+# The query page's certificate download (a PDF with the holder's name and ID number) works once,
+# within this many minutes of the query (certification.views.public).
+CERT_DOWNLOAD_MINUTES = env_int("CERT_DOWNLOAD_MINUTES", 10)
 # The largest answer (as JSON text) one save may carry; short answers are limited by the bank too.
 EXAM_MAX_ANSWER_CHARS = env_int("EXAM_MAX_ANSWER_CHARS", 25000)
 # Page events (leaving, copy attempts) one attempt may report per minute.
@@ -212,11 +215,25 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-enrolment-images": {"task": "vision.purge_enrolment_images", "schedule": 24 * 3600.0},
     "purge-vision-evidence": {"task": "vision.purge_evidence", "schedule": 24 * 3600.0},
     "purge-recordings": {"task": "proctoring.purge_recordings", "schedule": 24 * 3600.0},
+    "purge-registered-photos": {
+        "task": "candidates.purge_registered_photos",
+        "schedule": 24 * 3600.0,
+    },
+    "purge-face-templates": {"task": "vision.purge_face_templates", "schedule": 24 * 3600.0},
+    "purge-old-audit-entries": {"task": "audit.purge_old_entries", "schedule": 24 * 3600.0},
     # Overdue rectification items are reported to the level above, once per deadline (R-INSP-4).
     "escalate-overdue-rectifications": {"task": "inspections.escalate_overdue", "schedule": 600.0},
     "purge-old-support-records": {"task": "support.purge_old_records", "schedule": 24 * 3600.0},
     "purge-old-background-jobs": {"task": "jobs.purge_old", "schedule": 24 * 3600.0},
 }
+
+# Registered ID photos go this many days after the candidate's last exam closed
+# (candidates.retention); the audit log keeps entries this many days, then exports them to a
+# gzip JSON Lines file in storage (audit-exports/, at most AUDIT_EXPORT_BATCH entries a file)
+# and deletes them (audit.retention). Both purges run daily.
+PHOTO_RETENTION_DAYS = env_int("PHOTO_RETENTION_DAYS", 180)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 3 * 365)
+AUDIT_EXPORT_BATCH = env_int("AUDIT_EXPORT_BATCH", 50_000)
 
 # Background jobs (imports, PDF batches): kept this many days after they finished; progress is
 # written to the database every this many rows.
@@ -283,6 +300,9 @@ VISION_FACE_DISTANCE_THRESHOLD = env_float("VISION_FACE_DISTANCE_THRESHOLD", 0.6
 VISION_IDENTITY_CONSECUTIVE_FRAMES = env_int("VISION_IDENTITY_CONSECUTIVE_FRAMES", 3)
 VISION_IDENTITY_VALID_MINUTES = env_int("VISION_IDENTITY_VALID_MINUTES", 30)
 VISION_ENROLMENT_IMAGE_RETENTION_DAYS = env_int("VISION_ENROLMENT_IMAGE_RETENTION_DAYS", 30)
+# Biometric data is kept the shortest: a candidate's face (encrypted template, enrolment image
+# and enrolment) goes this many days after their last exam closed (vision.purge_face_templates).
+FACE_TEMPLATE_RETENTION_DAYS = env_int("FACE_TEMPLATE_RETENTION_DAYS", 30)
 VISION_EVIDENCE_RETENTION_DAYS = env_int("VISION_EVIDENCE_RETENTION_DAYS", 180)
 # Object classes that count as devices, and the confidence that raises an alert.
 VISION_DEVICE_MIN_CONFIDENCE = env_float("VISION_DEVICE_MIN_CONFIDENCE", 0.4)
