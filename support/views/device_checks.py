@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import role_required
 from accounts.roles import Role
 from candidates.models import Candidate
-from core import ratelimit
+from core import ratelimit, search_terms
 from support import devicecheck
 from support.models import DeviceCheck
 from support.views.base import SUPPORT, candidate_search, paginate
@@ -79,7 +79,10 @@ def device_check_result(request: HttpRequest) -> HttpResponse:
 
 @role_required(*SUPPORT)
 def device_checks(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
+    searched = search_terms.handle(request, keep=("result",))
+    if searched is not None:
+        return searched
+    q = search_terms.term(request)
     result = request.GET.get("result", "")
     rows = DeviceCheck.objects.visible_to(request.user).select_related("candidate")
     rows = rows.filter(candidate_search("candidate", q))
