@@ -6,9 +6,10 @@ it answers anyone not signed in (the staff pages and the exam pages send to thei
 the JSON API answers 401/403); the message waits in the new session for the sign-in page.
 
 A candidate whose exam page is open is never signed out: the page's live channel pings every
-30 s, which counts as activity; and should that channel be down, a session that holds an attempt
-in progress and was heard from within ``EXAM_SESSION_ALIVE_SECONDS`` (its answer saves, the
-paper's reads) counts as active too.
+30 s, which counts as activity, and a session that holds an attempt still in progress is never
+ended by the time-out at all (after a long network outage the page must carry on where it was;
+the exam's own clock submits a paper left alone). Once the attempt is submitted, the
+time-out applies as to any other session.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from core import idle_sessions
 
 
 def _exam_in_progress(request: HttpRequest) -> bool:
-    """Whether this session holds an attempt in progress that was heard from lately."""
+    """Whether this session holds an attempt still in progress."""
     from exams import attempt_sessions
     from exams.models import Attempt
     from exams.statuses import LIVE
@@ -34,10 +35,9 @@ def _exam_in_progress(request: HttpRequest) -> bool:
     token = attempt_sessions.token_of(request.session)
     if not token:
         return False
-    attempts = Attempt.objects.filter(
+    return Attempt.objects.filter(
         registration__candidate__user_id=request.user.pk, session_token=token, status__in=LIVE
-    ).only("session_token", "session_seen_at")
-    return any(attempt_sessions.is_alive(attempt) for attempt in attempts)
+    ).exists()
 
 
 class IdleTimeout:

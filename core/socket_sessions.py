@@ -65,8 +65,11 @@ def note_session_activity(session_key: str | None) -> None:
             return
 
 
-def session_still_valid(session_key: str | None, user_id: int, role: str | None) -> bool:
-    """Whether the session ``session_key`` still signs in ``user_id`` with ``role``."""
+def session_still_valid(
+    session_key: str | None, user_id: int, role: str | None, *, check_idle: bool = True
+) -> bool:
+    """Whether the session ``session_key`` still signs in ``user_id`` with ``role`` (and, unless
+    ``check_idle`` is False, has not been idle too long)."""
     if not session_key:
         return False
     engine = import_module(settings.SESSION_ENGINE)
@@ -77,7 +80,7 @@ def session_still_valid(session_key: str | None, user_id: int, role: str | None)
         backend = load_backend(data[BACKEND_SESSION_KEY])
     except ImportError:
         return False
-    if idle_sessions.is_idle(data, role):
+    if check_idle and idle_sessions.is_idle(data, role):
         return False
     user = backend.get_user(user_id)
     if user is None or not user.is_active or getattr(user, "role", None) != role:
@@ -95,6 +98,9 @@ class SessionBoundSocket:
 
     _bound_user: tuple[int, str | None] | None = None
     _activity_noted_at: float | None = None
+    # True for a socket whose own connect check already ties it to work in progress that the
+    # idle time-out must never end (the exam page's channel: the session holds a live attempt).
+    idle_exempt = False
 
     async def bind_to_session(self) -> None:
         """Join the user's group; raises ``DenyConnection`` (the socket is refused) when the
@@ -104,8 +110,10 @@ class SessionBoundSocket:
             return
         role = getattr(user, "role", None)
         session = self.scope.get("session")  # type: ignore[attr-defined]
-        if session is not None and await database_sync_to_async(idle_sessions.is_idle)(
-            session, role
+        if (
+            not self.idle_exempt
+            and session is not None
+            and await database_sync_to_async(idle_sessions.is_idle)(session, role)
         ):
             raise DenyConnection
         self._bound_user = (user.pk, role)
@@ -128,7 +136,9 @@ class SessionBoundSocket:
         session = self.scope.get("session")  # type: ignore[attr-defined]
         key = getattr(session, "session_key", None)
         user_id, role = self._bound_user
-        if await database_sync_to_async(session_still_valid)(key, user_id, role):
+        if await database_sync_to_async(session_still_valid)(
+            key, user_id, role, check_idle=not self.idle_exempt
+        ):
             await self.note_activity()
             return True
         await self.close(code=CLOSE_SIGNED_OUT)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from config.asgi import application
 from core.idle_sessions import LAST_ACTIVITY
 from core.socket_sessions import CLOSE_SIGNED_OUT
 from exams.models import Attempt
+from exams.statuses import AttemptStatus
 from tests.conftest import candidate_client
 from tests.personas import Personas
 
@@ -101,23 +102,23 @@ def test_an_idle_candidate_without_an_exam_in_progress_is_signed_out(
 
 
 @pytest.mark.django_db
-def test_an_exam_in_progress_whose_page_is_open_never_times_out(
+def test_an_exam_in_progress_never_times_out_and_a_submitted_one_does(
     personas: Personas, carol_attempt: Attempt, settings
 ) -> None:
     settings.CANDIDATE_IDLE_MINUTES = 20
     client = candidate_client(personas, "carol")
     assert client.get("/exam/")["Location"] == "/exam/answer/"  # the session holds the attempt
+    # 45 minutes without a word (a network outage): the attempt in progress keeps the session.
+    quiet = timezone.now() - dt.timedelta(minutes=45)
+    Attempt.objects.filter(pk=carol_attempt.pk).update(session_seen_at=quiet)
     set_last_activity(client, 45)
-    # The page was heard from a moment ago (its ping or a save): the session stays.
-    Attempt.objects.filter(pk=carol_attempt.pk).update(session_seen_at=timezone.now())
     assert client.get("/exam/answer/").status_code == 200
     assert SESSION_KEY in client.session
 
-    # The page closed long ago: the attempt's session is not alive, and the time-out applies.
-    quiet = timezone.now() - dt.timedelta(minutes=10)
-    Attempt.objects.filter(pk=carol_attempt.pk).update(session_seen_at=quiet)
+    # Submitted: nothing is in progress any more, and the time-out applies.
+    Attempt.objects.filter(pk=carol_attempt.pk).update(status=AttemptStatus.SUBMITTED)
     set_last_activity(client, 45)
-    client.get("/exam/answer/")
+    client.get("/exam/")
     assert SESSION_KEY not in client.session
 
 
@@ -145,6 +146,25 @@ async def test_the_exam_pages_ping_counts_as_activity(
     await socket.disconnect()
     after = await sync_to_async(last_activity)(client)
     assert after is not None and after > before + 9 * 60
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_exam_channel_reconnects_after_a_long_outage(
+    personas: Personas, carol_attempt: Attempt, settings
+) -> None:
+    settings.CANDIDATE_IDLE_MINUTES = 20
+    client = await sync_to_async(candidate_client)(personas, "carol")
+    assert (await sync_to_async(client.get)("/exam/"))["Location"] == "/exam/answer/"
+    await sync_to_async(set_last_activity)(client, 45)
+    socket = socket_for(client, f"/ws/attempts/{carol_attempt.pk}/")
+    connected, _code = await socket.connect()
+    assert connected
+    await socket.send_json_to({"type": "read", "id": 1})
+    await socket.send_json_to({"type": "ping"})
+    while (reply := await socket.receive_json_from(timeout=5))["type"] != "pong":
+        assert reply["type"] != "websocket.close"
+    await socket.disconnect()
+    assert await sync_to_async(last_activity)(client) > time.time() - 60
 
 
 @pytest.mark.django_db(transaction=True)
