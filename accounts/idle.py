@@ -26,7 +26,7 @@ from audit.services import record
 from core import idle_sessions
 
 
-def _exam_in_progress(request: HttpRequest) -> bool:
+def _exam_in_progress(request: HttpRequest, user_id: int) -> bool:
     """Whether this session holds an attempt still in progress."""
     from exams import attempt_sessions
     from exams.models import Attempt
@@ -36,7 +36,7 @@ def _exam_in_progress(request: HttpRequest) -> bool:
     if not token:
         return False
     return Attempt.objects.filter(
-        registration__candidate__user_id=request.user.pk, session_token=token, status__in=LIVE
+        registration__candidate__user_id=user_id, session_token=token, status__in=LIVE
     ).exists()
 
 
@@ -50,7 +50,7 @@ class IdleTimeout:
             role = getattr(user, "role", None)
             session = request.session
             if idle_sessions.is_idle(session, role) and not (
-                role == Role.CANDIDATE and _exam_in_progress(request)
+                role == Role.CANDIDATE and _exam_in_progress(request, user.pk)
             ):
                 minutes = idle_sessions.limit_seconds(role) // 60
                 record("account.signed_out_idle", actor=user, target=user, request=request)

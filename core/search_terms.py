@@ -63,7 +63,7 @@ def handle(
         _store(request, scope, request.GET.get(TERM_FIELD, ""))
         return _redirect(
             request,
-            {name: value for name, value in request.GET.items() if name not in (TERM_FIELD,)},
+            {name: str(value) for name, value in request.GET.items() if name != TERM_FIELD},
         )
     return None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 import pytest
 from channels.testing import HttpCommunicator
@@ -69,7 +70,7 @@ async def test_the_access_log_of_the_web_process_leaves_out_the_code_and_the_id_
 def test_every_request_logger_and_the_console_handler_carry_the_filter() -> None:
     from django.conf import settings
 
-    config = settings.LOGGING
+    config: Any = settings.LOGGING
     assert config["filters"]["scrub_secrets"]["()"] == "core.log_scrub.ScrubSecrets"
     assert "scrub_secrets" in config["handlers"]["console"]["filters"]
     for name in ("proctor.access", "django.request", "django.server", "daphne"):

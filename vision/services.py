@@ -5,6 +5,7 @@ identity check and the frame analysis compare faces with."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -187,7 +188,6 @@ def purge_face_templates(now: dt.datetime | None = None) -> int:
                 retention_days=settings.FACE_TEMPLATE_RETENTION_DAYS,
             )
             if enrolment.image:
-                image = enrolment.image
-                transaction.on_commit(lambda image=image: image.storage.delete(image.name))
+                transaction.on_commit(partial(enrolment.image.storage.delete, enrolment.image.name))
         count += 1
     return count
