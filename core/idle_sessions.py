@@ -50,6 +50,11 @@ def is_idle(session: MutableMapping[str, Any], role: str | None, now: float | No
     return (now if now is not None else time.time()) - last > limit
 
 
+def restart(session: MutableMapping[str, Any], now: float | None = None) -> None:
+    """A sign-in: the session's clock starts now, whatever an earlier sign-in left in it."""
+    session[LAST_ACTIVITY] = int(now if now is not None else time.time())
+
+
 def note_activity(session: MutableMapping[str, Any], now: float | None = None) -> bool:
     """Record activity in ``session`` if the recorded time is a minute old or missing; True when
     the session changed (and must be saved)."""

@@ -22,7 +22,7 @@ from core.socket_sessions import CLOSE_SIGNED_OUT
 from exams.models import Attempt
 from exams.statuses import AttemptStatus
 from tests.conftest import candidate_client
-from tests.personas import Personas
+from tests.personas import PASSWORD, Personas
 
 
 def staff_client(personas: Personas) -> Client:
@@ -76,6 +76,13 @@ def test_activity_within_the_limit_keeps_the_session_and_is_written_once_a_minut
     assert client.get("/proctor/").status_code == 200
     assert (last_activity(client) or 0) > older + 28 * 60
     assert SESSION_KEY in client.session
+
+
+@pytest.mark.django_db
+def test_signing_in_starts_the_idle_clock(personas: Personas) -> None:
+    client = Client()
+    assert client.login(username="paula", password=PASSWORD)
+    assert abs((last_activity(client) or 0) - time.time()) < 5
 
 
 @pytest.mark.django_db
