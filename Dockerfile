@@ -43,7 +43,7 @@ ENV PROCTOR_EXTRAS=""
 RUN bin/install-image "$PROCTOR_EXTRAS" "$EXTRAS"
 USER proctor
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]
+CMD ["daphne", "-v", "0", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]
 
 FROM base AS media
 ARG EXTRAS=""
@@ -51,7 +51,7 @@ ENV PROCTOR_EXTRAS="media"
 RUN bin/install-image "$PROCTOR_EXTRAS" "$EXTRAS"
 USER proctor
 EXPOSE 8001
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8001", "config.media_asgi:application"]
+CMD ["daphne", "-v", "0", "-b", "0.0.0.0", "-p", "8001", "config.media_asgi:application"]
 
 FROM base AS vision
 ARG EXTRAS=""

@@ -6,15 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import User
+from core import idle_sessions
 from core.socket_sessions import close_user_sockets
 
 # What a socket was authorised by: a change of any of them ends the user's sockets.
 TRUSTED_FIELDS = ("is_active", "role", "password", "site_id")
+
+
+@receiver(user_logged_in)
+def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    # A sign-in into a session that was signed in before keeps its data: the idle clock must
+    # not carry over from then (core.idle_sessions).
+    if request is not None and hasattr(request, "session"):
+        idle_sessions.restart(request.session)
 
 
 @receiver(user_logged_out)

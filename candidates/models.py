@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
@@ -33,6 +35,16 @@ class CandidateQuerySet(models.QuerySet["Candidate"]):
             return self.filter(scope)
         return self.none()
 
+    def last_exam_ended_before(self, cutoff: dt.datetime) -> CandidateQuerySet:
+        """Candidates whose every exam (an exam's window, an exam plan's exam period) had closed
+        before ``cutoff``: the retention of their photo and face starts at their last exam.
+        Candidates without any exam are not among them (they are still to sit one)."""
+        return self.annotate(
+            last_exam_closed=Greatest(
+                Max("registrations__exam__closes_at"), Max("enrolments__plan__exam_closes")
+            )
+        ).filter(last_exam_closed__lt=cutoff)
+
     def search(self, text: str) -> CandidateQuerySet:
         text = text.strip()
         if not text:
@@ -46,7 +58,9 @@ class Candidate(models.Model):
     """A person who sits exams; signs in with ``id_number`` plus an exam passcode (R-EXAM-3).
 
     .. pii: ``id_number``, ``name``, ``phone`` and ``photo`` identify a person; kept while the
-       candidate has exam records, removed with them (the photo file with the row).
+       candidate has exam records, removed with them (the photo file with the row). The photo
+       goes earlier: ``PHOTO_RETENTION_DAYS`` after the candidate's last exam closed
+       (``candidates.retention``).
     """
 
     user = models.OneToOneField(

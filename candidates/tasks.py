@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from candidates.models import Candidate
 
@@ -37,3 +37,16 @@ def check_candidate_photo(candidate_id: int) -> None:
         Candidate.objects.filter(pk=candidate_id, photo=name).update(
             photo_faces=faces, photo_problem=problem
         )
+
+
+@shared_task(
+    name="candidates.purge_registered_photos",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def purge_registered_photos() -> int:
+    """Daily (beat): registered photos past ``PHOTO_RETENTION_DAYS`` after the last exam."""
+    from candidates import retention
+
+    return retention.purge_registered_photos()

@@ -20,6 +20,7 @@ from candidates import jobs as candidate_jobs
 from candidates.forms import CandidateForm, DecisionForm, ImportForm, PhotosForm, ReasonForm
 from candidates.models import Candidate
 from candidates.statuses import Verification
+from core import search_terms
 from core.errors import Refused, as_form_error, as_message
 from core.spreadsheets import safe_row
 from jobs import services as job_services
@@ -38,8 +39,12 @@ def _visible(request: HttpRequest) -> Any:
     return Candidate.objects.visible_to(request.user)
 
 
+# The list and its export share the stored search term (core.search_terms).
+SEARCH_SCOPE = "candidates"
+
+
 def _filtered(request: HttpRequest) -> Any:
-    candidates = _visible(request).search(request.GET.get("q", ""))
+    candidates = _visible(request).search(search_terms.term(request, scope=SEARCH_SCOPE))
     state = request.GET.get("state", "")
     if state in Verification.values:
         candidates = candidates.filter(verification=state)
@@ -48,6 +53,9 @@ def _filtered(request: HttpRequest) -> Any:
 
 @role_required(*STAFF)
 def candidate_list(request: HttpRequest) -> HttpResponse:
+    searched = search_terms.handle(request, scope=SEARCH_SCOPE, keep=("state",))
+    if searched is not None:
+        return searched
     candidates = _filtered(request)
     page = Paginator(candidates, 50).get_page(request.GET.get("page"))
     counts = _counts(request)
@@ -56,7 +64,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
         "candidates/list.html",
         {
             "page": page,
-            "q": request.GET.get("q", ""),
+            "q": search_terms.term(request, scope=SEARCH_SCOPE),
             "state": request.GET.get("state", ""),
             "states": [(v, label, counts.get(v, 0)) for v, label in Verification.choices],
             "query": request.GET.urlencode(),

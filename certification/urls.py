@@ -56,5 +56,5 @@ urlpatterns = [
     path("plans/<int:plan_id>/export.xlsx", plans.export, name="export"),
     path("query/", public.query, name="query"),
     path("verify/<str:token>/", public.verify, name="verify"),
-    path("download/<str:signed>/", public.download, name="download"),
+    path("download/", public.download, name="download"),
 ]

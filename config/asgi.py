@@ -13,12 +13,17 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.access_log import AccessLog  # noqa: E402
 from core.admission import gate_from_settings  # noqa: E402
 from core.websocket_origin import OriginValidator  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": gate_from_settings(django_asgi_app),
-        "websocket": OriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+# Daphne runs with --verbosity 0: this access log (scrubbed by core.log_scrub) replaces its own.
+# It wraps the admission gate, so the 503s the gate answers are logged too.
+application = AccessLog(
+    ProtocolTypeRouter(
+        {
+            "http": gate_from_settings(django_asgi_app),
+            "websocket": OriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )

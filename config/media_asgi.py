@@ -21,6 +21,7 @@ django.setup(set_prefix=False)  # before importing consumers, as get_asgi_applic
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from core.access_log import AccessLog  # noqa: E402
 from core.websocket_origin import OriginValidator  # noqa: E402
 from proctoring.media.routing import websocket_urlpatterns  # noqa: E402
 from proctoring.media.shutdown import forget_own_views, install_shutdown_hook  # noqa: E402
@@ -58,9 +59,12 @@ async def health(scope: Scope, receive: Receive, send: Send) -> None:
 if install_shutdown_hook():  # only when served by Daphne, not when a test imports the app
     forget_own_views()
 
-application = ProtocolTypeRouter(
-    {
-        "http": health,
-        "websocket": OriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+# Daphne runs with --verbosity 0: this access log (scrubbed by core.log_scrub) replaces its own.
+application = AccessLog(
+    ProtocolTypeRouter(
+        {
+            "http": health,
+            "websocket": OriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )

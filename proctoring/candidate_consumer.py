@@ -55,6 +55,10 @@ LOST_PARTS = ("camera", "microphone")
 class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
     attempt_id: int
     group: str | None = None
+    # Only the session holding a live attempt connects (``_own_attempt_status``): the idle
+    # time-out never closes the exam page's channel, even after a long network outage, and
+    # the channel's pings keep the rest of the session active (core.idle_sessions).
+    idle_exempt = True
 
     async def connect(self) -> None:
         self.attempt_id = int(self.scope["url_route"]["kwargs"]["attempt_id"])
@@ -81,6 +85,7 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
         self.group = events.attempt_group(self.attempt_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.bind_to_session()
+        await self.note_activity()
         for warning in await database_sync_to_async(actions.unread_messages)(self.attempt_id):
             await self.candidate_warning(warning)
         # The views' current state, so a page that just opened shows the phone's state too.
@@ -110,8 +115,10 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
             return
         try:
             if kind == "ping":
-                # The ping is what keeps a quiet exam page's session alive.
+                # The ping is what keeps a quiet exam page's session alive: the attempt's
+                # (one browser per attempt) and the sign-in's (the idle time-out).
                 await database_sync_to_async(self._touch)()
+                await self.note_activity()
                 await self.send_json({"type": "pong"})
             elif kind == "read":
                 await self._read(message.get("id"))

@@ -24,7 +24,7 @@ def staff_client(user) -> Client:
     "path",
     [
         "/support/",
-        "/support/?status=all&q=Car",
+        "/support/?status=all",
         "/support/attempts/?status=answering",
         "/support/makeup/?status=all",
         "/support/passcodes/",
@@ -56,7 +56,11 @@ def test_support_staff_have_a_nav_link_and_candidates_the_chat_widget_on_their_p
 def test_the_conversation_page_shows_the_candidate_to_their_site_only(personas: Personas) -> None:
     conversation = Conversation.objects.create(candidate=personas.carol, site=personas.site)
     Message.objects.create(conversation=conversation, from_staff=False, body="<b>help</b>")
-    listing = staff_client(personas.sam).get("/support/?q=Carol").content.decode()
+    listing = (
+        staff_client(personas.sam)
+        .post("/support/", {"search": "1", "q": "Carol"}, follow=True)
+        .content.decode()
+    )
     assert f"/support/conversations/{conversation.pk}/" in listing
     page = staff_client(personas.sam).get(f"/support/conversations/{conversation.pk}/")
     assert page.status_code == 200

@@ -145,10 +145,11 @@ def test_a_stamped_certificate_has_a_qr_code_that_opens_its_verification_page(se
     )
     page = query.content.decode()
     assert issued.number in page and "88" in page
-    found = re.search(r'href="(/cert/download/[^"]+)"', page)
+    found = re.search(r'action="/cert/download/".*?name="ticket" value="([^"]+)"', page, re.S)
     assert found is not None
-    link = found.group(1)
-    pdf = public.get(link).content
+    ticket = found.group(1)
+    assert ticket not in query.request["PATH_INFO"]
+    pdf = public.post("/cert/download/", {"ticket": ticket}).content
     text = text_of(pdf)
     assert "欧阳娜娜" in text and issued.number in text
 

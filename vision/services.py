@@ -5,9 +5,11 @@ identity check and the frame analysis compare faces with."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest
@@ -151,5 +153,41 @@ def purge_enrolment_images(now: dt.datetime | None = None) -> int:
     ):
         enrolment.image.delete(save=False)
         FaceEnrolment.objects.filter(pk=enrolment.pk).update(image="")
+        count += 1
+    return count
+
+
+def purge_face_templates(now: dt.datetime | None = None) -> int:
+    """Delete the faces (encrypted template, image and enrolment row) of candidates whose last
+    exam closed more than ``FACE_TEMPLATE_RETENTION_DAYS`` ago; returns how many.
+
+    Biometric data has the shortest retention: once the candidate's exams are over there is
+    nothing to compare the face with. A candidate who sits another exam later enrols again,
+    from the registered photo or the camera, as on their first exam. An enrolment still being
+    processed is left for the next run (its worker is writing it). Each deletion is audited.
+    """
+    from candidates.models import Candidate
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.FACE_TEMPLATE_RETENTION_DAYS)
+    past = Candidate.objects.last_exam_ended_before(cutoff).values("pk")
+    count = 0
+    for enrolment in (
+        FaceEnrolment.objects.filter(candidate__in=past)
+        .exclude(status=EnrolmentStatus.PENDING)
+        .only("pk", "candidate_id", "image")
+    ):
+        with transaction.atomic():
+            FaceTemplate.objects.filter(enrolment=enrolment).delete()
+            deleted, _ = FaceEnrolment.objects.filter(pk=enrolment.pk).delete()
+            if not deleted:
+                continue
+            record(
+                "face.purged",
+                target=enrolment.candidate,
+                retention_days=settings.FACE_TEMPLATE_RETENTION_DAYS,
+            )
+            if enrolment.image:
+                transaction.on_commit(partial(enrolment.image.storage.delete, enrolment.image.name))
         count += 1
     return count

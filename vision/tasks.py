@@ -66,3 +66,9 @@ def enrol_face(enrolment_id: int) -> str | None:
 @shared_task(name="vision.purge_enrolment_images", **RETRY)
 def purge_enrolment_images() -> int:
     return services.purge_enrolment_images()
+
+
+@shared_task(name="vision.purge_face_templates", **RETRY)
+def purge_face_templates() -> int:
+    """Daily (beat): faces past ``FACE_TEMPLATE_RETENTION_DAYS`` after the last exam."""
+    return services.purge_face_templates()

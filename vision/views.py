@@ -15,11 +15,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import role_required
 from accounts.roles import Role
 from candidates.models import Candidate
+from core import search_terms
 from core.lifecycle import IllegalTransition
 from jobs import services as job_services
 from vision import bulk, panels, services, tasks
@@ -38,11 +39,15 @@ def _candidates_for(user: Any) -> QuerySet[Candidate]:
 
 
 @role_required(*STAFF)
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def enrolments(request: HttpRequest) -> HttpResponse:
     """Every candidate the user may enrol, filtered and paginated, with the bulk enrolment of
-    the matching ones from their registered photos."""
-    filters = bulk.Filters.from_query(request.GET)
+    the matching ones from their registered photos. The search term (a name, an ID number or
+    a phone number) is posted and kept in the session (``core.search_terms``)."""
+    searched = search_terms.handle(request, keep=("face", "photo"))
+    if searched is not None:
+        return searched
+    filters = bulk.Filters.from_query({**request.GET.dict(), "q": search_terms.term(request)})
     candidates = bulk.matching(request.user, filters)
     page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -69,7 +74,9 @@ def bulk_enrol(request: HttpRequest) -> HttpResponse:
     total = bulk.matching(request.user, filters).count()
     if not total:
         messages.error(request, _("No candidate matches the filters: change them and try again."))
-        return redirect(f"{reverse('vision:enrolments')}?{urlencode(filters.as_params())}")
+        # The term stays in the session, out of the address (core.search_terms).
+        params = {name: value for name, value in filters.as_params().items() if name != "q"}
+        return redirect(f"{reverse('vision:enrolments')}?{urlencode(params)}")
     job = job_services.start(bulk.KIND, request.user, params=filters.as_params(), total=total)
     return redirect("jobs:detail", job_id=job.pk)
 

@@ -39,6 +39,7 @@ from certification.forms import PlanForm, SessionForm, SheetForm, WindowsForm
 from certification.models import Enrolment, ExamPlan, ExamSession, IssuedCertificate, Seat
 from certification.statuses import CertificateStatus
 from certification.windows import OutsideWindow, Phase
+from core import search_terms
 from core.errors import as_message
 from core.spreadsheets import safe_row
 from jobs import services as job_services
@@ -118,10 +119,13 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ORG_ADMIN, Role.SITE_ADMIN)
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan(plan_id)
+    searched = search_terms.handle(request)
+    if searched is not None:
+        return searched
     now = timezone.now()
     is_org = _user(request).has_role(Role.ORG_ADMIN)
     enrolments = Enrolment.objects.visible_to(request.user).filter(plan=plan)
-    q = request.GET.get("q", "").strip()
+    q = search_terms.term(request).strip()
     listed = enrolments.select_related(
         "candidate",
         "candidate__institution",

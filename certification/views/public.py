@@ -1,13 +1,27 @@
 """Public pages: score and certificate query (成绩/证书查询) and the verification page a
-certificate's QR code opens. Both are rate-limited and show the minimum personal data."""
+certificate's QR code opens. Both are rate-limited and show the minimum personal data.
+
+The query is a POST (the ID number never sits in a URL, so never in an access log or a
+browser's history). Its answer offers each stamped certificate's PDF, which carries the
+holder's name and ID number, through a download ticket: a signed value with a random nonce,
+posted back (so it is in no URL either), valid ``CERT_DOWNLOAD_MINUTES`` and used once (the
+nonce is recorded in the cache for as long as the ticket could be valid). Whoever finds the
+page later in a browser's history or on a shared computer gets no certificate from it. The
+verification page of the QR code stays a plain public link: it shows no personal data.
+"""
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from certification import certificates, scores
 from certification.forms import QueryForm
@@ -17,7 +31,36 @@ from core import ratelimit
 from core.http import client_ip
 
 DOWNLOAD_SALT = "certification.download"
-DOWNLOAD_MAX_AGE = 30 * 60
+
+
+def _download_seconds() -> int:
+    return settings.CERT_DOWNLOAD_MINUTES * 60
+
+
+def download_ticket(verify_token: str) -> str:
+    """A signed, single-use ticket for the PDF of the certificate ``verify_token`` names."""
+    return signing.dumps(
+        {"certificate": verify_token, "nonce": secrets.token_urlsafe(16)}, salt=DOWNLOAD_SALT
+    )
+
+
+def _redeem(ticket: str) -> str | None:
+    """The certificate token of a valid ticket not used before (it is used now); else None."""
+    try:
+        payload = signing.loads(ticket, salt=DOWNLOAD_SALT, max_age=_download_seconds())
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    token, nonce = payload.get("certificate"), payload.get("nonce")
+    if not isinstance(token, str) or not isinstance(nonce, str):
+        return None
+    # cache.add writes only when the key is absent, atomically in Redis: one use wins.
+    try:
+        first_use = cache.add(f"cert-download:{nonce}", 1, timeout=_download_seconds() + 60)
+    except Exception as exc:  # Redis away: "try again", never a use that cannot be counted
+        raise ratelimit.Unavailable() from exc
+    return token if first_use else None
 
 
 def _limited(request: HttpRequest, scope: str) -> bool:
@@ -39,12 +82,18 @@ def query(request: HttpRequest) -> HttpResponse:
             results = scores.public_query(form.cleaned_data["id_number"], form.cleaned_data["name"])
             for result in results:
                 if result.certificate_number:
-                    result.download = signing.dumps(result.verify_token, salt=DOWNLOAD_SALT)  # type: ignore[attr-defined]
+                    result.download = download_ticket(result.verify_token)  # type: ignore[attr-defined]
         else:
             status = 400
-    return render(
-        request, "certification/query.html", {"form": form, "results": results}, status=status
+    response = render(
+        request,
+        "certification/query.html",
+        {"form": form, "results": results, "download_minutes": settings.CERT_DOWNLOAD_MINUTES},
+        status=status,
     )
+    # The answer carries personal data and live tickets: no cache keeps it.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
@@ -63,13 +112,14 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "certification/verify.html", {"issued": issued, "masked_name": masked})
 
 
-def download(request: HttpRequest, signed: str) -> HttpResponse:
-    """The stamped certificate PDF, through the signed link the query page gives the candidate
-    after they proved ID number and name (valid 30 minutes)."""
-    try:
-        token = signing.loads(signed, salt=DOWNLOAD_SALT, max_age=DOWNLOAD_MAX_AGE)
-    except signing.BadSignature:
-        raise Http404 from None
+@never_cache
+@require_POST
+def download(request: HttpRequest) -> HttpResponse:
+    """The stamped certificate PDF, for a ticket the query page gave the candidate after they
+    proved ID number and name (valid ``CERT_DOWNLOAD_MINUTES``, used once)."""
+    token = _redeem(request.POST.get("ticket", ""))
+    if token is None:
+        return render(request, "certification/download_expired.html", status=410)
     issued = get_object_or_404(
         IssuedCertificate.objects.select_related(
             "enrolment__candidate",

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.idle.IdleTimeout",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A limit that refuses while Redis is away answers 503 "try again", never a server error.
     "core.unavailable.UnavailableMiddleware",
@@ -137,6 +138,9 @@ WEB_ADMISSION_WAIT_SECONDS = env_float("WEB_ADMISSION_WAIT_SECONDS", 3.0)
 WEB_ADMISSION_MAX_WAITING = env_int("WEB_ADMISSION_MAX_WAITING", 200)
 # Public score/certificate queries and verification pages per client address and minute.
 CERT_QUERY_RATE_PER_MINUTE = env_int("CERT_QUERY_RATE_PER_MINUTE", 20)
+# The query page's certificate download (a PDF with the holder's name and ID number) works once,
+# within this many minutes of the query (certification.views.public).
+CERT_DOWNLOAD_MINUTES = env_int("CERT_DOWNLOAD_MINUTES", 10)
 # The largest answer (as JSON text) one save may carry; short answers are limited by the bank too.
 EXAM_MAX_ANSWER_CHARS = env_int("EXAM_MAX_ANSWER_CHARS", 25000)
 # Page events (leaving, copy attempts) one attempt may report per minute.
@@ -184,6 +188,11 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
+# Idle time-out (accounts.idle, core.idle_sessions): a signed-in session without a request or a
+# WebSocket message for this many minutes is signed out, whatever is left of the 12 hours above;
+# 0 turns it off. An open exam page never goes idle (its live channel pings every 30 s).
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
+CANDIDATE_IDLE_MINUTES = env_int("CANDIDATE_IDLE_MINUTES", 30)
 CSRF_COOKIE_HTTPONLY = True  # pages hand the token to scripts through a <meta> tag
 # A JSON endpoint's failed CSRF check answers {"code", "message"} like its other refusals.
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
@@ -210,6 +219,9 @@ CELERY_TASK_IGNORE_RESULT = True  # tasks write their results to PostgreSQL, not
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"vision.*": {"queue": "vision"}}
 CELERY_TIMEZONE = TIME_ZONE
+# Workers and beat keep the LOGGING configuration below (its scrubbing filter among it) instead
+# of replacing the root logger's handlers with Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The server owns the clock: papers whose time ran out are submitted by this job (R-EXAM-5).
     "submit-expired-attempts": {"task": "exams.submit_expired_attempts", "schedule": 15.0},
@@ -222,11 +234,25 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-enrolment-images": {"task": "vision.purge_enrolment_images", "schedule": 24 * 3600.0},
     "purge-vision-evidence": {"task": "vision.purge_evidence", "schedule": 24 * 3600.0},
     "purge-recordings": {"task": "proctoring.purge_recordings", "schedule": 24 * 3600.0},
+    "purge-registered-photos": {
+        "task": "candidates.purge_registered_photos",
+        "schedule": 24 * 3600.0,
+    },
+    "purge-face-templates": {"task": "vision.purge_face_templates", "schedule": 24 * 3600.0},
+    "purge-old-audit-entries": {"task": "audit.purge_old_entries", "schedule": 24 * 3600.0},
     # Overdue rectification items are reported to the level above, once per deadline (R-INSP-4).
     "escalate-overdue-rectifications": {"task": "inspections.escalate_overdue", "schedule": 600.0},
     "purge-old-support-records": {"task": "support.purge_old_records", "schedule": 24 * 3600.0},
     "purge-old-background-jobs": {"task": "jobs.purge_old", "schedule": 24 * 3600.0},
 }
+
+# Registered ID photos go this many days after the candidate's last exam closed
+# (candidates.retention); the audit log keeps entries this many days, then exports them to a
+# gzip JSON Lines file in storage (audit-exports/, at most AUDIT_EXPORT_BATCH entries a file)
+# and deletes them (audit.retention). Both purges run daily.
+PHOTO_RETENTION_DAYS = env_int("PHOTO_RETENTION_DAYS", 180)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 3 * 365)
+AUDIT_EXPORT_BATCH = env_int("AUDIT_EXPORT_BATCH", 50_000)
 
 # Background jobs (imports, PDF batches): kept this many days after they finished; progress is
 # written to the database every this many rows.
@@ -310,6 +336,9 @@ VISION_FACE_DISTANCE_THRESHOLD = env_float("VISION_FACE_DISTANCE_THRESHOLD", 0.6
 VISION_IDENTITY_CONSECUTIVE_FRAMES = env_int("VISION_IDENTITY_CONSECUTIVE_FRAMES", 3)
 VISION_IDENTITY_VALID_MINUTES = env_int("VISION_IDENTITY_VALID_MINUTES", 30)
 VISION_ENROLMENT_IMAGE_RETENTION_DAYS = env_int("VISION_ENROLMENT_IMAGE_RETENTION_DAYS", 30)
+# Biometric data is kept the shortest: a candidate's face (encrypted template, enrolment image
+# and enrolment) goes this many days after their last exam closed (vision.purge_face_templates).
+FACE_TEMPLATE_RETENTION_DAYS = env_int("FACE_TEMPLATE_RETENTION_DAYS", 30)
 VISION_EVIDENCE_RETENTION_DAYS = env_int("VISION_EVIDENCE_RETENTION_DAYS", 180)
 # Object classes that count as devices, and the confidence that raises an alert.
 VISION_DEVICE_MIN_CONFIDENCE = env_float("VISION_DEVICE_MIN_CONFIDENCE", 0.4)
@@ -434,13 +463,37 @@ RECORDING_UPLOAD_GRACE_SECONDS = env_int("RECORDING_UPLOAD_GRACE_SECONDS", 600)
 RECORDING_UPLOADS_PER_MINUTE = env_int("RECORDING_UPLOADS_PER_MINUTE", 60)
 RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 180)
 
+# Every process (web, media, workers, beat, commands) logs through this configuration. URLs in
+# log lines lose their tokens, ID numbers, phone numbers and search terms (core.log_scrub): the
+# filter sits on the console handler, which every record reaches, and on the request loggers
+# themselves, so that any other handler attached to them gets clean records too. The access log
+# is ``proctor.access`` (core.access_log); Daphne runs with --verbosity 0 and writes none of its
+# own, which would bypass this configuration.
+_SCRUBBED = {"filters": ["scrub_secrets"]}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub_secrets": {"()": "core.log_scrub.ScrubSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["scrub_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING", **_SCRUBBED},
+        "proctor.access": _SCRUBBED,
+        "django.request": _SCRUBBED,
+        "django.server": _SCRUBBED,
+        "django.security": _SCRUBBED,
+        "daphne": _SCRUBBED,
+        "daphne.http_protocol": _SCRUBBED,
+        "daphne.ws_protocol": _SCRUBBED,
+        "daphne.server": _SCRUBBED,
+    },
 }
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import role_required
 from audit.models import AuditEntry
+from core import search_terms
 from core.errors import as_message
 from exams import repairs
 from exams.models import Attempt, Exam
@@ -34,7 +35,10 @@ def _attempts(request: HttpRequest) -> QuerySet[Attempt]:
 
 @role_required(*SUPPORT)
 def attempts(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
+    searched = search_terms.handle(request, keep=("exam", "status"))
+    if searched is not None:
+        return searched
+    q = search_terms.term(request)
     exam = request.GET.get("exam", "")
     status = request.GET.get("status", "")
     rows = _attempts(request).filter(candidate_search("registration__candidate", q))

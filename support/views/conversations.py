@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import role_required
+from core import search_terms
 from exams.models import Registration
 from support import chat
 from support.models import Conversation, DeviceCheck
@@ -20,8 +21,11 @@ from support.views.base import SUPPORT, candidate_search, paginate, rooms_of
 
 @role_required(*SUPPORT)
 def conversations(request: HttpRequest) -> HttpResponse:
+    searched = search_terms.handle(request, keep=("status",))
+    if searched is not None:
+        return searched
     status = request.GET.get("status", ConversationStatus.OPEN)
-    q = request.GET.get("q", "")
+    q = search_terms.term(request)
     rows = (
         Conversation.objects.visible_to(request.user)
         .with_unread()

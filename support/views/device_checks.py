@@ -16,7 +16,7 @@ from ninja import Field, Schema
 from accounts.access import role_required
 from accounts.roles import Role
 from candidates.models import Candidate
-from core import ratelimit
+from core import ratelimit, search_terms
 from core.json_views import Operation, RefusedOut, json_endpoint, refusal, sign_in_refusal
 from support import devicecheck
 from support.models import DeviceCheck
@@ -143,7 +143,10 @@ def device_check_result(request: HttpRequest) -> HttpResponse:
 
 @role_required(*SUPPORT)
 def device_checks(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
+    searched = search_terms.handle(request, keep=("result",))
+    if searched is not None:
+        return searched
+    q = search_terms.term(request)
     result = request.GET.get("result", "")
     rows = DeviceCheck.objects.visible_to(request.user).select_related("candidate")
     rows = rows.filter(candidate_search("candidate", q))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import role_required
 from accounts.roles import Role
+from core import search_terms
 from core.errors import as_message
 from exams import repairs
 from exams.models import Attempt
@@ -65,8 +66,11 @@ def _makeups(request: HttpRequest) -> QuerySet[MakeupRequest]:
 
 @role_required(*SUPPORT)
 def makeup_requests(request: HttpRequest) -> HttpResponse:
+    searched = search_terms.handle(request, keep=("status",))
+    if searched is not None:
+        return searched
     status = request.GET.get("status", MakeupStatus.PENDING)
-    q = request.GET.get("q", "")
+    q = search_terms.term(request)
     rows = _makeups(request).filter(candidate_search("registration__candidate", q))
     if status in MakeupStatus.values:
         rows = rows.filter(status=status)

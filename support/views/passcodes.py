@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import role_required
-from core import ratelimit
+from core import ratelimit, search_terms
 from core.errors import as_form_error
 from exams import passcodes
 from exams.models import Exam, Registration
@@ -36,6 +36,10 @@ def passcode_exams(request: HttpRequest) -> HttpResponse:
 @role_required(*SUPPORT)
 def passcode_exam(request: HttpRequest, exam_id: int) -> HttpResponse:
     exam = get_object_or_404(_exams(request), pk=exam_id)
+    # The candidate search posts too: it is told apart from the schedule form by its field.
+    searched = search_terms.handle(request, keep=("status",))
+    if searched is not None:
+        return searched
     form = ScheduleForm(
         request.POST or None,
         initial={"send_at": timezone.localtime(passcodes.default_send_time(exam))},
@@ -63,7 +67,7 @@ def passcode_exam(request: HttpRequest, exam_id: int) -> HttpResponse:
             )
             return redirect("support:passcode-exam", exam.pk)
     registrations = passcodes.registrations_for(request.user, exam)
-    q = request.GET.get("q", "")
+    q = search_terms.term(request)
     status = request.GET.get("status", "")
     log = passcodes.deliveries(registrations)
     if status in Delivery.Status.values:

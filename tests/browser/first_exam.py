@@ -632,7 +632,7 @@ def certificate_signed_and_verified(centre: Centre) -> None:
     page.fill("#id_name", name)
     page.click("main button[type=submit]")
     with page.expect_download() as download:
-        page.click("a[href*='/cert/download/']")
+        page.click("main form[action='/cert/download/'] button[type=submit]")
     reader = PdfReader(download.value.path())
     urls = []
     for image in reader.pages[0].images:

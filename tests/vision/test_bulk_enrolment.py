@@ -192,7 +192,9 @@ def test_the_faces_page_paginates_past_500_candidates(personas: Personas) -> Non
     assert "考生0529" in last
     assert "考生0400" not in last
     assert 'href="?page=10"' in last and "page=12" not in last
-    found = sam.get("/vision/staff/faces/?q=考生0517").content.decode()
+    found = sam.post(
+        "/vision/staff/faces/", {"search": "1", "q": "考生0517"}, follow=True
+    ).content.decode()
     assert "考生0517" in found and "考生0516" not in found
 
 
