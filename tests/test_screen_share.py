@@ -16,7 +16,7 @@ from django.utils import timezone
 from exams import services
 from exams.models import SCREEN_VIEW, Attempt, AttemptEvent, Exam
 from proctoring import view_states
-from proctoring.models import Alert, AlertKind, EvidenceFrame, RecordingSegment
+from proctoring.models import Alert, AlertKind, EvidenceFrame, RecordingSegment, ViewState
 from tests.personas import Personas
 from tests.test_recordings import params, staff_client, webm
 
@@ -76,9 +76,7 @@ def test_an_exam_that_requires_the_screen_takes_its_segments_and_stills(
     personas: Personas, carol_client: Client, carol_attempt: Attempt
 ) -> None:
     require_screen(personas)
-    assert carol_client.get(f"/proctor/recordings/{carol_attempt.pk}/3/").json() == {
-        "next_seq": 0
-    }
+    assert carol_client.get(f"/proctor/recordings/{carol_attempt.pk}/3/").json() == {"next_seq": 0}
     assert upload(carol_client, carol_attempt).status_code == 201
     segment = RecordingSegment.objects.get()
     assert (segment.attempt, segment.view) == (carol_attempt, SCREEN_VIEW)
@@ -160,3 +158,35 @@ def test_the_setting_is_on_the_exam_settings_page_and_told_to_the_candidate(
 
     info = candidate_client(personas, "carol").get("/exam/", follow=True)
     assert 'id="screen-share-note"' in info.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_page_reports_its_screen_share_only_where_the_exam_requires_it(
+    personas: Personas,
+) -> None:
+    from asgiref.sync import sync_to_async
+
+    from tests.test_proctor_actions import candidate_channel, next_of, room_console, start
+
+    attempt = await sync_to_async(start)(personas)
+    page = await candidate_channel(attempt, personas.carol.user)
+    await page.send_json_to({"type": "view", "view": 3, "connected": True})
+    assert (await page.receive_json_from(timeout=5)) == {"type": "error", "code": "bad_view"}
+    assert not await sync_to_async(ViewState.objects.filter(view=3).exists)()
+    await page.disconnect()
+
+    await sync_to_async(require_screen)(personas)
+    console = await room_console(personas.room_a.pk, personas.paula)
+    page = await candidate_channel(attempt, personas.carol.user)
+    # The page is the share's only witness: it reports the share stopped and shared again.
+    await page.send_json_to({"type": "view", "view": 3, "connected": False})
+    lost = await next_of(console, "alert.changed")
+    assert lost["alert"]["kind"] == "screen_share_stopped"
+    assert lost["alert"]["status"] == "open"
+    await page.send_json_to({"type": "view", "view": 3, "connected": True})
+    back = await next_of(console, "alert.changed")
+    assert back["alert"]["status"] == "closed"
+    state = await sync_to_async(ViewState.objects.get)(attempt=attempt, view=3)
+    assert state.connected is True
+    await page.disconnect()
+    await console.disconnect()

@@ -166,9 +166,11 @@ def test_the_entire_screen_is_recorded_and_appears_on_the_review_page(
     page.wait_for_selector("#screen-share[data-state=sharing]")
     banner.wait_for(state="hidden", timeout=5000)
     wait_for(
-        lambda: not Alert.objects.filter(
-            attempt=attempt, kind=AlertKind.SCREEN_SHARE_STOPPED, status="open"
-        ).exists()
+        lambda: (
+            not Alert.objects.filter(
+                attempt=attempt, kind=AlertKind.SCREEN_SHARE_STOPPED, status="open"
+            ).exists()
+        )
     )
     page.wait_for_function("() => window.ProctorRecorder.stats.queued === 0", timeout=20000)
 
