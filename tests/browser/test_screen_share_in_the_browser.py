@@ -237,3 +237,66 @@ def test_a_window_or_tab_is_refused_and_nothing_is_recorded(
     page.wait_for_selector("#screen-share[data-state=sharing]")
     assert problem.is_hidden()
     page.close()
+
+
+# Headless Chromium has one (virtual) display: the second one is what the Window Management API
+# would say of a computer with two, `screen.isExtended` true and a "change" event when it goes.
+TWO_DISPLAYS = """
+(() => {
+  window.__extended = true;
+  Object.defineProperty(Screen.prototype, "isExtended", {
+    configurable: true, get: () => window.__extended,
+  });
+})();
+"""
+
+
+def test_an_extra_display_reaches_the_proctor_until_it_is_disconnected(
+    personas: Personas, live_url: str, screen_browser: Any, screenshot: Any
+) -> None:
+    context = screen_browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 700})
+    context.add_init_script(TWO_DISPLAYS)
+    page = context.new_page()
+    sign_the_commitment(page, live_url, personas.carol.id_number)
+    page.wait_for_selector("fieldset.question")
+    attempt = Attempt.objects.get(registration__candidate=personas.carol)
+    notice = page.locator("#display-warning")
+    notice.wait_for(state="visible", timeout=5000)
+    assert "显示器" in notice.inner_text()
+    wait_for(
+        lambda: Alert.objects.filter(
+            attempt=attempt, kind=AlertKind.EXTRA_DISPLAY, status="open"
+        ).exists()
+    )
+    screenshot(page, "extra-display")
+
+    page.evaluate("() => { window.__extended = false; screen.dispatchEvent(new Event('change')); }")
+    notice.wait_for(state="hidden", timeout=5000)
+    wait_for(
+        lambda: (
+            not Alert.objects.filter(
+                attempt=attempt, kind=AlertKind.EXTRA_DISPLAY, status="open"
+            ).exists()
+        )
+    )
+    page.close()
+
+
+def test_the_device_check_tells_the_displays_and_rehearses_the_share(
+    live_url: str, screen_browser: Any, screenshot: Any
+) -> None:
+    page = screen_browser.new_page(locale="en")
+    page.goto(f"{live_url}/support/device-check/")
+    page.wait_for_selector("#display-check[data-state=single]")
+    assert "one display" in page.inner_text("#display-check")
+    page.click("#screen-share [data-share]")
+    page.wait_for_selector("#screen-share[data-state=check_ok]")
+    screenshot(page, "device-check-screen")
+    # Without the Window Management API the page says it cannot tell, and raises nothing.
+    other = screen_browser.new_page(locale="en")
+    other.add_init_script(
+        "Object.defineProperty(Screen.prototype, 'isExtended', {get: () => undefined});"
+    )
+    other.goto(f"{live_url}/support/device-check/")
+    other.wait_for_selector("#display-check[data-state=unknown]")
+    assert "cannot tell" in other.inner_text("#display-check")
