@@ -30,6 +30,7 @@
   const STILL_QUALITY = 0.7;
   const stats = { shared: 0, refused: 0, stills: 0, lastRefusal: "", lastError: "" };
   let current = null; // {stream, track, recorder, timer} of the share in use
+  const sharedKey = `proctor:screen-shared:${root.dataset.attemptId}`;
 
   function setStatus(key) {
     root.dataset.state = key;
@@ -153,6 +154,7 @@
     }
     sample(track);
     track.addEventListener("ended", ended);
+    try { localStorage.setItem(sharedKey, "1"); } catch (error) { /* storage full or off */ }
     setStatus("sharing");
     button.hidden = true;
     report(true);
@@ -188,5 +190,9 @@
   setStatus(mode === "exam" ? "needed" : "idle");
   button.hidden = false;
   say("");
-  report(false); // not shared yet: answering waits for the share
+  // Not shared (yet): answering waits for the share here. A page that shared this attempt's
+  // screen before (a reload, a reopened tab) tells the proctors it no longer is, since the
+  // server still holds its last word, "shared"; the first page has nothing to take back, so
+  // the exam's start opens no alert.
+  if (mode === "exam" && localStorage.getItem(sharedKey)) report(false);
 })();

@@ -128,6 +128,9 @@ def test_the_entire_screen_is_recorded_and_appears_on_the_review_page(
     assert "Share your entire screen" in banner.inner_text()
     assert questions.nth(0).locator("input[value=B]").is_disabled()
     screenshot(page, "screen-needed")
+    # The exam's start is not a share that stopped: the proctor is not alerted.
+    time.sleep(2)
+    assert not Alert.objects.filter(attempt=attempt, kind=AlertKind.SCREEN_SHARE_STOPPED).exists()
 
     page.click("#screen-share [data-share]")
     page.wait_for_selector("#screen-share[data-state=sharing]")
@@ -174,6 +177,16 @@ def test_the_entire_screen_is_recorded_and_appears_on_the_review_page(
     )
     page.wait_for_function("() => window.ProctorRecorder.stats.queued === 0", timeout=20000)
 
+    # A reload ends the share: the page that comes back says so, as the server still has "shared".
+    page.reload()
+    page.wait_for_selector("#screen-share[data-state=needed]")
+    wait_for(lambda: ViewState.objects.filter(attempt=attempt, view=3, connected=False).exists())
+    page.click("#screen-share [data-share]")
+    page.wait_for_selector("#screen-share[data-state=sharing]")
+    wait_for(lambda: ViewState.objects.filter(attempt=attempt, view=3, connected=True).exists())
+    page.wait_for_function("() => window.ProctorRecorder.stats.uploaded >= 1", timeout=20000)
+    page.wait_for_function("() => window.ProctorRecorder.stats.queued === 0", timeout=20000)
+
     # The proctor's review page lists and plays the screen's segments and shows its stills.
     proctor = screen_browser.new_context(
         locale="en", viewport={"width": 1280, "height": 900}
@@ -185,9 +198,24 @@ def test_the_entire_screen_is_recorded_and_appears_on_the_review_page(
         "() => document.querySelector('#player-3 video').readyState >= 2", timeout=15000
     )
     proctor.click("#play-both")
-    proctor.wait_for_function(
-        "() => document.querySelector('#player-3 video').currentTime > 0.5", timeout=15000
-    )
+    try:  # on a loaded machine the first frames may take a while
+        proctor.wait_for_function(
+            "() => document.querySelector('#player-3 video').currentTime > 0.5", timeout=30000
+        )
+    except Exception:  # say where the player stood, and what segments it had
+        state = proctor.evaluate(
+            "() => { const f = document.querySelector('#player-3');"
+            " const v = f.querySelector('video');"
+            " return {seg: f.dataset.segment, t: v.currentTime, paused: v.paused, rs: v.readyState,"
+            " err: v.error && v.error.code, note: f.querySelector('.review-note').textContent,"
+            " src: v.currentSrc}; }"
+        )
+        segs = list(
+            RecordingSegment.objects.filter(attempt=attempt, view=3).values_list(
+                "seq", "started_at", "duration_ms", "size"
+            )
+        )
+        raise AssertionError(f"{state} {segs}") from None
     assert proctor.locator("#screen-review .screen-stills img").count() >= 2
     proctor.wait_for_function(
         "() => { const img = document.querySelector('#screen-review img');"
