@@ -2,10 +2,10 @@
 review page's player reads (with byte ranges), and the review page itself.
 
 Uploads come from the candidate's exam page (view 1, and view 3, the shared screen, with its
-stills) and the paired phone (view 2) and answer
-JSON; refusals carry an ``error`` code for the recorder and a ``message`` for people. Staff
-reach only attempts in rooms they may watch (``Attempt.objects.visible_to_staff``); any other
-attempt or segment is a 404, like one that does not exist.
+stills) and the paired phone (view 2) and answer JSON; refusals carry an ``error`` code for the
+recorder and a ``message`` for people. Staff reach only attempts in rooms they may watch
+(``Attempt.objects.visible_to_staff``); any other attempt or segment is a 404, like one that
+does not exist.
 """
 
 from __future__ import annotations
@@ -164,11 +164,11 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         (2, _("Phone camera (view 2)"), _("View 2")),
     ]
     # The shared screen has its own player, timeline row and stills where it was recorded.
-    screen_stills = list(
+    stills = list(
         attempt.evidence_frames.filter(kind=EvidenceFrame.Kind.SCREEN).order_by("captured_at")
     )
     screen = attempt.registration.exam.requires_screen_share or bool(
-        timeline["views"][str(SCREEN_VIEW)]["segments"] or screen_stills
+        timeline["views"][str(SCREEN_VIEW)]["segments"] or stills
     )
     if screen:
         view_labels.append((SCREEN_VIEW, _("Shared screen (view 3)"), _("Screen")))
@@ -184,7 +184,7 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "has_recording": any(v["segments"] for v in timeline["views"].values()),
         "view_labels": view_labels,
         "screen": screen,
-        "screen_stills": screen_stills,
+        "screen_stills": stills,
         "time_zone": timezone.get_current_timezone_name(),
     }
     return render(request, "proctoring/review.html", context)
