@@ -58,6 +58,7 @@
   });
   document.addEventListener("screen:state", (event) => set(SCREEN, Boolean(event.detail.connected)));
   setInterval(check, 500);
+  check(); // a screen not shared yet pauses from the start, not half a second later
 
   // Fullscreen on the start button's click; the button stays for coming back to it.
   const start = document.getElementById("fullscreen-start");

@@ -251,7 +251,7 @@ def test_a_window_or_tab_is_refused_and_nothing_is_recorded(
         "() => window.__shares[0].getTracks().every((t) => t.readyState === 'ended')"
     )
     assert page.get_attribute("#screen-share", "data-state") == "needed"
-    assert page.locator("#pause-banner").is_visible()
+    page.locator("#pause-banner").wait_for(state="visible", timeout=5000)
     assert page.evaluate("() => window.ScreenShare.stats.refused") == 1
     time.sleep(SEGMENT_SECONDS + 2)
     assert page.evaluate("() => window.ProctorRecorder.stats.recorded") == 0
