@@ -8,10 +8,11 @@ attribute never runs even if an escaping bug let one through. Pages may connect 
 origin and to the media process's WebSocket (another port, or ``WEBRTC_WS_BASE``); nothing
 frames them.
 
-Permissions-Policy: camera, microphone and display capture are switched off for every page and
-for anything it embeds, and switched on for the platform's own origin only on a page whose
-template declares ``{% uses_devices "camera" "microphone" %}`` next to the script that needs
-them (the answer page, the phone's second view, the proctor's talk-back).
+Permissions-Policy: camera, microphone, display capture and window management are switched off
+for every page and for anything it embeds, and switched on for the platform's own origin only on
+a page whose template declares ``{% uses_devices "camera" "microphone" %}`` next to the script
+that needs them (the answer page, the phone's second view, the proctor's talk-back; display
+capture and window management on the pages that share the screen or look for extra displays).
 
 Cache-Control: a response that says nothing about caching is ``private, no-store``: papers,
 answers, evidence and personal data are never kept by a browser's or a proxy's cache. Static
@@ -27,7 +28,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-DEVICES = ("camera", "microphone", "display-capture")
+# window-management: the Window Management API, which tells whether extra displays are attached
+# (static/js/displays.js).
+DEVICES = ("camera", "microphone", "display-capture", "window-management")
 # Features no page uses, switched off for the page and anything it embeds.
 ALWAYS_OFF = ("geolocation", "payment", "usb", "serial", "bluetooth", "midi")
 

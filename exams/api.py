@@ -95,7 +95,17 @@ class SubmittedOut(Schema):
 
 
 class EventIn(Schema):
-    kind: Literal["hidden", "blur", "fullscreen_exit", "copy", "paste", "context_menu", "returned"]
+    kind: Literal[
+        "hidden",
+        "blur",
+        "fullscreen_exit",
+        "copy",
+        "paste",
+        "context_menu",
+        "returned",
+        "extra_display",
+        "single_display",
+    ]
     client_at: dt.datetime | None = Field(
         None, description="when it happened on the candidate's computer, with its UTC offset"
     )
@@ -292,7 +302,8 @@ def submit(request: HttpRequest, attempt_id: int) -> Any:
     "/attempts/{attempt_id}/events", response={200: EventOut, 409: RefusedOut, 429: RefusedOut}
 )
 def report_event(request: HttpRequest, attempt_id: int, payload: EventIn) -> Any:
-    """Report leaving the page, losing focus or fullscreen, or a blocked copy/paste (R-EXAM-6).
+    """Report leaving the page, losing focus or fullscreen, a blocked copy/paste (R-EXAM-6), or
+    another display attached or gone (``extra_display``, ``single_display``).
     The exam's policy decides the answer: ``logged``, ``warned``, ``pending`` (the attempt
     ends if the candidate stays away past the exam's grace) or ``consumed``. ``client_at`` is
     when the page saw it: events queued offline arrive later, stamped with their own time."""

@@ -53,6 +53,7 @@ SETTINGS_FIELDS = [
     "allows_self_enrolment",
     "requires_camera",
     "requires_second_view",
+    "requires_screen_share",
     "view_loss_grace_seconds",
     "shuffle_questions",
     "shuffle_options",

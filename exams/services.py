@@ -306,6 +306,7 @@ def save_answer(
                 "registration__exam__requires_seb",
                 "registration__exam__requires_camera",
                 "registration__exam__requires_second_view",
+                "registration__exam__requires_screen_share",
                 "registration__exam__view_loss_grace_seconds",
                 "registration__exam__seb_config_keys",
                 "registration__exam__seb_browser_exam_keys",
@@ -329,8 +330,8 @@ def save_answer(
             raise AnswerRefused(
                 "paused",
                 _(
-                    "Your camera is off. Turn it back on to continue answering; "
-                    "the clock is still running."
+                    "Your camera or screen share is off. Turn it back on to continue "
+                    "answering; the clock is still running."
                 ),
             )
         if question_id not in attempt.question_ids():

@@ -58,13 +58,20 @@ class ExamForm(forms.ModelForm):
             "requires_second_view": _(
                 "Candidates connect a phone as a second camera before they may start."
             ),
+            "requires_screen_share": _(
+                "Candidates share their entire screen (a whole monitor; a window or a tab is "
+                "refused). It is recorded and sampled as stills for the review page; answering "
+                "pauses while the share is stopped. Extra displays are reported where the "
+                "browser can tell. Needs a desktop Chrome or Edge."
+            ),
             "leave_grace_seconds": _(
                 "When leaving the page ends the attempt: only a leave longer than this counts "
                 "(a moment's lost focus does not). Every leave is still recorded."
             ),
             "view_loss_grace_seconds": _(
-                "While a required camera (the computer's; the phone's where required) has been "
-                "lost for longer than this, answering is paused; the clock keeps running."
+                "While a required camera (the computer's; the phone's where required) or the "
+                "required screen share has been lost for longer than this, answering is paused; "
+                "the clock keeps running."
             ),
             "commitment_text": _(
                 "The commitment letter candidates sign before the exam. Empty: the platform's "

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -269,7 +270,16 @@ def waiting(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 @flow_step("exams:answer")
 def answer(request: HttpRequest, attempt: Attempt) -> HttpResponse:
     earliest = services.earliest_submission(attempt)
-    return render(request, "exams/exam.html", {**_context(attempt), "earliest": earliest})
+    return render(
+        request,
+        "exams/exam.html",
+        {
+            **_context(attempt),
+            "earliest": earliest,
+            # How often screen_share.js samples a still of the shared screen (view 3).
+            "screen_still_seconds": settings.SCREEN_STILL_SECONDS,
+        },
+    )
 
 
 @role_required(Role.CANDIDATE)

@@ -251,8 +251,12 @@ def report_voice(attempt: Any, voiced_ratio: float, *, at: dt.datetime) -> Alert
 
 
 # The alert a lost live view opens while the candidate answers: the computer's camera (view 1,
-# with its microphone) or the phone (view 2).
-VIEW_LOST_KINDS: dict[int, str] = {1: AlertKind.CAMERA_LOST, 2: AlertKind.SECOND_VIEW_LOST}
+# with its microphone), the phone (view 2) or the shared screen (view 3, the share stopped).
+VIEW_LOST_KINDS: dict[int, str] = {
+    1: AlertKind.CAMERA_LOST,
+    2: AlertKind.SECOND_VIEW_LOST,
+    3: AlertKind.SCREEN_SHARE_STOPPED,
+}
 
 
 def report_view(
@@ -320,6 +324,27 @@ def report_left_page(attempt: Any, *, kind: str, action: str, at: dt.datetime) -
         confidence=1.0,
         detail={"event": kind, "outcome": action},
         severity=rules.severity_of(AlertKind.LEFT_PAGE),
+    )
+
+
+def report_displays(attempt: Any, *, extra: bool, at: dt.datetime) -> Alert | None:
+    """The exam page saw another display attached (``extra``) or back to one display. Only
+    pages whose browser can tell report either (``static/js/displays.js``); the alert stays
+    open while the extra display does."""
+    if not extra:
+        close_open(attempt, AlertKind.EXTRA_DISPLAY, view=1, at=at, reason="one display")
+        return None
+    rules = rules_for(attempt.registration.exam)
+    if not rules.is_enabled(AlertKind.EXTRA_DISPLAY):
+        return None
+    return raise_or_extend(
+        attempt,
+        AlertKind.EXTRA_DISPLAY,
+        view=1,
+        at=at,
+        confidence=1.0,
+        detail={},
+        severity=rules.severity_of(AlertKind.EXTRA_DISPLAY),
     )
 
 

@@ -12,10 +12,12 @@ before answering, or answering). The server sends:
 
 The page sends ``{"type": "read", "id": n}`` (the read receipt), ``{"type": "view", "view": 1,
 "connected": bool}`` (its own view-1 media state, so the proctor hears of a lost view even when
-the media process is down; only a loss counts, "connected" is the media process's to say) and
-``{"type": "ping"}`` (which keeps the browser session alive, ``exams.attempt_sessions``; a
-session other than the one holding the attempt is refused at connect); a loss may say
-``"part": "camera"|"microphone"`` (which track ended). Anything else gets ``error`` with a
+the media process is down; only a loss counts, "connected" is the media process's to say),
+``{"type": "view", "view": 3, "connected": bool}`` (the shared screen, where the exam requires
+it: both states, since no media process sees it) and ``{"type": "ping"}`` (which keeps the
+browser session alive, ``exams.attempt_sessions``; a session other than the one holding the
+attempt is refused at connect); a loss may say ``"part": "camera"|"microphone"`` (which track
+ended). Anything else gets ``error`` with a
 code; a flood closes the socket (4429).
 """
 
@@ -32,7 +34,7 @@ from accounts.roles import Role
 from core import ratelimit
 from core.socket_sessions import SessionBoundSocket
 from exams import attempt_sessions, statuses
-from exams.models import Attempt
+from exams.models import SCREEN_VIEW, Attempt
 from exams.statuses import AttemptStatus
 from proctoring import actions, events, view_states
 from proctoring.models import ViewState
@@ -45,9 +47,10 @@ CLOSE_ENDED = 4000  # the exam ended: the page stops reconnecting
 MAX_MESSAGES_PER_10S = 30  # read receipts of a burst of broadcasts, view reports, pings
 MAX_CONNECTS_PER_MINUTE = 30
 MAX_FRAME_CHARS = 1000
-# Views the candidate's page may report itself: the computer's camera. The phone (view 2) is
-# reported by the media process only, so a page cannot hide a lost phone.
-PAGE_REPORTED_VIEWS = (1,)
+# Views the candidate's page may report itself: the computer's camera, and the shared screen
+# (view 3) where the exam requires it. The phone (view 2) is reported by the media process
+# only, so a page cannot hide a lost phone.
+PAGE_REPORTED_VIEWS = (1, SCREEN_VIEW)
 # What of view 1 the page may say it lost: the camera's track or the microphone's ended.
 LOST_PARTS = ("camera", "microphone")
 
@@ -146,9 +149,14 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
         if part is not None and part not in LOST_PARTS:
             await self._error("bad_part")
             return
-        if connected:
-            # Only the media process, which receives the stream, says a view is connected; a
+        if view == SCREEN_VIEW and not await self._requires_screen_share():
+            await self._error("bad_view")
+            return
+        if connected and view != SCREEN_VIEW:
+            # Only the media process, which receives the stream, says a camera is connected; a
             # page's word could show a camera that sends nothing. A page reports losses only.
+            # The screen is shared with no live stream, so the page is its only witness (its
+            # recording segments are the evidence the reviewer checks).
             return
         # Reports count only while the attempt is live: a page left open after the end must
         # not keep changing the console.
@@ -203,6 +211,12 @@ class AttemptChannelConsumer(SessionBoundSocket, AsyncJsonWebsocketConsumer):
             return None  # another browser session holds the attempt (exams.attempt_sessions)
         attempt_sessions.touch(session, attempt)
         return attempt.status
+
+    @database_sync_to_async
+    def _requires_screen_share(self) -> bool:
+        return Attempt.objects.filter(
+            pk=self.attempt_id, registration__exam__requires_screen_share=True
+        ).exists()
 
     def _touch(self) -> None:
         attempt_sessions.touch(self.scope.get("session") or {}, self.attempt_id)

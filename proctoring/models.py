@@ -32,6 +32,10 @@ class AlertKind(models.TextChoices):
     TALKING = "talking", _("Talking or other voices")
     # Not from a camera: another device signed in (or tried to) to the candidate's live exam.
     SECOND_SIGN_IN = "second_sign_in", _("Sign-in from another device")
+    # The exam page's own reports: the required screen share stopped (view 3), and another
+    # display attached where the browser can tell (the Window Management API).
+    SCREEN_SHARE_STOPPED = "screen_share_stopped", _("Screen share stopped")
+    EXTRA_DISPLAY = "extra_display", _("Another display attached")
 
 
 class Severity(models.IntegerChoices):
@@ -57,6 +61,8 @@ DEFAULT_SEVERITY: dict[str, int] = {
     AlertKind.LEFT_PAGE: Severity.MEDIUM,
     AlertKind.TALKING: Severity.MEDIUM,
     AlertKind.SECOND_SIGN_IN: Severity.HIGH,
+    AlertKind.SCREEN_SHARE_STOPPED: Severity.MEDIUM,
+    AlertKind.EXTRA_DISPLAY: Severity.HIGH,
 }
 
 
@@ -435,7 +441,8 @@ def _audio_path(instance: Any, filename: str) -> str:
 
 
 class EvidenceFrame(models.Model):
-    """A camera frame kept as evidence: a random snapshot (R-PROC-4) or the frame of an alert.
+    """A camera frame kept as evidence: a random snapshot (R-PROC-4) or the frame of an alert;
+    or a still of the candidate's shared screen (view 3, kind ``screen``).
 
     .. pii: a picture of the candidate and the room; deleted after
        ``VISION_EVIDENCE_RETENTION_DAYS`` (180) by the daily ``vision.purge_evidence``.
@@ -446,6 +453,7 @@ class EvidenceFrame(models.Model):
         SNAPSHOT = "snapshot", _("Random snapshot")
         ALERT = "alert", _("Alert evidence")
         PROCTOR = "proctor", _("Proctor screenshot")  # ProctorScreenshot
+        SCREEN = "screen", _("Screen still")  # sampled by the exam page from view 3
 
     attempt = models.ForeignKey(
         "exams.Attempt",

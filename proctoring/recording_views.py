@@ -1,10 +1,11 @@
 """Recordings over HTTP (R-PROC-6): the recorder's upload endpoint, the segment download the
 review page's player reads (with byte ranges), and the review page itself.
 
-Uploads come from the candidate's exam page (view 1) and the paired phone (view 2) and answer
-JSON; refusals carry an ``error`` code for the recorder and a ``message`` for people. Staff
-reach only attempts in rooms they may watch (``Attempt.objects.visible_to_staff``); any other
-attempt or segment is a 404, like one that does not exist.
+Uploads come from the candidate's exam page (view 1, and view 3, the shared screen, with its
+stills) and the paired phone (view 2) and answer JSON; refusals carry an ``error`` code for the
+recorder and a ``message`` for people. Staff reach only attempts in rooms they may watch
+(``Attempt.objects.visible_to_staff``); any other attempt or segment is a 404, like one that
+does not exist.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from ninja import Field, Schema
 
 from accounts.access import role_required
@@ -31,8 +32,8 @@ from accounts.roles import Role
 from core import ratelimit
 from core.errors import as_json
 from core.json_views import Operation, RefusedOut, json_endpoint
-from exams.models import Attempt
-from proctoring import recordings
+from exams.models import SCREEN_VIEW, Attempt
+from proctoring import recordings, screen_stills
 from proctoring.models import RecordingSegment
 
 WEBM = "video/webm"
@@ -75,7 +76,8 @@ class RecordingRefusedOut(RefusedOut):
     retry_after: int | None = None
 
 
-# 1: the computer's camera, 2: the phone's; any other view is a 404.
+# 1: the computer's camera, 2: the phone's, 3: the shared screen (only for exams that require
+# it: 403 otherwise); any other view is a 404.
 _VIEW = {"view": {"type": "integer", "enum": list(recordings.VIEWS)}}
 _RECORDING_REFUSALS: dict[int, type[Schema] | None] = {
     400: RecordingRefusedOut,
@@ -147,6 +149,48 @@ def upload(request: HttpRequest, attempt_id: int, view: int) -> JsonResponse:
     )
 
 
+class StillStoredOut(Schema):
+    """The still is stored as evidence of the attempt."""
+
+    id: int
+
+
+@json_endpoint(
+    security="session",
+    tags=("recordings",),
+    post=Operation(
+        summary="Upload one still of the candidate's shared screen (JPEG bytes as the body)",
+        raw="image/jpeg",
+        responses={201: StillStoredOut, **_RECORDING_REFUSALS},
+        description="403 screen_not_required for an exam that does not record the screen; "
+        "400 for bytes that are not a JPEG; 413 too_large; 429 rate_limited.",
+    ),
+)
+@require_POST
+def screen_still(request: HttpRequest, attempt_id: int) -> JsonResponse:
+    """One still of the candidate's shared screen (view 3), the JPEG bytes as the body, from the
+    exam page of the candidate who owns the attempt. CSRF applies (the ``X-CSRFToken`` header).
+    Refusals as for segments: 404 for an attempt not the candidate's, 403 for an exam that does
+    not record the screen, 429 past ``SCREEN_STILLS_PER_MINUTE``."""
+    try:
+        attempt = recordings.uploader_attempt(request, attempt_id, SCREEN_VIEW)
+        if not ratelimit.hit(
+            "screen-still",
+            str(attempt.pk),
+            limit=settings.SCREEN_STILLS_PER_MINUTE,
+            fail_open=True,  # page traffic: Redis away must not stop the evidence
+        ):
+            raise recordings.RecordingRefused(
+                "rate_limited", _("Too many uploads. Wait a minute."), status=429, retry_after=60
+            )
+        frame = screen_stills.store_still(
+            attempt, request.read(settings.SCREEN_STILL_MAX_BYTES + 1)
+        )
+    except recordings.RecordingRefused as exc:
+        return _refused(exc)
+    return JsonResponse({"id": frame.pk}, status=201)
+
+
 @role_required(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)
 @require_GET
 def segment(request: HttpRequest, segment_id: int) -> Any:  # a FileResponse or a 206/416
@@ -195,11 +239,26 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
     )
     alerts = list(attempt.alerts.select_related("decided_by").order_by("opened_at"))
     evidence = list(
-        attempt.evidence_frames.exclude(kind=EvidenceFrame.Kind.FRAME)
+        attempt.evidence_frames.exclude(
+            kind__in=[EvidenceFrame.Kind.FRAME, EvidenceFrame.Kind.SCREEN]
+        )
         .select_related("proctor_screenshot")
         .order_by("captured_at")
     )
     timeline = recordings.review_timeline(attempt)
+    view_labels = [
+        (1, _("Computer camera (view 1)"), _("View 1")),
+        (2, _("Phone camera (view 2)"), _("View 2")),
+    ]
+    # The shared screen has its own player, timeline row and stills where it was recorded.
+    stills = list(
+        attempt.evidence_frames.filter(kind=EvidenceFrame.Kind.SCREEN).order_by("captured_at")
+    )
+    screen = attempt.registration.exam.requires_screen_share or bool(
+        timeline["views"][str(SCREEN_VIEW)]["segments"] or stills
+    )
+    if screen:
+        view_labels.append((SCREEN_VIEW, _("Shared screen (view 3)"), _("Screen")))
     context: dict[str, Any] = {
         "attempt": attempt,
         "candidate": attempt.registration.candidate,
@@ -210,10 +269,9 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "violations": attempt.violations.select_related("recorded_by").order_by("at"),
         "timeline": timeline,
         "has_recording": any(v["segments"] for v in timeline["views"].values()),
-        "view_labels": [
-            (1, _("Computer camera (view 1)"), _("View 1")),
-            (2, _("Phone camera (view 2)"), _("View 2")),
-        ],
+        "view_labels": view_labels,
+        "screen": screen,
+        "screen_stills": stills,
         "time_zone": timezone.get_current_timezone_name(),
     }
     return render(request, "proctoring/review.html", context)

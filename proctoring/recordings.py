@@ -1,5 +1,7 @@
-"""Recordings of both views (R-PROC-6): segments recorded by the candidate's browser, stored as
-they arrive, played back on the review page, purged after the retention period.
+"""Recordings of the views (R-PROC-6): the computer's camera, the phone and, where the exam
+requires it, the candidate's shared screen (view 3). Segments recorded by the candidate's
+browser, stored as they arrive, played back on the review page, purged after the retention
+period.
 
 The server never re-encodes video (re-encoding costs 20–30 % of a
 core per stream). ``static/js/recorder.js`` records each view with MediaRecorder in
@@ -27,13 +29,13 @@ from django.utils.translation import gettext as _
 
 from core.errors import Refused
 from core.retention import delete_with_files
-from exams.models import Attempt
+from exams.models import CAMERA_VIEW, PHONE_VIEW, SCREEN_VIEW, Attempt
 from exams.statuses import FINISHED, LIVE
 from proctoring.models import RecordingSegment
 
 logger = logging.getLogger(__name__)
 
-VIEWS = (1, 2)
+VIEWS = (CAMERA_VIEW, PHONE_VIEW, SCREEN_VIEW)
 MAX_SEQ = 10_000_000
 # A segment shorter than this is a recorder stopped at once; longer than this is not a segment
 # this platform's recorder makes (it cuts at RECORDING_SEGMENT_SECONDS, throttled pages later).
@@ -63,22 +65,35 @@ class RecordingRefused(Refused):
 
 
 def uploader_attempt(request: HttpRequest, attempt_id: int, view: int) -> Attempt:
-    """The attempt whose ``view`` the request may upload: view 1 from the signed-in candidate
-    who owns it, view 2 from the phone paired to it (``proctoring.pairing``). Anyone else
-    (another candidate, staff, an unpaired phone) gets ``not_found``, the same answer as for an
-    attempt that does not exist."""
+    """The attempt whose ``view`` the request may upload: views 1 (the camera) and 3 (the
+    shared screen) from the signed-in candidate who owns it, view 2 from the phone paired to it
+    (``proctoring.pairing``). Anyone else (another candidate, staff, an unpaired phone) gets
+    ``not_found``, the same answer as for an attempt that does not exist. The screen is taken
+    only for an exam that requires it (``screen_not_required``, 403): a page cannot add a
+    recording the exam's rules do not ask for."""
     not_found = RecordingRefused("not_found", _("There is no such attempt."), status=404)
     if view not in VIEWS:
         raise not_found
-    if view == 1:
+    if view in (CAMERA_VIEW, SCREEN_VIEW):
         user = request.user
         if not user.is_authenticated:
             raise not_found
-        attempt = Attempt.objects.of_candidate(user).filter(pk=attempt_id).first()
+        attempt = (
+            Attempt.objects.of_candidate(user)
+            .select_related("registration__exam")
+            .filter(pk=attempt_id)
+            .first()
+        )
     else:
         attempt = _phone_attempt(request, attempt_id)
     if attempt is None:
         raise not_found
+    if view == SCREEN_VIEW and not attempt.registration.exam.requires_screen_share:
+        raise RecordingRefused(
+            "screen_not_required",
+            _("This exam does not record the screen."),
+            status=403,
+        )
     return attempt
 
 

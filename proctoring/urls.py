@@ -20,6 +20,11 @@ urlpatterns = [
         name="recording-upload",
     ),
     path(
+        "recordings/<int:attempt_id>/screen-stills/",
+        recording_views.screen_still,
+        name="screen-still",
+    ),
+    path(
         "recordings/segments/<int:segment_id>/",
         recording_views.segment,
         name="recording-segment",

@@ -52,7 +52,7 @@ def test_a_save_is_refused_while_the_camera_is_lost_past_the_grace_and_taken_onc
     refused = put(carol_client, attempt, "B", 2)
     assert refused.status_code == 409
     assert refused.json()["code"] == "paused"
-    assert "摄像头已关闭" in refused.json()["message"]  # the default language is Chinese
+    assert "摄像头或屏幕共享已关闭" in refused.json()["message"]  # the default language is Chinese
     assert Answer.objects.get(attempt=attempt).response == "A"
 
     view_states.record_view_state(attempt.pk, 1, True)

@@ -65,7 +65,9 @@ def test_devices_are_allowed_only_where_a_page_uses_them(client: Client) -> None
     assert "display-capture=()" in sign_in and "geolocation=()" in sign_in
     check = client.get("/support/device-check/")["Permissions-Policy"]
     assert "camera=(self)" in check and "microphone=(self)" in check
-    assert "display-capture=()" in check
+    # The device check rehearses the screen share and looks for extra displays.
+    assert "display-capture=(self)" in check and "window-management=(self)" in check
+    assert "window-management=()" in sign_in
 
 
 def test_pages_are_not_cached(client: Client) -> None:

@@ -462,6 +462,11 @@ RECORDING_UPLOAD_GRACE_SECONDS = env_int("RECORDING_UPLOAD_GRACE_SECONDS", 600)
 # Uploads per attempt, view and minute: a backlog after a network drop drains at this rate.
 RECORDING_UPLOADS_PER_MINUTE = env_int("RECORDING_UPLOADS_PER_MINUTE", 60)
 RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 180)
+# The shared screen (view 3, where the exam requires it) is also sampled as a still this often
+# for the review page (proctoring.screen_stills); stills are evidence frames and kept as long.
+SCREEN_STILL_SECONDS = env_int("SCREEN_STILL_SECONDS", 30)
+SCREEN_STILL_MAX_BYTES = env_int("SCREEN_STILL_MAX_BYTES", 1024 * 1024)
+SCREEN_STILLS_PER_MINUTE = env_int("SCREEN_STILLS_PER_MINUTE", 30)
 
 # Every process (web, media, workers, beat, commands) logs through this configuration. URLs in
 # log lines lose their tokens, ID numbers, phone numbers and search terms (core.log_scrub): the

@@ -1,6 +1,7 @@
 // Leaving the exam page (R-EXAM-6): the tab hidden, the window's focus lost, fullscreen left,
-// and blocked copy/paste/context menu are reported to the server, whose exam policy decides
-// what follows (record, warn, or end the attempt once a leave outlasts the exam's grace).
+// and blocked copy/paste/context menu (and, from displays.js, an extra display) are reported to
+// the server, whose exam policy decides what follows (record, warn, or end the attempt once a
+// leave outlasts the exam's grace).
 // Every report is queued in localStorage with the time the page saw it and sent in order, so a
 // report made offline reaches the proctor when the connection is back, stamped with its own
 // time (as answers are kept and sent by exam.js). The page says what the server answered:
@@ -103,6 +104,8 @@
   for (const [event, kind] of Object.entries(BLOCKED)) {
     document.addEventListener(event, (e) => { e.preventDefault(); report(kind); });
   }
+  // Other scripts' reports (displays.js: an extra display attached or gone).
+  document.addEventListener("exam:report", (event) => report(event.detail.kind));
   document.addEventListener("exam:finished", () => { ended = true; localStorage.removeItem(storeKey); });
   window.addEventListener("online", send);
   setInterval(send, RETRY_MS);

@@ -1,11 +1,14 @@
 // Proctoring the candidate cannot switch off (R-PROC-1): answering pauses while a view the exam
-// requires (data-required-views: 1 the computer's camera, 2 the phone) has been down for longer
+// requires (data-required-views: 1 the computer's camera, 2 the phone, 3 the shared screen) has
+// been down for longer
 // than the exam's grace (data-view-grace, seconds), and resumes by itself when it is back. The
 // clock does not pause. The banner (role=alert) says what to do; the paper is disabled through
 // `exam:pause` on document ({paused: bool}), which exam.js obeys, keeping every answer typed
 // before in its queue. The server refuses saves for the same reason (code "paused"), so this
 // page is a courtesy, not the rule. View 1's state comes from view1.js (`view1:state`), the
-// phone's from the candidate's channel (`attempt:message`, view.changed). The start button
+// phone's from the candidate's channel (`attempt:message`, view.changed), the screen's from
+// screen_share.js (`screen:state`; not shared yet pauses at once, the grace counts only once it
+// was shared, since sharing takes a click the candidate must be asked for). The start button
 // asks for fullscreen (a browser grants it only on a click); page_leave.js reports each exit.
 (function () {
   "use strict";
@@ -17,7 +20,10 @@
   const text = (key) => document.querySelector(`#lock-texts [data-key="${key}"]`).textContent;
   // view → performance.now() since which it is down, or null while it is up. A required view
   // is down from the page's load until it is first reported up.
-  const downSince = new Map(required.map((view) => [view, performance.now()]));
+  const SCREEN = 3;
+  const downSince = new Map(required.map((view) => [
+    view, view === SCREEN ? performance.now() - graceMs : performance.now(),
+  ]));
   let paused = false;
 
   function set(view, up) {
@@ -39,7 +45,8 @@
     banner.hidden = !paused;
     root.dataset.paused = paused ? "1" : "";
     if (paused) {
-      const message = down.includes(1) ? text("camera") : text("phone");
+      const key = down.includes(1) ? "camera" : (down.includes(2) ? "phone" : "screen");
+      const message = text(key);
       if (banner.textContent !== message) banner.textContent = message;
     }
   }
@@ -49,7 +56,9 @@
     const message = event.detail;
     if (message.type === "view.changed" && Number(message.view) === 2) set(2, Boolean(message.connected));
   });
+  document.addEventListener("screen:state", (event) => set(SCREEN, Boolean(event.detail.connected)));
   setInterval(check, 500);
+  check(); // a screen not shared yet pauses from the start, not half a second later
 
   // Fullscreen on the start button's click; the button stays for coming back to it.
   const start = document.getElementById("fullscreen-start");

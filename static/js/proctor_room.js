@@ -107,12 +107,13 @@
     if (focused === attempt.id) showFocusTitle();
   }
 
-  // Live views (1 computer, 2 phone); a tile that has never heard of a view says nothing of it.
+  // Live views (1 computer, 2 phone, 3 the shared screen); a tile that has never heard of a view
+  // says nothing of it.
   function showView(event) {
     const tile = tiles.querySelector(`[data-attempt-id="${event.attempt}"]`);
     if (!tile) return;
     tile.dataset[`view${event.view}`] = event.connected ? "connected" : "lost";
-    const parts = [1, 2]
+    const parts = [1, 2, 3]
       .filter((view) => tile.dataset[`view${view}`])
       .map((view) => text(`view${view}_${tile.dataset[`view${view}`]}`));
     tile.querySelector(".tile-views").textContent = parts.join(" · ");

@@ -31,6 +31,7 @@
   const OPEN_TIMEOUT = 10000; // a socket that never opens (a dead host drops packets) is retried
   const CONNECT_TIMEOUT = 20000; // and so is a peer that never connects
   let stream = null;
+  let cameraRecorder = null; // ProctorRecorder's recorder of this stream
   let backoff = 1000;
   let reported = null;
   let current = null; // { pc, socket } of the live attempt to connect
@@ -73,8 +74,10 @@
     if (!dead) return;
     stream.getTracks().forEach((track) => track.stop());
     stream = null;
-    if (window.ProctorRecorder && window.ProctorRecorder.stop) {
-      try { window.ProctorRecorder.stop(); } catch (error) { /* the recorder ends with it */ }
+    // This view's recorder only: the shared screen (screen_share.js) records on by itself.
+    if (cameraRecorder) {
+      try { cameraRecorder.stop(); } catch (error) { /* the recorder ends with it */ }
+      cameraRecorder = null;
     }
     report(false, dead.kind === "audio" ? "microphone" : "camera");
     if (current && current.end) current.end();
@@ -132,7 +135,7 @@
         if (window.ProctorRecorder && root.dataset.recordingUrl) {
           const csrf = document.querySelector('meta[name="csrf-token"]');
           try {
-            window.ProctorRecorder.start(stream, {
+            cameraRecorder = window.ProctorRecorder.start(stream, {
               attemptId: Number(root.dataset.attemptId), view: 1,
               uploadUrl: root.dataset.recordingUrl, csrfToken: csrf ? csrf.content : "",
             });
