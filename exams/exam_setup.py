@@ -53,6 +53,7 @@ SETTINGS_FIELDS = [
     "allows_self_enrolment",
     "requires_camera",
     "requires_second_view",
+    "requires_room_scan",
     "view_loss_grace_seconds",
     "shuffle_questions",
     "shuffle_options",

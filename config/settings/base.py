@@ -375,6 +375,12 @@ RECORDING_UPLOAD_GRACE_SECONDS = env_int("RECORDING_UPLOAD_GRACE_SECONDS", 600)
 # Uploads per attempt, view and minute: a backlog after a network drop drains at this rate.
 RECORDING_UPLOADS_PER_MINUTE = env_int("RECORDING_UPLOADS_PER_MINUTE", 60)
 RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 180)
+# The phone's room scan before answering (proctoring.room_scans): a slow full turn takes at
+# least this long; the phone stops recording at the maximum. One scan's file at most (60 s at
+# 400 kbps video and Opus audio is about 3.3 MB). Kept as long as the recordings.
+ROOM_SCAN_MIN_SECONDS = env_int("ROOM_SCAN_MIN_SECONDS", 20)
+ROOM_SCAN_MAX_SECONDS = env_int("ROOM_SCAN_MAX_SECONDS", 60)
+ROOM_SCAN_MAX_BYTES = env_int("ROOM_SCAN_MAX_BYTES", 16 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
