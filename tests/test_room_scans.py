@@ -149,9 +149,9 @@ def test_the_information_step_tells_the_candidate_of_the_scan(personas: Personas
     carol = candidate_client(personas)
     assert carol.get("/exam/")["Location"] == "/exam/info/"
     page = carol.get("/exam/info/").content.decode()
-    assert "3" in page and ("room" in page or "房间" in page)
+    assert "展示所在房间" in page and "至少 3 秒" in page
     Exam.objects.filter(pk=personas.formal.pk).update(requires_room_scan=False)
-    assert "房间" not in carol.get("/exam/info/").content.decode()
+    assert "展示所在房间" not in carol.get("/exam/info/").content.decode()
 
 
 def test_a_scan_too_short_is_refused_and_nothing_changes(
@@ -165,7 +165,7 @@ def test_a_scan_too_short_is_refused_and_nothing_changes(
 
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "too_short" and "3" in body["message"]
+    assert body["code"] == "too_short" and "至少 3 秒" in body["message"]
     assert not RoomScan.objects.exists() and not stored_files(tmp_path)
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.SECOND_VIEW_CONNECTED
