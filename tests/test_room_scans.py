@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.test import Client
@@ -279,19 +279,20 @@ def test_the_review_page_plays_the_scan_for_staff_of_the_room(personas: Personas
 
     whole = paula.get(f"/proctor/room-scans/files/{scan.pk}/")
     assert whole.status_code == 200 and whole["Content-Type"] == "video/webm"
-    assert b"".join(whole.streaming_content) == webm()
+    assert b"".join(cast(Any, whole).streaming_content) == webm()
     part = paula.get(f"/proctor/room-scans/files/{scan.pk}/", HTTP_RANGE="bytes=0-3")
     assert part.status_code == 206 and part.content == b"\x1a\x45\xdf\xa3"
     # Staff of another room, and the candidate, do not see it.
     assert _staff("pete").get(f"/proctor/room-scans/files/{scan.pk}/").status_code == 404
-    assert candidate_client(personas).get(f"/proctor/room-scans/files/{scan.pk}/").status_code == 403
+    carol = candidate_client(personas)
+    assert carol.get(f"/proctor/room-scans/files/{scan.pk}/").status_code == 403
 
 
 def test_the_review_page_says_when_a_required_scan_is_missing(personas: Personas) -> None:
     _room_scan_exam(personas)
     attempt = at_room_scan(personas)
     page = _staff("paula").get(f"/proctor/attempts/{attempt.pk}/review/").content.decode()
-    assert 'id="room-scans"' in page and "<video class=\"review-room-scan-video\"" not in page
+    assert 'id="room-scans"' in page and '<video class="review-room-scan-video"' not in page
 
 
 def test_scans_past_retention_are_purged_with_the_recordings(
@@ -317,9 +318,7 @@ def test_scans_past_retention_are_purged_with_the_recordings(
 def test_the_settings_page_takes_the_room_scan_only_with_the_phone(personas: Personas) -> None:
     oscar = setup.signed_in("oscar")
     exam = personas.formal
-    refused = oscar.post(
-        f"/exam/manage/{exam.pk}/", setup.form_of(exam, requires_room_scan=True)
-    )
+    refused = oscar.post(f"/exam/manage/{exam.pk}/", setup.form_of(exam, requires_room_scan=True))
     assert refused.status_code == 400
     errors = refused.context["form"].errors["requires_room_scan"]
     assert errors and errors[0] in refused.content.decode()
