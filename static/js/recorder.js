@@ -16,7 +16,8 @@
 // sent twice once.
 //
 // window.ProctorRecorder.start(stream, {attemptId, view, uploadUrl, csrfToken,
-//   segmentSeconds?, videoBitsPerSecond?}) -> recorder (recorder.stop()); ProctorRecorder.stop()
+//   segmentSeconds?, videoBitsPerSecond?}) -> recorder (recorder.stop(), recorder.recording,
+//   recorder.startedAt); ProctorRecorder.stop()
 // stops every recorder of the page; ProctorRecorder.flush() sends the queue now. Each final
 // answer to an upload (stored, or refused for good) is a "proctor-recorder:upload" event on the
 // window, whose detail has the uploadUrl, clientId, ok, status, and the server's code and message.
@@ -294,7 +295,13 @@
     const segmentMs = Math.max(1, Number(opts.segmentSeconds)) * 1000;
     let running = mimeType !== null && !!opts.uploadUrl;
     let current = null;
-    const recorder = { stop, get recording() { return running; } };
+    // ``startedAt``: when the segment being recorded began (0 before the first has started: the
+    // recorder opens its queue and asks the server first).
+    const recorder = {
+      stop,
+      get recording() { return running; },
+      get startedAt() { return current ? current.segment.startedAt : 0; },
+    };
     if (!running) return recorder;
     recorders.add(recorder);
 

@@ -19,9 +19,9 @@
   const uploadUrl = root.dataset.uploadUrl;
   const minSeconds = Number(root.dataset.minSeconds) || 20;
   const maxSeconds = Number(root.dataset.maxSeconds) || 60;
-  // The recorder starts a moment after the press (it opens its queue first); this margin keeps
-  // a scan finished right at the minimum from reaching the server a little short of it.
-  const MARGIN_SECONDS = 2;
+  // The countdown runs from the recorder's own start (a moment after the press: it opens its
+  // queue and asks the server first); this margin covers the clock's rounding.
+  const MARGIN_SECONDS = 1;
   const text = (key) => {
     const node = document.querySelector(`#room-scan-texts [data-key="${key}"]`);
     return node ? node.textContent : key;
@@ -46,6 +46,19 @@
   }
 
   function tick() {
+    if (!recorder) return;
+    if (!recorder.recording) {
+      // Stopped by itself (the camera went away): what was recorded is sent, and the server
+      // says whether it is long enough.
+      stopTicking();
+      recorder = null;
+      show(startedAt ? "uploading" : "failed");
+      return;
+    }
+    if (!startedAt) {
+      startedAt = recorder.startedAt;
+      if (!startedAt) { countdown.textContent = text("starting"); return; }
+    }
     const elapsed = (Date.now() - startedAt) / 1000;
     progress.value = Math.min(elapsed, maxSeconds);
     const needed = minSeconds + MARGIN_SECONDS;
@@ -71,16 +84,21 @@
       segmentSeconds: maxSeconds + 60,
     });
     if (!recorder.recording) { recorder = null; show("failed"); return; }
-    startedAt = Date.now();
+    startedAt = 0;
     finishButton.disabled = true;
     show("recording");
     tick();
     ticker = setInterval(tick, 250);
   }
 
-  function finish() {
-    if (state !== "recording") return;
+  function stopTicking() {
     clearInterval(ticker);
+    ticker = null;
+  }
+
+  function finish() {
+    if (state !== "recording" || !startedAt) return;
+    stopTicking();
     if (recorder) recorder.stop();
     recorder = null;
     show("uploading");
