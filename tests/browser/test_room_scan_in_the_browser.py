@@ -75,7 +75,10 @@ def test_the_phone_scans_the_room_and_the_review_page_plays_it(
     screenshot(phone, "phone-room-scan-recording")
     phone.wait_for_selector("#room-scan-finish:not([disabled])", timeout=10000)
     phone.click("#room-scan-finish")
-    phone.wait_for_selector("#room-scan[data-state=done]", timeout=20000)
+    # Saved; once the exam has opened (it is open: the paper follows at once) it says that the
+    # scan is saved and no new one can be made.
+    phone.wait_for_selector("#room-scan:is([data-state=done], [data-state=closed])", timeout=20000)
+    assert "环境扫描已保存" in phone.inner_text("#room-scan-status")
     screenshot(phone, "phone-room-scan-done")
 
     # The scan is stored with the attempt, and the computer's page goes on to the paper.
