@@ -91,10 +91,13 @@ def test_the_paired_phone_sends_the_scan_and_the_flow_goes_on(
     assert carol.get("/exam/")["Location"] == "/exam/room-scan/"
     page = carol.get("/exam/room-scan/").content.decode()
     assert 'id="room-scan-step"' in page
+    assert 'id="phone-pairing"' in page  # a closed phone page can be paired again from here
     status = carol.get(f"/phone/attempts/{attempt.pk}/room-scan/").json()
     assert status["done"] is False and status["scans"] == 0
 
     phone = _pair_phone(attempt)
+    phone_page = phone.get("/phone/").content.decode()
+    assert 'id="room-scan"' in phone_page and "开始环境扫描" in phone_page
     state = phone.get(url(attempt)).json()
     assert state["accepting"] is True and state["next_seq"] == 0 and state["min_seconds"] == 3
     response = post(phone, attempt)
@@ -252,6 +255,7 @@ def test_a_scan_before_the_phone_streams_or_for_an_exam_without_one_is_refused(
     assert early.status_code == 410 and early.json()["code"] == "closed"
 
     Exam.objects.filter(pk=exam.pk).update(requires_room_scan=False)
+    assert 'id="room-scan"' not in phone.get("/phone/").content.decode()
     assert pairing.view_two_connected(attempt.pk)
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.ANSWERING  # no room-scan step without the option
