@@ -12,9 +12,10 @@ candidate has already seen, are still taken:
 - when scores are shown.
 
 Everything else (kind, subject, code, the window's opening, early sign-in, duration,
-minimum answering time, leave-page policy, camera/phone/identity requirements, shuffling, the
-commitment letter, the paper) is refused with a message saying so. The exam's AI rules are not
-conditions of the candidate and may change at any time (``proctoring.alert_profile``).
+minimum answering time, leave-page policy, camera/phone/room-scan/identity requirements,
+shuffling, the commitment letter, the paper) is refused with a message saying so. The exam's AI
+rules are not conditions of the candidate and may change at any time
+(``proctoring.alert_profile``).
 Passcodes are not settings of the exam: each candidate gets their own when the SMS is scheduled
 (``exams.passcodes``, the support pages).
 """
@@ -54,6 +55,7 @@ SETTINGS_FIELDS = [
     "requires_camera",
     "requires_second_view",
     "requires_screen_share",
+    "requires_room_scan",
     "view_loss_grace_seconds",
     "shuffle_questions",
     "shuffle_options",

@@ -143,6 +143,9 @@ class Exam(models.Model):
         default=False,
     )
     requires_second_view = models.BooleanField(_("second view (phone) required"), default=False)
+    # With the phone required: before answering, the phone records a slow full turn of the
+    # room (``proctoring.room_scans``), kept with the attempt for the review.
+    requires_room_scan = models.BooleanField(_("room scan with the phone"), default=False)
     # Off: the computer's camera is not streamed or recorded (view 1 is not started).
     requires_camera = models.BooleanField(_("camera required"), default=True)
     # On: the candidate shares the entire screen (one whole monitor, not a window or a tab),

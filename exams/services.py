@@ -164,12 +164,21 @@ def second_view_connected(attempt: Attempt) -> None:
     advance(attempt)
 
 
+def room_scanned(attempt: Attempt) -> None:
+    """Called when the phone's room scan is stored (``proctoring.room_scans``)."""
+    transition_to(attempt, AttemptStatus.ROOM_SCANNED, reason="room_scan")
+    advance(attempt)
+
+
 def required_steps(exam: Exam) -> list[str]:
     steps: list[str] = [AttemptStatus.INFO_CONFIRMED, AttemptStatus.COMMITMENT_SIGNED]
     if exam.requires_identity:
         steps.append(AttemptStatus.IDENTITY_VERIFIED)
     if exam.requires_second_view:
         steps.append(AttemptStatus.SECOND_VIEW_CONNECTED)
+        # The room scan is the phone's: without the phone it is never a step.
+        if exam.requires_room_scan:
+            steps.append(AttemptStatus.ROOM_SCANNED)
     steps += [AttemptStatus.WAITING, AttemptStatus.ANSWERING]
     return steps
 

@@ -64,6 +64,11 @@ class ExamForm(forms.ModelForm):
                 "pauses while the share is stopped. Extra displays are reported where the "
                 "browser can tell. Needs a desktop Chrome or Edge."
             ),
+            "requires_room_scan": _(
+                "Before answering, candidates turn the phone slowly through a full circle to "
+                "show the room; the scan is kept with the attempt for the review. Needs the "
+                "phone camera."
+            ),
             "leave_grace_seconds": _(
                 "When leaving the page ends the attempt: only a leave longer than this counts "
                 "(a moment's lost focus does not). Every leave is still recorded."
@@ -110,6 +115,14 @@ class ExamForm(forms.ModelForm):
             self.add_error(
                 "duration_minutes",
                 _("The duration is longer than the exam's window: close it later or shorten it."),
+            )
+        if data.get("requires_room_scan") and not data.get("requires_second_view"):
+            self.add_error(
+                "requires_room_scan",
+                _(
+                    "The room scan is recorded by the phone: also tick “second view (phone) "
+                    "required”, or untick the room scan."
+                ),
             )
         least = data.get("min_answer_minutes")
         if least and minutes and least > minutes:

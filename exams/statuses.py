@@ -3,8 +3,8 @@
 All changes of ``Attempt.status`` go through ``exams.services.transition_to``, which checks the
 move against ``ALLOWED`` and writes an audit entry. The steps before answering run in the order
 of ``STEPS``; after the commitment, a step the exam does not require (identity, second view,
-waiting) may be passed over (``exams.services.required_steps`` says which it requires), but
-never one it requires, and never backwards.
+room scan, waiting) may be passed over (``exams.services.required_steps`` says which it
+requires), but never one it requires, and never backwards.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class AttemptStatus(models.TextChoices):
     COMMITMENT_SIGNED = "commitment_signed", _("Commitment signed")
     IDENTITY_VERIFIED = "identity_verified", _("Identity verified")
     SECOND_VIEW_CONNECTED = "second_view_connected", _("Second view connected")
+    ROOM_SCANNED = "room_scanned", _("Room scanned")
     WAITING = "waiting", _("Waiting for the start")
     ANSWERING = "answering", _("Answering")
     SUBMITTED = "submitted", _("Submitted")
@@ -39,6 +40,7 @@ STEPS: tuple[str, ...] = (
     S.COMMITMENT_SIGNED,
     S.IDENTITY_VERIFIED,
     S.SECOND_VIEW_CONNECTED,
+    S.ROOM_SCANNED,
     S.WAITING,
     S.ANSWERING,
 )
@@ -55,6 +57,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.COMMITMENT_SIGNED: _forward(S.COMMITMENT_SIGNED) | {S.TERMINATED},
     S.IDENTITY_VERIFIED: _forward(S.IDENTITY_VERIFIED) | {S.TERMINATED},
     S.SECOND_VIEW_CONNECTED: _forward(S.SECOND_VIEW_CONNECTED) | {S.TERMINATED},
+    S.ROOM_SCANNED: _forward(S.ROOM_SCANNED) | {S.TERMINATED},
     S.WAITING: frozenset({S.ANSWERING, S.TERMINATED}),
     S.ANSWERING: frozenset({S.SUBMITTED, S.TERMINATED}),
     S.SUBMITTED: frozenset({S.MARKING, S.GRADED}),

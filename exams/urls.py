@@ -11,6 +11,7 @@ urlpatterns = [
     path("identity/", views.identity_step, name="identity"),
     path("identity/again/", views.reverify, name="reverify"),
     path("second-view/", views.second_view, name="second-view"),
+    path("room-scan/", views.room_scan, name="room-scan"),
     path("waiting/", views.waiting, name="waiting"),
     path("answer/", views.answer, name="answer"),
     path("retake/", views.retake, name="retake"),

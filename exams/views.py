@@ -33,6 +33,7 @@ STEP_PAGES: dict[str, str] = {
     AttemptStatus.COMMITMENT_SIGNED: "exams:commitment",
     AttemptStatus.IDENTITY_VERIFIED: "exams:identity",
     AttemptStatus.SECOND_VIEW_CONNECTED: "exams:second-view",
+    AttemptStatus.ROOM_SCANNED: "exams:room-scan",
     AttemptStatus.WAITING: "exams:waiting",
     AttemptStatus.ANSWERING: "exams:waiting",
 }
@@ -211,7 +212,11 @@ def info(request: HttpRequest, attempt: Attempt) -> HttpResponse:
     if request.method == "POST":
         services.confirm_information(attempt, request=request)
         return redirect(page_for(attempt))
-    return render(request, "exams/step_info.html", _context(attempt))
+    return render(
+        request,
+        "exams/step_info.html",
+        {**_context(attempt), "room_scan_min_seconds": settings.ROOM_SCAN_MIN_SECONDS},
+    )
 
 
 @flow_step("exams:commitment")
@@ -258,6 +263,15 @@ def identity_step(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 @flow_step("exams:second-view")
 def second_view(request: HttpRequest, attempt: Attempt) -> HttpResponse:
     return render(request, "exams/step_second_view.html", _context(attempt))
+
+
+@flow_step("exams:room-scan")
+def room_scan(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    return render(
+        request,
+        "exams/step_room_scan.html",
+        {**_context(attempt), "room_scan_min_seconds": settings.ROOM_SCAN_MIN_SECONDS},
+    )
 
 
 @flow_step("exams:waiting")

@@ -26,6 +26,7 @@ from proctoring.models import (
     ProctorMessage,
     ProctorScreenshot,
     RecordingSegment,
+    RoomScan,
     SnapshotPlan,
     ViewState,
     Violation,
@@ -129,6 +130,14 @@ class PhonePairingAdmin(AttemptRecordAdmin):
 class RecordingSegmentAdmin(AttemptRecordAdmin):
     list_display = ["attempt", "view", "seq", "started_at", "duration_ms", "size"]
     list_filter = ["view"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    file_field = "file"
+
+
+@admin.register(RoomScan)
+class RoomScanAdmin(AttemptRecordAdmin):
+    list_display = ["attempt", "seq", "started_at", "duration_ms", "size"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     file_field = "file"

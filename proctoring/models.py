@@ -432,6 +432,56 @@ class RecordingSegment(models.Model):
         return f"{self.attempt_id}/{self.view} #{self.seq}"
 
 
+def _room_scan_path(instance: Any, filename: str) -> str:
+    import secrets
+
+    # Random, like a recording segment's: served only through a view that checks permission.
+    return (
+        f"proctoring/room-scans/{instance.attempt_id}/"
+        f"{instance.seq:04d}-{secrets.token_urlsafe(18)}.webm"
+    )
+
+
+class RoomScan(models.Model):
+    """The phone's slow full turn of the room before answering (``proctoring.room_scans``): one
+    WebM file recorded by the phone's browser and uploaded whole, never re-encoded. A candidate
+    may scan again until answering starts; every scan is kept, numbered by ``seq``.
+
+    .. pii: video and audio of the candidate's room; deleted with the recordings after
+       ``RECORDING_RETENTION_DAYS`` by the daily ``proctoring.purge_recordings``.
+    """
+
+    attempt = models.ForeignKey(
+        "exams.Attempt",
+        verbose_name=_("attempt"),
+        on_delete=models.CASCADE,
+        related_name="room_scans",
+    )
+    seq = models.PositiveIntegerField(_("scan number"))
+    # The browser's name for the upload: a retry of the same scan carries the same one.
+    client_id = models.CharField(_("client scan id"), max_length=40)
+    started_at = models.DateTimeField(_("started at"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    file = models.FileField(_("file"), upload_to=_room_scan_path, max_length=200)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["attempt", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "seq"], name="one_room_scan_per_seq")
+        ]
+        verbose_name = _("room scan")
+        verbose_name_plural = _("room scans")
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} scan #{self.seq}"
+
+    @property
+    def duration_seconds(self) -> int:
+        return round(self.duration_ms / 1000)
+
+
 def _evidence_path(instance: Any, filename: str) -> str:
     return f"vision/evidence/{instance.attempt_id}/{timezone.now():%Y%m%d%H%M%S%f}.jpg"
 

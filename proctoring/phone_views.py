@@ -25,7 +25,7 @@ from core.errors import Refused, as_json
 from core.http import client_ip
 from core.json_views import Operation, RefusedOut, json_endpoint
 from exams.models import Attempt
-from proctoring import pairing
+from proctoring import pairing, room_scans
 
 # New codes a candidate may ask for per minute (the page asks once per expiry or button press).
 CODES_PER_MINUTE = 20
@@ -93,6 +93,10 @@ def camera(request: HttpRequest) -> HttpResponse:
             "exam": attempt.registration.exam,
             "candidate": attempt.registration.candidate,
             "upload_url": recording_upload_url(attempt.pk, 2),
+            "room_scan_required": room_scans.required(attempt),
+            "room_scan_url": reverse("proctoring:room-scan-upload", args=[attempt.pk]),
+            "room_scan_min_seconds": settings.ROOM_SCAN_MIN_SECONDS,
+            "room_scan_max_seconds": settings.ROOM_SCAN_MAX_SECONDS,
         },
     )
 

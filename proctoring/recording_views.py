@@ -33,7 +33,7 @@ from core import ratelimit
 from core.errors import as_json
 from core.json_views import Operation, RefusedOut, json_endpoint
 from exams.models import SCREEN_VIEW, Attempt
-from proctoring import recordings, screen_stills
+from proctoring import recordings, room_scans, screen_stills
 from proctoring.models import RecordingSegment
 
 WEBM = "video/webm"
@@ -195,15 +195,20 @@ def screen_still(request: HttpRequest, attempt_id: int) -> JsonResponse:
 @require_GET
 def segment(request: HttpRequest, segment_id: int) -> Any:  # a FileResponse or a 206/416
     """One segment's WebM file, for staff who may watch the attempt's room. Byte ranges are
-    answered (206), which the browser's media player uses to seek."""
+    answered (206)."""
     row = get_object_or_404(
         RecordingSegment.objects.filter(attempt__in=Attempt.objects.visible_to_staff(request.user)),
         pk=segment_id,
     )
-    size = row.size
+    return webm_response(request, row.file, row.size)
+
+
+def webm_response(request: HttpRequest, file: Any, size: int) -> HttpResponseBase:
+    """A stored WebM file (never changed once stored), answering byte ranges with 206: the
+    browser's media player uses them to seek."""
     match = RANGE.fullmatch(request.headers.get("Range", "").strip())
     if match is None or not (match[1] or match[2]):
-        response: HttpResponseBase = FileResponse(row.file.open("rb"), content_type=WEBM)
+        response: HttpResponseBase = FileResponse(file.open("rb"), content_type=WEBM)
     else:
         if match[1]:
             start = int(match[1])
@@ -214,13 +219,13 @@ def segment(request: HttpRequest, segment_id: int) -> Any:  # a FileResponse or 
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return response
-        with row.file.open("rb") as file:
-            file.seek(start)
-            data = file.read(end - start + 1)
+        with file.open("rb") as handle:
+            handle.seek(start)
+            data = handle.read(end - start + 1)
         response = HttpResponse(data, status=206, content_type=WEBM)
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Accept-Ranges"] = "bytes"
-    # A segment never changes once stored; the browser may keep it for the review session.
+    # The file never changes once stored; the browser may keep it for the review session.
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -273,5 +278,8 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "screen": screen,
         "screen_stills": stills,
         "time_zone": timezone.get_current_timezone_name(),
+        # The phone's room scans before answering (templates/proctoring/_room_scans.html).
+        "room_scans": room_scans.for_review(attempt),
+        "room_scan_required": room_scans.required(attempt),
     }
     return render(request, "proctoring/review.html", context)

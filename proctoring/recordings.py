@@ -31,7 +31,7 @@ from core.errors import Refused
 from core.retention import delete_with_files
 from exams.models import CAMERA_VIEW, PHONE_VIEW, SCREEN_VIEW, Attempt
 from exams.statuses import FINISHED, LIVE
-from proctoring.models import RecordingSegment
+from proctoring.models import RecordingSegment, RoomScan
 
 logger = logging.getLogger(__name__)
 
@@ -356,10 +356,17 @@ def review_timeline(attempt: Attempt) -> dict[str, Any]:
 
 
 def purge_recordings(now: dt.datetime | None = None) -> int:
-    """Delete segments (files and rows) received more than ``RECORDING_RETENTION_DAYS`` ago."""
+    """Delete segments and room scans (files and rows) received more than
+    ``RECORDING_RETENTION_DAYS`` ago; returns how many went."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.RECORDING_RETENTION_DAYS)
     count = delete_with_files(RecordingSegment.objects.filter(created_at__lt=cutoff), "file")
-    if count:
-        logger.info("purged %d recording segments received before %s", count, cutoff)
-    return count
+    scans = delete_with_files(RoomScan.objects.filter(created_at__lt=cutoff), "file")
+    if count or scans:
+        logger.info(
+            "purged %d recording segments and %d room scans received before %s",
+            count,
+            scans,
+            cutoff,
+        )
+    return count + scans

@@ -29,7 +29,8 @@ RETRY: Any = {
 
 @shared_task(name="proctoring.purge_recordings", **RETRY)
 def purge_recordings() -> int:
-    """Daily (beat): recordings past ``RECORDING_RETENTION_DAYS`` go, files and rows."""
+    """Daily (beat): recordings and room scans past ``RECORDING_RETENTION_DAYS`` go, files
+    and rows."""
     return recordings.purge_recordings()
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from proctoring import alert_profile_views, recording_views, views
+from proctoring import alert_profile_views, recording_views, room_scan_views, views
 
 app_name = "proctoring"
 urlpatterns = [
@@ -30,6 +30,9 @@ urlpatterns = [
         name="recording-segment",
     ),
     path("attempts/<int:attempt_id>/review/", recording_views.review, name="review"),
+    # The phone's room scan before answering: its upload and the review page's player.
+    path("room-scans/<int:attempt_id>/", room_scan_views.upload, name="room-scan-upload"),
+    path("room-scans/files/<int:scan_id>/", room_scan_views.scan_file, name="room-scan-file"),
     # An exam's AI rule profile, linked from the exam's set-up page.
     path("exams/<int:exam_id>/alert-rules/", alert_profile_views.alert_rules, name="alert-rules"),
     path(

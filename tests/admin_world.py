@@ -50,6 +50,7 @@ from proctoring.models import (
     ProctorMessage,
     ProctorScreenshot,
     RecordingSegment,
+    RoomScan,
     SnapshotPlan,
     ViewState,
     Violation,
@@ -143,6 +144,10 @@ def build(people: Personas) -> AdminWorld:
         size=4,
     )
     segment.file.save("x.webm", ContentFile(b"webm"), save=True)
+    scan = RoomScan(
+        attempt=attempt, seq=0, client_id="s1", started_at=now, duration_ms=20000, size=4
+    )
+    scan.file.save("s.webm", ContentFile(b"webm"), save=True)
     chunk = AudioChunk(attempt=attempt)
     chunk.audio.save("a.wav", ContentFile(b"RIFF"), save=True)
     SnapshotPlan.objects.create(attempt=attempt, due=[])

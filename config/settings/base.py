@@ -467,6 +467,12 @@ RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 180)
 SCREEN_STILL_SECONDS = env_int("SCREEN_STILL_SECONDS", 30)
 SCREEN_STILL_MAX_BYTES = env_int("SCREEN_STILL_MAX_BYTES", 1024 * 1024)
 SCREEN_STILLS_PER_MINUTE = env_int("SCREEN_STILLS_PER_MINUTE", 30)
+# The phone's room scan before answering (proctoring.room_scans): a slow full turn takes at
+# least this long; the phone stops recording at the maximum. One scan's file at most (60 s at
+# 400 kbps video and Opus audio is about 3.3 MB). Kept as long as the recordings.
+ROOM_SCAN_MIN_SECONDS = env_int("ROOM_SCAN_MIN_SECONDS", 20)
+ROOM_SCAN_MAX_SECONDS = env_int("ROOM_SCAN_MAX_SECONDS", 60)
+ROOM_SCAN_MAX_BYTES = env_int("ROOM_SCAN_MAX_BYTES", 16 * 1024 * 1024)
 
 # Every process (web, media, workers, beat, commands) logs through this configuration. URLs in
 # log lines lose their tokens, ID numbers, phone numbers and search terms (core.log_scrub): the

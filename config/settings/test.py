@@ -22,3 +22,6 @@ FACE_TEMPLATE_KEY = "dGVzdC1vbmx5LWZhY2UtdGVtcGxhdGUta2V5LTMyYiE="
 # The WebRTC tests run on loopback (bin/in-loopback-netns): production's filter of private,
 # loopback and link-local candidates would drop every one of them.
 WEBRTC_ICE_PUBLIC_ONLY = False
+# A short room scan keeps the browser test's wait short (proctoring.room_scans).
+ROOM_SCAN_MIN_SECONDS = 3
+ROOM_SCAN_MAX_SECONDS = 8

@@ -17,7 +17,7 @@
   const text = (key) => document.querySelector(`#texts [data-key="${key}"]`).textContent;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const LIVE = new Set(["signed_in", "info_confirmed", "commitment_signed", "identity_verified",
-    "second_view_connected", "waiting", "answering"]);
+    "second_view_connected", "room_scanned", "waiting", "answering"]);
   const attempts = new Map();  // id → summary
   const alerts = new Map();  // id → summary, undecided only
   let focused = null;  // attempt id in the focus panel

@@ -16,8 +16,11 @@
 // sent twice once.
 //
 // window.ProctorRecorder.start(stream, {attemptId, view, uploadUrl, csrfToken,
-//   segmentSeconds?, videoBitsPerSecond?}) -> recorder (recorder.stop()); ProctorRecorder.stop()
-// stops every recorder of the page; ProctorRecorder.flush() sends the queue now.
+//   segmentSeconds?, videoBitsPerSecond?}) -> recorder (recorder.stop(), recorder.recording,
+//   recorder.startedAt); ProctorRecorder.stop()
+// stops every recorder of the page; ProctorRecorder.flush() sends the queue now. Each final
+// answer to an upload (stored, or refused for good) is a "proctor-recorder:upload" event on the
+// window, whose detail has the uploadUrl, clientId, ok, status, and the server's code and message.
 (function () {
   "use strict";
   if (window.ProctorRecorder) return;
@@ -164,6 +167,17 @@
     }
   }
 
+  // The page that started a recorder may want to know what became of its uploads (the phone's
+  // room scan tells the candidate): every final answer is announced on the window.
+  function announce(segment, response, body) {
+    window.dispatchEvent(new CustomEvent("proctor-recorder:upload", {
+      detail: {
+        uploadUrl: segment.uploadUrl, clientId: segment.clientId, ok: response.ok,
+        status: response.status, code: body.code || "", message: body.message || "",
+      },
+    }));
+  }
+
   async function uploadOne(segment) {
     const blob = await segmentBlob(segment.key, segment.mimeType);
     if (!blob.size) return "drop";
@@ -181,7 +195,7 @@
       stats.lastError = "network";
       return "retry";
     }
-    if (response.ok) return "done";
+    if (response.ok) { announce(segment, response, {}); return "done"; }
     let body = {};
     try { body = await response.json(); } catch (error) { /* an HTML error page */ }
     stats.lastError = body.code || String(response.status);
@@ -194,6 +208,7 @@
       return "again";
     }
     if (response.status === 429 || response.status >= 500) return "retry";
+    announce(segment, response, body);
     if (response.status === 401 || response.status === 403 || response.status === 404) {
       return "blocked";
     }
@@ -280,7 +295,13 @@
     const segmentMs = Math.max(1, Number(opts.segmentSeconds)) * 1000;
     let running = mimeType !== null && !!opts.uploadUrl;
     let current = null;
-    const recorder = { stop, get recording() { return running; } };
+    // ``startedAt``: when the segment being recorded began (0 before the first has started: the
+    // recorder opens its queue and asks the server first).
+    const recorder = {
+      stop,
+      get recording() { return running; },
+      get startedAt() { return current ? current.segment.startedAt : 0; },
+    };
     if (!running) return recorder;
     recorders.add(recorder);
 
