@@ -128,18 +128,11 @@ def upload(request: HttpRequest, attempt_id: int, view: int) -> JsonResponse:
                 "rate_limited", _("Too many uploads. Wait a minute."), status=429, retry_after=60
             )
         segment = recordings.parse_segment(request.GET)
-        limit = settings.RECORDING_SEGMENT_MAX_BYTES
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > limit:
-            raise recordings.RecordingRefused(
-                "too_large", _("The segment is larger than the limit."), status=413, limit=limit
-            )
-        # Read the stream, not ``request.body``: the body is video, not form data, and may be
-        # larger than DATA_UPLOAD_MAX_MEMORY_SIZE; one byte more than the limit tells too large.
-        data = request.read(limit + 1)
+        data = recordings.read_upload(
+            request,
+            settings.RECORDING_SEGMENT_MAX_BYTES,
+            _("The segment is larger than the limit."),
+        )
         row, created = recordings.store_segment(attempt, view, segment, data)
     except recordings.RecordingRefused as exc:
         return _refused(exc)

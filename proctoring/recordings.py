@@ -178,6 +178,19 @@ def _int(value: str | None, name: str) -> int:
         ) from None
 
 
+def read_upload(request: HttpRequest, limit: int, too_large: str) -> bytes:
+    """The body of an upload of at most ``limit`` bytes, or ``too_large`` (413, with the limit).
+    Read from the stream, not ``request.body``: the body is video, not form data, and may be
+    larger than DATA_UPLOAD_MAX_MEMORY_SIZE; one byte more than the limit tells too large."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise RecordingRefused("too_large", too_large, status=413, limit=limit)
+    return request.read(limit + 1)
+
+
 def parse_segment(params: Any) -> SegmentIn:
     """Read and check the upload's description (query parameters of the POST)."""
     segment = SegmentIn(

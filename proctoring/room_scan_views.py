@@ -96,20 +96,11 @@ def upload(request: HttpRequest, attempt_id: int) -> JsonResponse:
                 "rate_limited", _("Too many uploads. Wait a minute."), status=429, retry_after=60
             )
         segment = recordings.parse_segment(request.GET)
-        limit = settings.ROOM_SCAN_MAX_BYTES
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > limit:
-            raise recordings.RecordingRefused(
-                "too_large",
-                _("The room scan's file is larger than the limit. Record it again."),
-                status=413,
-                limit=limit,
-            )
-        # The stream, not ``request.body`` (video, larger than DATA_UPLOAD_MAX_MEMORY_SIZE).
-        data = request.read(limit + 1)
+        data = recordings.read_upload(
+            request,
+            settings.ROOM_SCAN_MAX_BYTES,
+            _("The room scan's file is larger than the limit. Record it again."),
+        )
         scan, created = room_scans.store_scan(attempt.pk, segment, data)
     except recordings.RecordingRefused as refused:
         return as_json(refused, **refused.extra)
