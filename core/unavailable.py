@@ -40,6 +40,32 @@ def _connection_lost() -> bool:
     return False
 
 
+def response_for(request: HttpRequest, exception: BaseException | None) -> HttpResponse | None:
+    """The 503 "try again" for ``exception`` when it says a service is briefly away, else None.
+    Used by the middleware for exceptions of views and by the platform's 500 handler
+    (``core.views.server_error``) for those raised before the view, in a middleware that
+    reads the session or the user."""
+    if isinstance(exception, Unavailable):
+        refusal = exception
+    elif isinstance(exception, (OperationalError, InterfaceError)) and _connection_lost():
+        logger.warning(
+            "%s %s: database connection lost: %s", request.method, request.path, exception
+        )
+        refusal = Unavailable()
+    else:
+        return None
+    if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
+        response: HttpResponse = as_json(refusal)
+        # Scripts retry by themselves (the exam page resends the answer after this time): a
+        # few seconds, not the minute a person is asked to wait.
+        response["Retry-After"] = "5"
+    else:
+        # A page of its own, in both languages, that needs no session, user or database.
+        response = render(request, "503.html", status=refusal.status)
+        response["Retry-After"] = "60"
+    return response
+
+
 class UnavailableMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -48,22 +74,4 @@ class UnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, Unavailable):
-            refusal = exception
-        elif isinstance(exception, (OperationalError, InterfaceError)) and _connection_lost():
-            logger.warning(
-                "%s %s: database connection lost: %s", request.method, request.path, exception
-            )
-            refusal = Unavailable()
-        else:
-            return None
-        if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-            response: HttpResponse = as_json(refusal)
-            # Scripts retry by themselves (the exam page resends the answer after this time): a
-            # few seconds, not the minute a person is asked to wait.
-            response["Retry-After"] = "5"
-        else:
-            # A page of its own, in both languages, that needs no session, user or database.
-            response = render(request, "503.html", status=refusal.status)
-            response["Retry-After"] = "60"
-        return response
+        return response_for(request, exception)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import csrf, defaults
 from ninja import Schema
 
+from core import unavailable
 from core.admission import busy_message, is_overload
 from core.json_views import Operation, endpoint_of, json_endpoint, refusal
 
@@ -45,8 +46,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     for it in time (the pool exhausted, PostgreSQL refusing more clients) is answered 503 with
     Retry-After, in JSON on the API, like the admission gate's refusals: the client retries and
     nothing is lost. Any other failure is the usual 500 page."""
-    if not is_overload(sys.exc_info()[1]):
-        return defaults.server_error(request)
+    exception = sys.exc_info()[1]
+    if not is_overload(exception):
+        # Redis or a database connection away in a middleware (the session, the user): the
+        # same "try again" a view's exception gets from core.unavailable.
+        return unavailable.response_for(request, exception) or defaults.server_error(request)
     retry = str(random.randint(2, 6))  # noqa: S311 (spreading retries, not a secret)
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(

@@ -31,7 +31,12 @@ def plan_for(attempt: Any) -> SnapshotPlan:
 
 
 def take_if_due(frame: EvidenceFrame) -> bool:
-    """Keep ``frame`` as a snapshot if one is due; True when it was kept."""
+    """Keep ``frame`` as a snapshot if one is due; True when it was kept. Snapshots are drawn
+    over the answering time: a frame from before it (the camera streams from the steps before
+    answering, the room scan and the waiting room) is never one."""
+    attempt = frame.attempt
+    if attempt.started_at is None or attempt.deadline is None:
+        return False
     with transaction.atomic():
         plan = SnapshotPlan.objects.select_for_update().get(pk=plan_for(frame.attempt).pk)
         due = [dt.datetime.fromisoformat(t) for t in plan.due]

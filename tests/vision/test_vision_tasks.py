@@ -98,6 +98,22 @@ def test_random_snapshots_are_kept_when_due(carol_attempt: Attempt, settings, tm
     assert SnapshotPlan.objects.get(attempt=carol_attempt).due == []
 
 
+def test_a_frame_from_before_answering_is_analysed_and_never_a_snapshot(
+    carol_attempt: Attempt, settings, tmp_path
+) -> None:
+    """The camera streams from the steps before answering (the room scan, the waiting room):
+    such a frame is analysed like any other, but the snapshot plan, drawn over the answering
+    time, does not exist yet (it used to crash the task)."""
+    settings.MEDIA_ROOT = tmp_path
+    Attempt.objects.filter(pk=carol_attempt.pk).update(started_at=None, deadline=None)
+    item = frame(carol_attempt, "face_partial_cropped_1.jpg", timezone.now())
+    tasks.analyze_frame.apply(args=[item.pk]).get()
+    item.refresh_from_db()
+    assert FrameAnalysis.objects.filter(frame=item).exists()
+    assert item.kind != EvidenceFrame.Kind.SNAPSHOT
+    assert not SnapshotPlan.objects.filter(attempt=carol_attempt).exists()
+
+
 def wav_bytes(samples: np.ndarray, rate: int = 48000) -> bytes:
     out = io.BytesIO()
     with wave.open(out, "wb") as wav:
