@@ -153,6 +153,9 @@ class Stack:
         self.base = Path(settings.BASE_DIR)
         self.env = {**os.environ, "TRUSTED_PROXY_COUNT": "1", "LOG_LEVEL": "WARNING"}
         self.redis: subprocess.Popen[bytes] | None = None
+        # How many of each were started, the first ones included: the drill's report shows that
+        # its faults happened.
+        self.starts: dict[str, int] = {"web": 0, "worker": 0, "redis": 0}
         self.redis_port = 0
         self._redis_dir = ""
         if own_redis:
@@ -186,10 +189,12 @@ class Stack:
         )
 
     def _web(self) -> subprocess.Popen[bytes]:
+        self.starts["web"] += 1
         fd = self.listener.fileno()
         return self._popen(server_command(self.server, self.bin_dir, fd), pass_fds=(fd,))
 
     def _worker(self) -> subprocess.Popen[bytes]:
+        self.starts["worker"] += 1
         return self._popen(
             [
                 str(self.bin_dir / "celery"),
@@ -223,6 +228,7 @@ class Stack:
         )
 
     def start_redis(self) -> None:
+        self.starts["redis"] += 1
         self.redis = subprocess.Popen(  # noqa: S603
             [
                 shutil.which("redis-server") or "redis-server",

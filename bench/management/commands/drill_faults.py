@@ -123,7 +123,9 @@ class Command(BaseCommand):
             connection.close()  # the drill terminates connections; this one reopens when needed
             asyncio.run(_drive(stack, people, run, options))
             graded = _wait_until_graded(exam, timeout=grace + 15 + 60)
-            return _report(number, exam, run, graded, options)
+            report = _report(number, exam, run, graded, options)
+            report["processes_started"] = dict(stack.starts)
+            return report
         finally:
             stack.stop()
             delete_data(exam)
@@ -423,7 +425,8 @@ def _table(report: dict[str, Any]) -> str:
         f"{report['lost_answers']} lost, {report['typed_never_acknowledged']} typed but never "
         f"acknowledged; {report['papers_submitted_twice']} papers submitted twice, "
         f"{report['papers_never_submitted']} never, {report['ungraded_a_minute_after']} ungraded "
-        f"a minute after; {report['busy_answers']} busy answers",
+        f"a minute after; {report['busy_answers']} busy answers; processes started: "
+        + ", ".join(f"{kind} {n}" for kind, n in report.get("processes_started", {}).items()),
         f"{'fault':<52}{'at s':>6}{'errors':>8}{'last after s':>14}",
     ]
     for fault in report["faults"]:
