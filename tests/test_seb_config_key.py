@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from exams import seb_files
@@ -24,7 +25,8 @@ ALL_TYPES = (FIXTURES / "all_types.seb").read_bytes()
 ALL_TYPES_KEY = "f49329183c8799fde0afb5f655b0a9a34e9b483fa66e3b22808fd7daab69e009"
 # Files saved by SEB itself, with the key SEB computed for each, when the shared data has them:
 # NAME.seb beside NAME.config-key (the key) and, optionally, NAME.seb-json (SEB's logged text).
-SHARED_SEB = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "seb"
+# Real files made by SEB itself, in the shared data (the SHARED_DATA_DIR setting), never copied.
+SHARED_SEB = Path(settings.SHARED_DATA_DIR) / "seb"
 REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.usefixtures("english")
