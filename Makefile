@@ -67,9 +67,9 @@ pytest:
 messages:
 	$(PY) manage.py compilemessages --ignore=.venv
 
-## List the benchmark commands (the bench package, docs/performance.md says how to run each).
+## List the benchmark and drill commands (the bench package, docs/performance.md says how to run each).
 bench: install-dev
-	@$(PY) manage.py help --commands | grep '^bench_'
+	@$(PY) manage.py help --commands | grep -E '^(bench_|drill_)'
 
 clean:
 	rm -rf $(VENV) var
