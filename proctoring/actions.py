@@ -15,7 +15,6 @@ import io
 import uuid
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
@@ -31,7 +30,7 @@ from exams import services as exam_services
 from exams import statuses
 from exams.models import Attempt
 from exams.statuses import AttemptStatus
-from proctoring import alert_events, events, services
+from proctoring import alert_events, events, services, uploads
 from proctoring.models import (
     MESSAGE_MAX_CHARS,
     Alert,
@@ -355,8 +354,7 @@ def take_screenshot(
     jpeg = _screenshot_jpeg(upload)
     with transaction.atomic():
         frame = EvidenceFrame(attempt=attempt, view=view, kind=EvidenceFrame.Kind.PROCTOR)
-        frame.image.save("screenshot.jpg", ContentFile(jpeg), save=False)
-        frame.save()
+        uploads.save_with_file(frame, "image", "screenshot.jpg", jpeg)
         shot = ProctorScreenshot.objects.create(frame=frame, note=note, taken_by=actor)
         record(
             "proctor.screenshot",

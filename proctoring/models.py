@@ -411,6 +411,9 @@ class RecordingSegment(models.Model):
     duration_ms = models.PositiveIntegerField(_("duration (ms)"))
     size = models.PositiveIntegerField(_("size (bytes)"))
     file = models.FileField(_("file"), upload_to=_recording_path, max_length=200)
+    # SHA-256 of the bytes as they arrived (``proctoring.uploads``): the evidence package
+    # (``custody``) proves the file it carries is the one received. Empty: stored before hashing.
+    sha256 = models.CharField(_("SHA-256 at arrival"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -464,6 +467,7 @@ class RoomScan(models.Model):
     duration_ms = models.PositiveIntegerField(_("duration (ms)"))
     size = models.PositiveIntegerField(_("size (bytes)"))
     file = models.FileField(_("file"), upload_to=_room_scan_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256 at arrival"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -515,6 +519,8 @@ class EvidenceFrame(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.FRAME)
     image = models.FileField(_("image"), upload_to=_evidence_path)
     captured_at = models.DateTimeField(_("captured at"), default=timezone.now)
+    # SHA-256 of the image as it arrived (``proctoring.uploads.save_with_file``).
+    sha256 = models.CharField(_("SHA-256 at arrival"), max_length=64, blank=True)
 
     class Meta:
         db_table = "vision_evidenceframe"  # created by the vision app; moved without a copy

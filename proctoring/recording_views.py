@@ -29,11 +29,10 @@ from ninja import Field, Schema
 
 from accounts.access import role_required
 from accounts.roles import Role
-from core import ratelimit
 from core.errors import as_json
 from core.json_views import Operation, RefusedOut, json_endpoint
 from exams.models import SCREEN_VIEW, Attempt
-from proctoring import recordings, room_scans, screen_stills
+from proctoring import recordings, room_scans, screen_stills, uploads
 from proctoring.models import RecordingSegment
 
 WEBM = "video/webm"
@@ -118,15 +117,12 @@ def upload(request: HttpRequest, attempt_id: int, view: int) -> JsonResponse:
         attempt = recordings.uploader_attempt(request, attempt_id, view)
         if request.method == "GET":
             return JsonResponse({"next_seq": recordings.next_seq(attempt, view)})
-        if not ratelimit.hit(
+        uploads.refuse_if_flooded(
             "recording",
             f"{attempt.pk}:{view}",
-            limit=settings.RECORDING_UPLOADS_PER_MINUTE,
-            fail_open=True,
-        ):
-            raise recordings.RecordingRefused(
-                "rate_limited", _("Too many uploads. Wait a minute."), status=429, retry_after=60
-            )
+            settings.RECORDING_UPLOADS_PER_MINUTE,
+            recordings.RecordingRefused,
+        )
         segment = recordings.parse_segment(request.GET)
         data = recordings.read_upload(
             request,
@@ -167,15 +163,12 @@ def screen_still(request: HttpRequest, attempt_id: int) -> JsonResponse:
     not record the screen, 429 past ``SCREEN_STILLS_PER_MINUTE``."""
     try:
         attempt = recordings.uploader_attempt(request, attempt_id, SCREEN_VIEW)
-        if not ratelimit.hit(
+        uploads.refuse_if_flooded(
             "screen-still",
             str(attempt.pk),
-            limit=settings.SCREEN_STILLS_PER_MINUTE,
-            fail_open=True,  # page traffic: Redis away must not stop the evidence
-        ):
-            raise recordings.RecordingRefused(
-                "rate_limited", _("Too many uploads. Wait a minute."), status=429, retry_after=60
-            )
+            settings.SCREEN_STILLS_PER_MINUTE,
+            recordings.RecordingRefused,
+        )
         frame = screen_stills.store_still(
             attempt, request.read(settings.SCREEN_STILL_MAX_BYTES + 1)
         )

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import HttpRequest
@@ -31,6 +30,7 @@ from core.errors import Refused
 from core.retention import delete_with_files
 from exams.models import CAMERA_VIEW, PHONE_VIEW, SCREEN_VIEW, Attempt
 from exams.statuses import FINISHED, LIVE
+from proctoring import uploads
 from proctoring.models import RecordingSegment, RoomScan
 
 logger = logging.getLogger(__name__)
@@ -247,9 +247,10 @@ def store_segment(
         )
     if not looks_like_webm(data):
         raise RecordingRefused("not_webm", _("The segment is not a WebM video."))
-    # The start on the server's clock: now minus the segment's age, as the browser measured it.
-    started_at = now - dt.timedelta(milliseconds=segment.sent_at_ms - segment.started_at_ms)
-    if started_at < attempt.created_at - CLOCK_SLACK:
+    started_at = uploads.server_start(
+        segment.sent_at_ms, segment.started_at_ms, now, attempt.created_at - CLOCK_SLACK
+    )
+    if started_at is None:
         raise RecordingRefused("bad_request", _("The segment started before the attempt."))
 
     existing = _existing(attempt, view, segment)
@@ -264,21 +265,13 @@ def store_segment(
         duration_ms=segment.duration_ms,
         size=len(data),
     )
-    # The file first, then the row: a row never points to a missing file. If the row cannot be
-    # written, the file goes again.
-    row.file.save("segment.webm", ContentFile(data), save=False)
     try:
-        with transaction.atomic():
-            row.save()
+        uploads.save_with_file(row, "file", "segment.webm", data)
     except IntegrityError:
-        row.file.delete(save=False)
         existing = _existing(attempt, view, segment)  # a concurrent retry stored it first
         if existing is None:
             raise
         return existing, False
-    except BaseException:
-        row.file.delete(save=False)
-        raise
     if view == 1:
         # Voice detection reads the recording (proctoring.segment_audio): the live microphone
         # reaches the media process only while a proctor has the candidate in focus.

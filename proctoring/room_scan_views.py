@@ -20,11 +20,10 @@ from ninja import Schema
 
 from accounts.access import role_required
 from accounts.roles import Role
-from core import ratelimit
 from core.errors import Refused, as_json
 from core.json_views import Operation, RefusedOut, json_endpoint
 from exams.models import Attempt
-from proctoring import recordings, room_scans
+from proctoring import recordings, room_scans, uploads
 from proctoring.models import RoomScan
 from proctoring.recording_views import (
     RecordingRefusedOut,
@@ -89,12 +88,9 @@ def upload(request: HttpRequest, attempt_id: int) -> JsonResponse:
         attempt = room_scans.phone_attempt(request, attempt_id)
         if request.method == "GET":
             return _no_store(JsonResponse(room_scans.phone_state(attempt)))
-        if not ratelimit.hit(
-            "room-scan", str(attempt.pk), limit=UPLOADS_PER_MINUTE, fail_open=True
-        ):
-            raise recordings.RecordingRefused(
-                "rate_limited", _("Too many uploads. Wait a minute."), status=429, retry_after=60
-            )
+        uploads.refuse_if_flooded(
+            "room-scan", str(attempt.pk), UPLOADS_PER_MINUTE, recordings.RecordingRefused
+        )
         segment = recordings.parse_segment(request.GET)
         data = recordings.read_upload(
             request,

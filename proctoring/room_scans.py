@@ -17,7 +17,6 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import HttpRequest
@@ -28,7 +27,7 @@ from audit.services import record
 from exams import services, statuses
 from exams.models import Attempt
 from exams.statuses import AttemptStatus
-from proctoring import pairing
+from proctoring import pairing, uploads
 from proctoring.models import RoomScan
 from proctoring.recordings import CLOCK_SLACK, RecordingRefused, SegmentIn, looks_like_webm
 
@@ -162,8 +161,10 @@ def store_scan(
                 else _("This exam does not ask for a room scan."),
                 status=410,
             )
-        started_at = now - dt.timedelta(milliseconds=segment.sent_at_ms - segment.started_at_ms)
-        if started_at < attempt.created_at - CLOCK_SLACK:
+        started_at = uploads.server_start(
+            segment.sent_at_ms, segment.started_at_ms, now, attempt.created_at - CLOCK_SLACK
+        )
+        if started_at is None:
             raise RecordingRefused("bad_request", _("The room scan started before the attempt."))
         scan = RoomScan(
             attempt=attempt,
@@ -173,12 +174,8 @@ def store_scan(
             duration_ms=segment.duration_ms,
             size=len(data),
         )
-        # The file first, then the row: a row never points to a missing file; a row that
-        # cannot be written takes its file with it.
-        scan.file.save("scan.webm", ContentFile(data), save=False)
-        try:
-            with transaction.atomic():
-                scan.save()
+
+        def taken() -> None:
             record(
                 "attempt.room_scan",
                 target=attempt,
@@ -186,20 +183,20 @@ def store_scan(
                 seq=scan.seq,
                 duration_ms=scan.duration_ms,
                 size=scan.size,
+                sha256=scan.sha256,
             )
             if services.next_step(attempt) == AttemptStatus.ROOM_SCANNED:
                 services.room_scanned(attempt)
+
+        try:
+            uploads.save_with_file(scan, "file", "scan.webm", data, then=taken)
         except IntegrityError:
-            scan.file.delete(save=False)
             raise RecordingRefused(
                 "seq_taken",
                 _("Another room scan has this number."),
                 status=409,
                 next_seq=next_seq(attempt),
             ) from None
-        except BaseException:
-            scan.file.delete(save=False)
-            raise
     return scan, True
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exams.models import SCREEN_VIEW, Attempt
+from proctoring import uploads
 from proctoring.models import EvidenceFrame
 from proctoring.recordings import RecordingRefused, accepts_uploads
 
@@ -44,10 +44,5 @@ def store_still(attempt: Attempt, data: bytes, *, now: dt.datetime | None = None
     frame = EvidenceFrame(
         attempt=attempt, view=SCREEN_VIEW, kind=EvidenceFrame.Kind.SCREEN, captured_at=now
     )
-    frame.image.save("screen.jpg", ContentFile(data), save=False)
-    try:
-        frame.save()
-    except BaseException:
-        frame.image.delete(save=False)  # a file never outlives a row that was not written
-        raise
+    uploads.save_with_file(frame, "image", "screen.jpg", data)
     return frame

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 
 from exams import statuses
 from exams.models import Attempt
+from proctoring import uploads
 from proctoring.models import EvidenceFrame
 
 VIEWS = (1, 2)
@@ -31,13 +31,7 @@ def store_frame(attempt_id: int, view: int, jpeg: bytes, captured_at: dt.datetim
         if attempt is None:
             return None
         frame = EvidenceFrame(attempt=attempt, view=view, captured_at=captured_at)
-        frame.image.save("frame.jpg", ContentFile(jpeg), save=False)
-        try:
-            frame.save()
-        except Exception:
-            # Stored files are not transactional: a row that cannot be written leaves no file.
-            frame.image.storage.delete(frame.image.name)
-            raise
+        uploads.save_with_file(frame, "image", "frame.jpg", jpeg)
         frame_id = frame.pk
         transaction.on_commit(lambda: analyze_frame.delay(frame_id))
     return frame_id
