@@ -80,6 +80,12 @@ KINDS: dict[str, Kind] = {
         "certification/_register_online_job.html",
         "certification.jobs.register_online_context",
     ),
+    "custody.evidence_package": Kind(
+        "custody.jobs.run_package",
+        gettext_lazy("Evidence package of an attempt"),
+        "custody/_package_job.html",
+        "custody.jobs.package_context",
+    ),
     "vision.bulk_enrolment": Kind(
         "vision.bulk.run_bulk_enrolment",
         gettext_lazy("Face enrolment from the registered photos"),

@@ -149,6 +149,7 @@ def test_production_gates_below_the_database_pool() -> None:
         "SECRET_KEY": "x" * 60,
         "ALLOWED_HOSTS": "exam.example.org",
         "FACE_TEMPLATE_KEY": "a" * 44,
+        "EVIDENCE_SIGNING_KEY": "dGVzdC1vbmx5LWV2aWRlbmNlLXNpZ25pbmcta2V5ISE=",
         "NOTIFICATION_FILE_GATEWAY_FOR_DRILLS": "true",
         "DB_POOL_MAX": "24",
     }

@@ -92,6 +92,7 @@ async def test_the_media_process_answers_its_health_check() -> None:
 OPERATOR = {
     "SECRET_KEY": "s" * 50,
     "POSTGRES_PASSWORD": "secret",
+    "EVIDENCE_SIGNING_KEY": "dGVzdC1vbmx5LWV2aWRlbmNlLXNpZ25pbmcta2V5ISE=",
     "FACE_TEMPLATE_KEY": "dGVzdC1vbmx5LWZhY2UtdGVtcGxhdGUta2V5LTMyYiE=",
     "ALLOWED_HOSTS": "exam.example.org",
     "SMS_HTTP_URL": "https://sms.example.org/send",

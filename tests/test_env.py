@@ -103,6 +103,7 @@ def test_production_refuses_a_short_secret_key() -> None:
 
 COMPLETE = {
     "SECRET_KEY": "k" * 50,
+    "EVIDENCE_SIGNING_KEY": "dGVzdC1vbmx5LWV2aWRlbmNlLXNpZ25pbmcta2V5ISE=",
     "ALLOWED_HOSTS": "exam.example",
     "DATABASE_URL": "postgres://h/d",
     "REDIS_URL": "redis://h:6379/0",
@@ -125,3 +126,16 @@ def test_production_refuses_the_file_outbox_unless_it_is_a_drill() -> None:
     assert drill.returncode == 0, drill.stderr
     no_url = run_prod_settings({k: v for k, v in COMPLETE.items() if k != "SMS_HTTP_URL"})
     assert no_url.returncode != 0 and "SMS_HTTP_URL" in no_url.stderr
+
+
+def test_production_refuses_to_start_without_the_evidence_signing_key(tmp_path) -> None:
+    without = {k: v for k, v in COMPLETE.items() if k != "EVIDENCE_SIGNING_KEY"}
+    refused = run_prod_settings(without)
+    assert refused.returncode != 0 and "EVIDENCE_SIGNING_KEY" in refused.stderr
+    malformed = run_prod_settings({**COMPLETE, "EVIDENCE_SIGNING_KEY": "not-a-key"})
+    assert malformed.returncode != 0 and "32-byte Ed25519 seed" in malformed.stderr
+    # The key may live in a file the environment names (a mounted secret).
+    key_file = tmp_path / "evidence.key"
+    key_file.write_text(COMPLETE["EVIDENCE_SIGNING_KEY"])
+    from_file = run_prod_settings({**without, "EVIDENCE_SIGNING_KEY_FILE": str(key_file)})
+    assert from_file.returncode == 0, from_file.stderr

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "vision",
     "support",
     "jobs",
+    "custody",
 ]
 # The benchmark commands (bench_exam, bench_media, ...) live in a package of the checkout that an
 # installed platform does not carry (pyproject leaves it out of the wheel); without it the
@@ -384,6 +385,18 @@ FACE_TEMPLATE_KEY = env_str("FACE_TEMPLATE_KEY", "")
 # Without a key, dev generates one in this file on first use; prod requires the key instead.
 FACE_TEMPLATE_KEY_FILE_DEFAULT = VAR_DIR / "face-template.key"
 FACE_TEMPLATE_KEY_REQUIRED = False
+# Evidence packages (custody): the Ed25519 key that signs them, never in the database. The base64
+# of a 32-byte seed or a PEM, from EVIDENCE_SIGNING_KEY or the file EVIDENCE_SIGNING_KEY_FILE
+# names; without either, the embedded default generates one in the file below, while
+# production refuses to start. EVIDENCE_VERIFY_KEYS: the base64 raw public keys of earlier
+# signing keys, so packages signed before a rotation still verify (docs/operations.md).
+EVIDENCE_SIGNING_KEY = env_str("EVIDENCE_SIGNING_KEY", "")
+EVIDENCE_SIGNING_KEY_FILE_DEFAULT = VAR_DIR / "evidence-signing.key"
+EVIDENCE_SIGNING_KEY_REQUIRED = False
+EVIDENCE_VERIFY_KEYS = env_list("EVIDENCE_VERIFY_KEYS", [])
+# The largest package the staff verification page accepts (a 90-minute attempt's two views at
+# the recorder's bit rate are about 600 MB).
+EVIDENCE_VERIFY_MAX_BYTES = env_int("EVIDENCE_VERIFY_MAX_BYTES", 2 * 1024**3)
 # Ultralytics keeps its settings here, never in the user's home, and never goes online.
 os.environ.setdefault("YOLO_CONFIG_DIR", str(VAR_DIR / "ultralytics"))
 os.environ.setdefault("YOLO_OFFLINE", "1")

@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_database, env_int, env_list, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import VAR_DIR, database_pool, redis_cache, redis_channel_layer
+from custody.keys import parse_private
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
@@ -66,6 +67,13 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 # workers use it, and they refuse to start without it (config.vision_worker); the other processes
 # are not given it. A malformed key is vision.E001 in `manage.py check`.
 FACE_TEMPLATE_KEY_REQUIRED = True
+
+# Evidence packages are signed with a key kept outside the database: without one the settings
+# do not load (custody.keys). EVIDENCE_SIGNING_KEY, or EVIDENCE_SIGNING_KEY_FILE naming the file
+# that holds it (a mounted secret).
+EVIDENCE_SIGNING_KEY = env_str("EVIDENCE_SIGNING_KEY")
+parse_private(EVIDENCE_SIGNING_KEY)  # a malformed key stops the start, not the first package
+EVIDENCE_SIGNING_KEY_REQUIRED = True
 
 # The media process answers browsers on the internet: it never checks candidates on private,
 # loopback or link-local addresses (they would probe the server's own network), and advertises

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import os
+
 from config.env import env_database, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import redis_cache, redis_channel_layer
@@ -25,3 +28,6 @@ WEBRTC_ICE_PUBLIC_ONLY = False
 # A short room scan keeps the browser test's wait short (proctoring.room_scans).
 ROOM_SCAN_MIN_SECONDS = 3
 ROOM_SCAN_MAX_SECONDS = 8
+# Tests make their own evidence signing key, a new one each run (custody.keys).
+EVIDENCE_SIGNING_KEY = base64.b64encode(os.urandom(32)).decode()
+EVIDENCE_SIGNING_KEY_REQUIRED = True
