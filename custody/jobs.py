@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.base import File
 from django.utils.translation import gettext as _
 
 from audit.services import record
@@ -43,7 +44,7 @@ def run_package(job: BackgroundJob, progress: Progress) -> Outcome:
     )
     return Outcome(
         result={"items": built.items, "chain_head": built.chain_head, "key_id": built.key_id},
-        file=built.data,
+        file=File(built.file),
         filename=built.filename,
     )
 

@@ -28,12 +28,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import io
 import json
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -231,11 +231,18 @@ def items_of(attempt: Attempt) -> list[Item]:
 
 @dataclass(frozen=True)
 class Built:
-    data: bytes
+    # The package in a temporary file (deleted when closed): a 90-minute attempt's package is
+    # hundreds of megabytes, more than a worker should hold in memory.
+    file: IO[bytes]
     filename: str
     items: int
     chain_head: str
     key_id: str
+
+    @property
+    def data(self) -> bytes:
+        self.file.seek(0)
+        return self.file.read()
 
 
 def _entries(
@@ -272,7 +279,23 @@ def build(
     """Make ``attempt``'s package, signed with the current signing key."""
     now = now or timezone.now()
     signer = keys.signing_key()
-    out = io.BytesIO()
+    # Handed to the caller open (``Built.file``); closed here only if the build fails.
+    out = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        return _write(attempt, out, signer, built_by, progress, now)
+    except BaseException:
+        out.close()
+        raise
+
+
+def _write(
+    attempt: Attempt,
+    out: IO[bytes],
+    signer: Any,
+    built_by: str,
+    progress: Callable[[int, int], None],
+    now: dt.datetime,
+) -> Built:
     listed: list[dict[str, Any]] = []
     link = chain_start(attempt.pk)
     # Video and JPEG do not compress: stored as they are, so a reader can also check an item's
@@ -312,8 +335,9 @@ def build(
         }
         archive.writestr(_info(MANIFEST, now), manifest, compress_type=zipfile.ZIP_DEFLATED)
         archive.writestr(_info(SIGNATURE, now), dumps(signature))
+    out.seek(0)
     return Built(
-        data=out.getvalue(),
+        file=out,
         filename=f"evidence-attempt-{attempt.pk}-{now:%Y%m%d-%H%M%S}.zip",
         items=len(listed),
         chain_head=link.hex(),

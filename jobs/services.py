@@ -18,7 +18,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -99,7 +99,9 @@ KINDS: dict[str, Kind] = {
 @dataclass
 class Outcome:
     result: dict[str, Any]
-    file: bytes | None = None
+    # The produced file: bytes, or a Django ``File`` for one too large to hold in memory (an
+    # evidence package of hundreds of megabytes), copied to storage in chunks.
+    file: bytes | File | None = None
     filename: str = ""
 
 
@@ -253,9 +255,8 @@ def _run(job: BackgroundJob) -> None:
     if job.total is not None:
         fields["done"] = job.total
     if outcome.file is not None:
-        job.output.save(
-            f"{uuid.uuid4().hex}-{outcome.filename}", ContentFile(outcome.file), save=False
-        )
+        content = outcome.file if isinstance(outcome.file, File) else ContentFile(outcome.file)
+        job.output.save(f"{uuid.uuid4().hex}-{outcome.filename}", content, save=False)
         fields["output"] = job.output.name
         fields["output_name"] = outcome.filename
     transition_to(job, JobStatus.DONE, **fields)
