@@ -31,8 +31,16 @@ from custody import keys, package
 from custody.verify import verify
 from jobs.models import BackgroundJob
 from jobs.statuses import JobStatus
-from proctoring import actions
-from proctoring.models import Alert, AlertKind, EvidenceFrame, RecordingSegment, Severity
+from proctoring import actions, uploads
+from proctoring.media import sampling
+from proctoring.models import (
+    Alert,
+    AlertKind,
+    EvidenceFrame,
+    RecordingSegment,
+    RoomScan,
+    Severity,
+)
 from tests.conftest import candidate_client
 from tests.personas import PASSWORD, Personas
 from tests.test_recordings import post, start, webm
@@ -123,6 +131,29 @@ def test_every_upload_is_hashed_when_it_arrives(personas: Personas) -> None:
     shot = EvidenceFrame.objects.get(attempt=attempt, kind=EvidenceFrame.Kind.PROCTOR)
     with shot.image.open("rb") as handle:
         assert shot.sha256 == hashlib.sha256(handle.read()).hexdigest()
+    # A frame the media process samples from a live view.
+    sampled = sampling.store_frame(attempt.pk, 2, jpeg(40), timezone.now())
+    assert EvidenceFrame.objects.get(pk=sampled).sha256 == hashlib.sha256(jpeg(40)).hexdigest()
+
+
+def test_room_scans_are_packaged_and_checked(personas: Personas) -> None:
+    attempt = attempt_with_evidence(personas)
+    scan = RoomScan(
+        attempt=attempt,
+        seq=0,
+        client_id="scan-0000",
+        started_at=timezone.now(),
+        duration_ms=20000,
+        size=len(webm(2.0)),
+    )
+    uploads.save_with_file(scan, "file", "scan.webm", webm(2.0))
+    assert scan.sha256 == hashlib.sha256(webm(2.0)).hexdigest()
+
+    built = package.build(attempt)
+    assert "items/room-scans/0000.webm" in verify(built.file).items
+    altered = flip_byte_inside(built.data, "items/room-scans/0000.webm", at=50)
+    verdict = verify(io.BytesIO(altered))
+    assert (verdict.ok, verdict.item) == (False, "items/room-scans/0000.webm")
 
 
 def test_an_intact_package_verifies_and_lists_every_item(personas: Personas, tmp_path) -> None:
