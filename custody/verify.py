@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.utils.translation import gettext as _
 
 from custody import keys
@@ -80,7 +81,9 @@ def _manifest(archive: zipfile.ZipFile) -> tuple[dict[str, Any], bytes]:
     return manifest, raw
 
 
-def _check_signature(archive: zipfile.ZipFile, raw_manifest: bytes) -> str:
+def _check_signature(
+    archive: zipfile.ZipFile, raw_manifest: bytes, trusted: dict[str, Ed25519PublicKey]
+) -> str:
     try:
         signature = json.loads(archive.read(SIGNATURE))
         key_id = str(signature["key_id"])
@@ -98,7 +101,7 @@ def _check_signature(archive: zipfile.ZipFile, raw_manifest: bytes) -> str:
         ValueError,
     ):
         raise _Failed(_("The signature file has been altered."), SIGNATURE) from None
-    public = keys.trusted_keys().get(key_id)
+    public = trusted.get(key_id)
     if public is None:
         raise _Failed(
             _(
@@ -158,8 +161,10 @@ def _check_items(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> tuple[li
     return names, link.hex()
 
 
-def verify(source: str | IO[bytes]) -> Verdict:
-    """Check the package at ``source`` (a path or a binary file)."""
+def verify(source: str | IO[bytes], trusted: dict[str, Ed25519PublicKey] | None = None) -> Verdict:
+    """Check the package at ``source`` (a path or a binary file) against the ``trusted`` keys
+    by id (by default this platform's: ``keys.trusted_keys``)."""
+    trusted = keys.trusted_keys() if trusted is None else trusted
     manifest: dict[str, Any] = {}
     key_id = ""
     try:
@@ -169,7 +174,7 @@ def verify(source: str | IO[bytes]) -> Verdict:
             raise _Failed(_("The file is not an evidence package (not a ZIP file).")) from None
         with archive:
             manifest, raw = _manifest(archive)
-            key_id = _check_signature(archive, raw)
+            key_id = _check_signature(archive, raw, trusted)
             names, head = _check_items(archive, manifest)
     except _Failed as failed:
         return Verdict(

@@ -375,3 +375,30 @@ def test_staff_make_a_package_on_a_worker_and_verify_it_on_the_staff_page(
     # Verifying wrote nothing.
     assert AuditEntry.objects.count() == audit_before
     assert BackgroundJob.objects.count() == 1
+
+
+def test_the_commands_print_the_public_key_and_verify_with_it_alone(
+    personas: Personas, settings: Any, tmp_path, capsys
+) -> None:
+    attempt = attempt_with_evidence(personas)
+    path = tmp_path / "package.zip"
+    path.write_bytes(package.build(attempt).data)
+
+    call_command("evidence_key")
+    output = capsys.readouterr().out
+    assert settings.EVIDENCE_SIGNING_KEY not in output  # never the private key
+    printed = output.split()
+    assert printed[0] == "signing" and printed[1] == keys.key_id(keys.signing_key().public_key())
+    public = printed[2]
+
+    # An auditor's copy with another signing key trusts the published public key alone.
+    settings.EVIDENCE_SIGNING_KEY = keys.encode_private(Ed25519PrivateKey.generate())
+    with pytest.raises(SystemExit):
+        call_command("verify_evidence", str(path))
+    call_command("verify_evidence", str(path), "--public-key", public, "--json")
+    verdict = json.loads(capsys.readouterr().out)
+    assert verdict["ok"] is True and verdict["attempt"] == attempt.pk
+    other = base64.b64encode(keys.raw_public(Ed25519PrivateKey.generate().public_key())).decode()
+    with pytest.raises(SystemExit):
+        call_command("verify_evidence", str(path), "--public-key", other)
+    assert "does not trust" in capsys.readouterr().err
