@@ -8,11 +8,12 @@ Layout::
     items/...           the items themselves
 
 Items, in this order: the attempt's summary; every recording segment (view by view, in
-sequence order); every room scan; the evidence frames kept for review (random snapshots, alert
-frames, proctors' screenshots, screen stills; the frames merely sampled for analysis are not
-evidence of anything and are left out); the alerts; the decisions (proctors' decisions on
-alerts, violations recorded, warnings sent); the event log (what the exam page reported and
-the audit trail of the attempt and its alerts).
+sequence order); every room scan; the frames of the identity checks; the evidence frames kept
+for review (random snapshots, alert frames, proctors' screenshots, screen stills; the frames
+merely sampled for analysis are not evidence of anything and are left out); the identity
+checks' outcomes; the alerts; the decisions (proctors' decisions on alerts, violations
+recorded, warnings sent); the event log (what the exam page reported and the audit trail of
+the attempt and its alerts).
 
 The hash chain: ``link_0 = SHA-256("open-proctor-evidence/1" NUL attempt id)`` and
 ``link_i = SHA-256(link_{i-1} ‖ name_i NUL ‖ sha256_i)``; the manifest carries every link
@@ -42,7 +43,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEntry
 from core.errors import Refused
 from custody import keys
-from exams.models import Attempt
+from exams.models import Attempt, IdentityCheck
 from proctoring.models import EvidenceFrame, RecordingSegment, RoomScan
 
 FORMAT = "open-proctor-evidence/1"
@@ -86,6 +87,15 @@ def _file_item(name: str, field: Any, arrival: str) -> Item:
     return Item(name, read, arrival or None)
 
 
+def _stored_item(name: str, storage: Any, stored: str, arrival: str) -> Item:
+    def read() -> bytes:
+        with storage.open(stored, "rb") as handle:
+            data: bytes = handle.read()
+        return data
+
+    return Item(name, read, arrival or None)
+
+
 def _json_item(name: str, make: Callable[[], Any]) -> Item:
     return Item(name, lambda: dumps(make()))
 
@@ -115,6 +125,28 @@ def _summary(attempt: Attempt) -> dict[str, Any]:
         "score": attempt.score,
         "max_score": attempt.max_score,
     }
+
+
+def _identity(attempt: Attempt) -> list[dict[str, Any]]:
+    checks = IdentityCheck.objects.filter(attempt=attempt).select_related("reviewed_by")
+    return [
+        {
+            "id": check.pk,
+            "method": check.method,
+            "challenge": check.challenge,
+            "status": check.status,
+            "frames": len(check.frames or []),
+            "distance": check.distance,
+            "threshold": check.threshold,
+            "live": check.live,
+            "problem": check.problem_code,
+            "created_at": _iso(check.created_at),
+            "decided_at": _iso(check.decided_at),
+            "reviewed_by": _user(check.reviewed_by),
+            "review_note": check.review_note,
+        }
+        for check in checks.order_by("created_at", "pk")
+    ]
 
 
 def _alerts(attempt: Attempt) -> list[dict[str, Any]]:
@@ -219,10 +251,18 @@ def items_of(attempt: Attempt) -> list[Item]:
         found.append(_file_item(name, segment.file, segment.sha256))
     for scan in RoomScan.objects.filter(attempt=attempt).order_by("seq"):
         found.append(_file_item(f"{ITEMS}room-scans/{scan.seq:04d}.webm", scan.file, scan.sha256))
+    for check in IdentityCheck.objects.filter(attempt=attempt).order_by("created_at", "pk"):
+        storage = check.image.storage
+        hashes = list(check.frame_hashes or [])
+        for index, stored in enumerate(check.frames or []):
+            name = f"{ITEMS}identity/{check.pk:09d}-{index:02d}.jpg"
+            arrival = hashes[index] if index < len(hashes) else ""
+            found.append(_stored_item(name, storage, stored, arrival))
     frames = EvidenceFrame.objects.filter(attempt=attempt, kind__in=EVIDENCE_KINDS)
     for frame in frames.order_by("captured_at", "pk"):
         name = f"{ITEMS}frames/{frame.pk:09d}-{frame.kind}-view-{frame.view}.jpg"
         found.append(_file_item(name, frame.image, frame.sha256))
+    found.append(_json_item(f"{ITEMS}identity-checks.json", lambda: _identity(attempt)))
     found.append(_json_item(f"{ITEMS}alerts.json", lambda: _alerts(attempt)))
     found.append(_json_item(f"{ITEMS}decisions.json", lambda: _decisions(attempt)))
     found.append(_json_item(f"{ITEMS}event-log.json", lambda: _event_log(attempt)))

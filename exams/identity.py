@@ -12,6 +12,7 @@ the burst, runs it, and records the decision. Statuses change only through
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -114,17 +115,18 @@ def automatic_allowed(registration: Registration | None) -> bool:
 
 
 def _store_frames(check: IdentityCheck, pixels: list[Any]) -> None:
-    names = []
+    names, hashes = [], []
     storage = check.image.storage
     for index, image in enumerate(pixels):
+        data = encode_jpeg(image, 90)
         name = storage.save(
-            f"vision/identity/{check.candidate_id}/{check.pk}-{index:02d}.jpg",
-            ContentFile(encode_jpeg(image, 90)),
+            f"vision/identity/{check.candidate_id}/{check.pk}-{index:02d}.jpg", ContentFile(data)
         )
         names.append(name)
-    check.frames = names
+        hashes.append(hashlib.sha256(data).hexdigest())
+    check.frames, check.frame_hashes = names, hashes
     check.image.name = names[len(names) // 2] if names else ""
-    check.save(update_fields=["frames", "image"])
+    check.save(update_fields=["frames", "frame_hashes", "image"])
 
 
 def start_check(
@@ -308,7 +310,7 @@ def purge_check_frames(cutoff: dt.datetime) -> int:
         storage = check.image.storage
         for name in check.frames:
             storage.delete(name)
-        IdentityCheck.objects.filter(pk=check.pk).update(frames=[], image="")
+        IdentityCheck.objects.filter(pk=check.pk).update(frames=[], frame_hashes=[], image="")
         count += 1
     return count
 

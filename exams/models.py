@@ -574,6 +574,9 @@ class IdentityCheck(models.Model):
     challenge = models.CharField(_("challenge"), max_length=10, choices=Challenge.choices)
     method = models.CharField(_("method"), max_length=40, default="face+liveness")
     frames = models.JSONField(_("frame files"), default=list, blank=True)
+    # The SHA-256 of each stored frame file, in the order of ``frames``, taken when they were
+    # stored: an evidence package (``custody``) proves the frames it carries are these.
+    frame_hashes = models.JSONField(_("SHA-256 of the frame files"), default=list, blank=True)
     image = models.FileField(_("sample frame"), upload_to=_check_path, blank=True)
     frames_count = models.PositiveSmallIntegerField(_("frames"), default=0)
     distance = models.FloatField(_("median distance"), null=True, blank=True)

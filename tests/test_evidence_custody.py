@@ -29,6 +29,7 @@ from audit.models import AuditEntry
 from config.celery import app
 from custody import keys, package
 from custody.verify import verify
+from exams import identity
 from jobs.models import BackgroundJob
 from jobs.statuses import JobStatus
 from proctoring import actions, uploads
@@ -134,6 +135,24 @@ def test_every_upload_is_hashed_when_it_arrives(personas: Personas) -> None:
     # A frame the media process samples from a live view.
     sampled = sampling.store_frame(attempt.pk, 2, jpeg(40), timezone.now())
     assert EvidenceFrame.objects.get(pk=sampled).sha256 == hashlib.sha256(jpeg(40)).hexdigest()
+
+
+def test_identity_frames_are_hashed_and_packaged(personas: Personas) -> None:
+    attempt = attempt_with_evidence(personas)
+    check = identity.start_check(
+        personas.carol, [jpeg(10), jpeg(200)], "turn_head", attempt=attempt
+    )
+    storage = check.image.storage
+    for name, digest in zip(check.frames, check.frame_hashes, strict=True):
+        with storage.open(name, "rb") as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == digest
+
+    built = package.build(attempt)
+    names = verify(built.file).items
+    first = f"items/identity/{check.pk:09d}-00.jpg"
+    assert first in names and "items/identity-checks.json" in names
+    verdict = verify(io.BytesIO(flip_byte_inside(built.data, first, at=300)))
+    assert (verdict.ok, verdict.item) == (False, first)
 
 
 def test_room_scans_are_packaged_and_checked(personas: Personas) -> None:
