@@ -28,6 +28,9 @@ WEBRTC_ICE_PUBLIC_ONLY = False
 # A short room scan keeps the browser test's wait short (proctoring.room_scans).
 ROOM_SCAN_MIN_SECONDS = 3
 ROOM_SCAN_MAX_SECONDS = 8
-# Tests make their own evidence signing key, a new one each run (custody.keys).
-EVIDENCE_SIGNING_KEY = base64.b64encode(os.urandom(32)).decode()
+# Tests make their own evidence signing key, a new one each run (custody.keys), put in the
+# environment so the live processes a test starts (web, worker) sign and verify with the same.
+EVIDENCE_SIGNING_KEY = os.environ.setdefault(
+    "EVIDENCE_SIGNING_KEY", base64.b64encode(os.urandom(32)).decode()
+)
 EVIDENCE_SIGNING_KEY_REQUIRED = True
