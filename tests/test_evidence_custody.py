@@ -14,7 +14,7 @@ import json
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -134,6 +134,7 @@ def test_every_upload_is_hashed_when_it_arrives(personas: Personas) -> None:
         assert shot.sha256 == hashlib.sha256(handle.read()).hexdigest()
     # A frame the media process samples from a live view.
     sampled = sampling.store_frame(attempt.pk, 2, jpeg(40), timezone.now())
+    assert sampled is not None
     assert EvidenceFrame.objects.get(pk=sampled).sha256 == hashlib.sha256(jpeg(40)).hexdigest()
 
 
@@ -350,13 +351,14 @@ def test_staff_make_a_package_on_a_worker_and_verify_it_on_the_staff_page(
         wait_until_finished(job)
 
     assert job.status == JobStatus.DONE, job.error
+    assert job.result is not None
     items = job.result["items"]
     assert (job.done, job.total) == (items, items)  # progress counted every item
     page = paula.get(f"/jobs/{job.pk}/").content.decode()
     assert "The evidence package is ready" in page
     assert AuditEntry.objects.filter(action="evidence.package_built", target_id=str(attempt.pk))
     download = paula.get(f"/jobs/{job.pk}/download")
-    data = b"".join(download.streaming_content)
+    data = b"".join(cast(Any, download).streaming_content)
     assert verify(io.BytesIO(data)).ok
 
     # Signed in before counting what verifying writes (signing in is audited).
