@@ -146,6 +146,12 @@ def _check_items(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> tuple[li
             raise _Failed(_("The item %(item)s has been altered.") % {"item": name}, name) from None
         if digest != entry.get("sha256"):
             raise _Failed(_("The item %(item)s has been altered.") % {"item": name}, name)
+        arrival = entry.get("arrival_sha256")
+        if arrival and arrival != digest:
+            # The build refuses such a file; a signed manifest that says so was not made here.
+            raise _Failed(
+                _("The item %(item)s is not the file that arrived.") % {"item": name}, name
+            )
         link = chain_next(link, name, digest)
         if link.hex() != entry.get("link"):
             raise _Failed(_("The hash chain is broken at %(item)s.") % {"item": name}, name)

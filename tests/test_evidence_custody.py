@@ -252,6 +252,18 @@ def test_one_byte_changed_fails_verification_at_that_item(personas: Personas, tm
     assert (verdict.ok, verdict.item) == (False, "manifest.json")
     assert "signature does not match" in verdict.reason
 
+    # A manifest, signed by the platform's key, whose item differs from its hash at arrival.
+    with zipfile.ZipFile(io.BytesIO(built.data)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        signature = json.loads(archive.read("signature.json"))
+    manifest["items"][1]["arrival_sha256"] = "0" * 64
+    raw = package.dumps(manifest)
+    signature["signature"] = base64.b64encode(keys.signing_key().sign(raw)).decode()
+    replaced = {"manifest.json": raw, "signature.json": package.dumps(signature)}
+    verdict = verify(io.BytesIO(rewritten(built.data, replaced)))
+    assert (verdict.ok, verdict.item) == (False, segment_name(0))
+    assert "not the file that arrived" in verdict.reason
+
     # An item added that the manifest does not list.
     out = io.BytesIO(built.data)
     with zipfile.ZipFile(out, "a") as archive:
