@@ -171,25 +171,26 @@ def check_pdf(data: bytes) -> SignatureCheck:
     from pyhanko_certvalidator import ValidationContext
 
     unsigned = SignatureCheck(signed=False, intact=False, trusted=False, whole_file=False)
-    context = ValidationContext(trust_roots=_trust_roots(material()))
+    broken = SignatureCheck(signed=True, intact=False, trusted=False, whole_file=False)
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        embedded = reader.embedded_signatures
-        if not embedded:
-            return unsigned
-        # The untrusted signer of a foreign file is an expected answer, not a fault to log.
-        previous = logging.getLogger("pyhanko").level
-        logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
-        try:
-            status = validate_pdf_signature(embedded[-1], context)
-        finally:
-            logging.getLogger("pyhanko").setLevel(previous)
-    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        logger.info("certificate PDF signature unreadable: %s", exc)
-        return SignatureCheck(signed=True, intact=False, trusted=False, whole_file=False)
-    except Exception as exc:  # pyHanko's parser raises many kinds for damaged files
+        embedded = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    except Exception as exc:  # pyHanko's parser raises many kinds for a damaged file
         logger.info("certificate PDF unreadable: %s", exc)
         return unsigned
+    if not embedded:
+        return unsigned
+    context = ValidationContext(trust_roots=_trust_roots(material()))
+    # The untrusted signer of a foreign file is an expected answer, not a fault to log.
+    pyhanko_log = logging.getLogger("pyhanko")
+    previous = pyhanko_log.level
+    pyhanko_log.setLevel(logging.CRITICAL)
+    try:
+        status = validate_pdf_signature(embedded[-1], context)
+    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        logger.info("certificate PDF signature unreadable: %s", exc)
+        return broken
+    finally:
+        pyhanko_log.setLevel(previous)
     return SignatureCheck(
         signed=True,
         intact=bool(status.intact and status.valid),

@@ -75,9 +75,11 @@ def check_upload(data: bytes, expected: IssuedCertificate | None = None) -> Verd
     return Verdict(ALTERED, named) if named is not None else Verdict(UNKNOWN)
 
 
-def check_stored(certificate: IssuedCertificate) -> Verdict:
-    """The stored file of ``certificate`` against its hash, its signature and its steps."""
-    data = issuing.stored_pdf(certificate)
+def check_stored(certificate: IssuedCertificate, data: bytes | None = None) -> Verdict:
+    """The stored file of ``certificate`` (``data``, read here when not given) against its hash,
+    its signature and its steps."""
+    if data is None:
+        data = issuing.stored_pdf(certificate)
     if data is None:
         return Verdict(UNKNOWN, certificate)
     return _outcome(certificate, data)

@@ -14,7 +14,6 @@ whether the stored file still holds, and checks a PDF anyone uploads (certificat
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from typing import Any
@@ -157,7 +156,7 @@ def verify_file(request: HttpRequest) -> HttpResponse:
 def download(request: HttpRequest) -> HttpResponse:
     """The stamped certificate PDF as issued and stored, for a ticket the query page gave the
     candidate after they proved ID number and name (valid ``CERT_DOWNLOAD_MINUTES``, used
-    once). A stored file that no longer matches its hash is never handed out."""
+    once). A stored file that no longer matches its hash or its signature is never handed out."""
     token = _redeem(request.POST.get("ticket", ""))
     if token is None:
         return render(request, "certification/download_expired.html", status=410)
@@ -165,7 +164,7 @@ def download(request: HttpRequest) -> HttpResponse:
         IssuedCertificate.objects.all(), token=token, status=CertificateStatus.STAMPED
     )
     data = issuing.stored_pdf(issued)
-    if data is None or hashlib.sha256(data).hexdigest() != issued.pdf_sha256:
+    if data is None or verification.check_stored(issued, data).result != verification.VALID:
         logger.error("certificate %s: stored PDF missing or altered", issued.number)
         return render(request, "certification/download_unavailable.html", status=503)
     response = HttpResponse(data, content_type="application/pdf")
