@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -48,7 +49,9 @@ def content(certificate: IssuedCertificate) -> dict[str, str]:
         "certificate": f"{plan.certificate.name} {plan.certificate.level}".strip(),
         "organisation": plan.organisation.name,
         "plan": plan.code,
-        "score": str(score.value) if score is not None else "",
+        # One decimal, as stored: a score read back from the database and one just entered
+        # (an int or a longer Decimal) must hash alike.
+        "score": f"{Decimal(score.value):.1f}" if score is not None else "",
         "passed": "yes" if score is not None and score.passed else "no",
     }
 
@@ -182,22 +185,28 @@ def _audited_actor(certificate: IssuedCertificate, action: str) -> Any:
     return entry.actor if entry is not None else None
 
 
+def backfill_steps(certificate: IssuedCertificate) -> None:
+    """Record the signatures of the steps a certificate took before steps were signed, from its
+    timestamps and the audit log (who). Idempotent."""
+    digest = content_sha256(certificate)
+    taken = [(Step.ORG_SIGN, "certificate.org_signed", certificate.org_signed_at)]
+    if certificate.site_signed_at is not None or certificate.stamped_at is not None:
+        taken.append((Step.SITE_SIGN, "certificate.site_signed", certificate.site_signed_at))
+    for step, action, at in taken:
+        if not certificate.signatures.filter(step=step).exists():
+            signer = _audited_actor(certificate, action)
+            sign_step(
+                certificate, step, digest, signer=signer, backfilled_from=at or timezone.now()
+            )
+
+
 def backfill(certificate: IssuedCertificate, url: str) -> None:
-    """A certificate stamped before PDFs were kept and steps were signed: record its three
-    steps from its timestamps and the audit log (who), then issue its PDF once. Idempotent."""
+    """A certificate stamped before PDFs were kept and steps were signed: record its steps,
+    then issue its PDF once. Idempotent."""
     if certificate.pdf_sha256:
         return
-    digest = content_sha256(certificate)
     with transaction.atomic():
-        for step, action, at in (
-            (Step.ORG_SIGN, "certificate.org_signed", certificate.org_signed_at),
-            (Step.SITE_SIGN, "certificate.site_signed", certificate.site_signed_at),
-        ):
-            if not certificate.signatures.filter(step=step).exists():
-                signer = _audited_actor(certificate, action)
-                sign_step(
-                    certificate, step, digest, signer=signer, backfilled_from=at or timezone.now()
-                )
+        backfill_steps(certificate)
         issue(
             certificate,
             url,
