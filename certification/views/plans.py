@@ -539,7 +539,7 @@ def _advance_certificates(
             request,
             _(
                 "%(n)s certificates were not signed: their data changed after the previous "
-                "signature. Revoke nothing; ask the organisation to look at these candidates."
+                "signature was made. Check these candidates' records."
             )
             % {"n": outcome.changed},
         )
