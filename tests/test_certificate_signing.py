@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -23,7 +24,8 @@ from certification import issuing, signing, verification
 from certification.models import CertificateSignature, IssuedCertificate
 from certification.statuses import CertificateStatus
 from tests.certification_world import set_phase
-from tests.test_certificate_download_once import stamped, ticket_from_query
+from tests.test_certificate_download_once import stamped as stamped_by_the_pages
+from tests.test_certificate_download_once import ticket_from_query
 from tests.test_tickets_and_certificates_render_chinese import (  # noqa: F401
     seated,
     staff,
@@ -32,6 +34,11 @@ from tests.test_tickets_and_certificates_render_chinese import (  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def stamped(seated) -> tuple[IssuedCertificate, Any]:  # noqa: F811
+    """A certificate of ``seated``'s first candidate, signed, signed and stamped by the pages."""
+    return stamped_by_the_pages(seated)
 
 
 def download(enrolment) -> bytes:
@@ -78,8 +85,8 @@ def test_the_stamp_issues_one_signed_pdf_that_every_download_serves(seated) -> N
     assert issuing.masked_id_number(id_number) in text and "欧阳娜娜" in text
     rows = list(issued.signatures.select_related("signer").order_by("signed_at", "pk"))
     for row in rows[:2]:  # the two signers before the stamp, by name
-        assert row.signer.get_full_name() in text
-    assert [(r.step, r.signer.username) for r in rows] == [
+        assert row.signer is not None and row.signer.get_full_name() in text
+    assert [(r.step, r.signer.username if r.signer else "") for r in rows] == [
         ("org_sign", "oscar"),
         ("site_sign", "sam"),
         ("stamp", "oscar"),
@@ -139,6 +146,11 @@ def test_the_verification_page_checks_the_stored_file_and_an_uploaded_one(seated
     assert verdict(upload("/cert/verify/", ticket)[1]) == "unknown"
     status, body = upload("/cert/verify/", b"not a pdf at all", "x.pdf")
     assert status == 400 and "data-verdict" not in body
+    from django.test import override_settings
+
+    with override_settings(CERT_VERIFY_MAX_BYTES=1024):
+        status, body = upload(f"/cert/verify/{issued.token}/", original)
+    assert status == 400 and "data-verdict" not in body and "MB" in body
 
     # Revoked: the file is ours, and says so, but it no longer counts.
     oscar = staff("oscar")
@@ -226,6 +238,16 @@ def test_production_refuses_to_sign_without_key_files(seated, settings) -> None:
     with pytest.raises(ImproperlyConfigured):
         staff("oscar").post(f"/cert/plans/{plan.pk}/certificates/org-sign/")
     assert not IssuedCertificate.objects.exists()
+
+
+def test_a_key_that_is_not_the_certificates_is_a_check_error(tmp_path, settings) -> None:
+    from django.core.checks import run_checks
+
+    one, other = (signing.write_material(tmp_path / n, n) for n in ("one", "other"))
+    settings.CERT_SIGNING_KEY_FILE = str(other.key_file)
+    settings.CERT_SIGNING_CERT_FILE = str(one.cert_file)
+    errors = [e for e in run_checks() if e.id == "certification.E001"]
+    assert errors and "not the key" in errors[0].msg
 
 
 def test_production_settings_stop_on_a_named_key_file_that_is_missing(tmp_path) -> None:
