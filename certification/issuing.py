@@ -176,7 +176,9 @@ def _audited_actor(certificate: IssuedCertificate, action: str) -> Any:
 
     entry = (
         AuditEntry.objects.filter(
-            action=action, target_type="certification.issuedcertificate", target_id=str(certificate.pk)
+            action=action,
+            target_type="certification.issuedcertificate",
+            target_id=str(certificate.pk),
         )
         .select_related("actor")
         .order_by("at")

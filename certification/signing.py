@@ -163,10 +163,10 @@ def _trust_roots(found: KeyMaterial) -> list[Any]:
 def check_pdf(data: bytes) -> SignatureCheck:
     """Check the last embedded signature of ``data`` against the configured trust roots. Never
     raises for a bad file: a file that is no PDF, or a broken one, is simply not signed by us."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -301,7 +301,9 @@ def write_material(directory: Path, common_name: str) -> KeyMaterial:
     directory.mkdir(parents=True, exist_ok=True)
     ca_key, ca_cert = self_signed(f"{common_name} CA")
     key, cert = issued_by(ca_key, ca_cert, common_name)
-    found = KeyMaterial(directory / "signing.key", directory / "signing.crt", (directory / "ca.crt",))
+    found = KeyMaterial(
+        directory / "signing.key", directory / "signing.crt", (directory / "ca.crt",)
+    )
     found.key_file.write_bytes(private_pem(key))
     found.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     found.ca_files[0].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))

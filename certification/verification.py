@@ -67,7 +67,11 @@ def check_upload(data: bytes, expected: IssuedCertificate | None = None) -> Verd
     every certificate we issued."""
     digest = hashlib.sha256(data).hexdigest()
     if expected is not None:
-        return _outcome(expected, data) if expected.pdf_sha256 == digest else Verdict(ALTERED, expected)
+        return (
+            _outcome(expected, data)
+            if expected.pdf_sha256 == digest
+            else Verdict(ALTERED, expected)
+        )
     found = IssuedCertificate.objects.filter(pdf_sha256=digest, status__in=PUBLIC).first()
     if found is not None:
         return _outcome(found, data)

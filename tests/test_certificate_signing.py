@@ -125,6 +125,9 @@ def test_the_verification_page_checks_the_stored_file_and_an_uploaded_one(seated
     issued.refresh_from_db()
     page = Client().get(f"/cert/verify/{issued.token}/").content.decode()
     assert 'data-stored="valid"' in page and issued.pdf_sha256 in page
+    for step in ("org_sign", "site_sign", "stamp"):
+        assert f'data-signed="{step}"' in page
+    assert "oscar" not in page and "sam" not in page  # no staff named on a public page
     assert enrolment.candidate.id_number not in page
 
     original = download(enrolment)

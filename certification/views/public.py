@@ -132,6 +132,8 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         "issued": issued,
         "masked_name": _masked_name(issued.enrolment.candidate.name),
         "stored": verification.check_stored(issued),
+        # The steps and their dates; the staff who signed are not named on a public page.
+        "signatures": list(issued.signatures.all()),
         "form": form,
         "upload": upload,
     }
