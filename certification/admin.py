@@ -22,6 +22,7 @@ from accounts.admin_site import (
 from accounts.roles import Role
 from certification import services
 from certification.models import (
+    CertificateSignature,
     Enrolment,
     ExamPlan,
     ExamSession,
@@ -133,6 +134,7 @@ class IssuedCertificateAdmin(RecordAdmin):
     ordering = ["number"]
     lifecycle_fields = ("status", "org_signed_at", "site_signed_at", "stamped_at")
     secret_fields = ("token",)
+    file_field = "pdf"
     actions = ["revoke"]
 
     def staff_scope(self, user: Any, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
@@ -167,3 +169,19 @@ class IssuedCertificateAdmin(RecordAdmin):
             done=_("%(n)s certificates revoked."),
             skipped=_("%(n)s certificates were not valid (stamped) and were left alone."),
         )
+
+
+@admin.register(CertificateSignature)
+class CertificateSignatureAdmin(RecordAdmin):
+    """The signed steps of a certificate: proof of who signed what, never edited or deleted."""
+
+    list_display = ["certificate", "step", "signer", "signed_at", "sha256"]
+    list_select_related = ["certificate", "signer"]
+    list_filter = ["step"]
+    search_fields = ["=certificate__number", "=sha256"]
+    raw_id_fields = ["certificate", "signer"]
+    ordering = ["-signed_at"]
+    deletable = False
+
+    def staff_scope(self, user: Any, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        return enrolments_of(user, queryset, "certificate__enrolment")

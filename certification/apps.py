@@ -15,7 +15,7 @@ class CertificationConfig(AppConfig):
         # takes its unused registration with it.
         from django.db.models.signals import post_delete
 
-        from certification import online
+        from certification import checks, online  # noqa: F401  (checks registers itself)
         from certification.models import Seat
         from exams.signals import attempt_graded
 

@@ -1,14 +1,17 @@
 """Issuing electronic certificates (R-CERT-12): the organisation signs after the plan ended,
 the site signs, the organisation stamps; then the candidate downloads a PDF with the unique
-number and a QR code of the public verification page."""
+number and a QR code of the public verification page. Each step is recorded as a signature and
+the stamp makes, signs and stores the PDF once (``certification.issuing``)."""
 
 from __future__ import annotations
 
 import base64
 import io
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -16,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import record
-from certification import windows
-from certification.models import Enrolment, ExamPlan, IssuedCertificate
+from certification import issuing, windows
+from certification.models import CertificateSignature, Enrolment, ExamPlan, IssuedCertificate
 from certification.services import transition_to
 from certification.statuses import CertificateStatus
 
@@ -47,6 +50,12 @@ def org_sign(plan: ExamPlan, *, actor: Any, request: HttpRequest | None = None) 
                     status=CertificateStatus.ORG_SIGNED,
                     org_signed_at=now,
                 )
+                issuing.sign_step(
+                    issued,
+                    CertificateSignature.Step.ORG_SIGN,
+                    issuing.content_sha256(issued),
+                    signer=actor,
+                )
                 record(
                     "certificate.org_signed",
                     actor=actor,
@@ -60,33 +69,69 @@ def org_sign(plan: ExamPlan, *, actor: Any, request: HttpRequest | None = None) 
     return created
 
 
+@dataclass(frozen=True)
+class Advanced:
+    moved: int
+    changed: int  # content changed since the previous step signed it: not moved
+
+
 def advance(
     certificates: QuerySet[IssuedCertificate],
     new_status: str,
     *,
     actor: Any,
     request: HttpRequest | None = None,
-) -> int:
-    """Move every certificate of ``certificates`` that may move to ``new_status``."""
-    stamp_field: str = {
-        CertificateStatus.SITE_SIGNED: "site_signed_at",
-        CertificateStatus.STAMPED: "stamped_at",
-    }[CertificateStatus(new_status)]
-    previous = {
-        CertificateStatus.SITE_SIGNED: CertificateStatus.ORG_SIGNED,
-        CertificateStatus.STAMPED: CertificateStatus.SITE_SIGNED,
-    }[CertificateStatus(new_status)]
-    now = timezone.now()
-    moved = 0
-    for certificate in certificates.filter(status=previous).select_related("enrolment__plan"):
+) -> Advanced:
+    """Move every certificate of ``certificates`` that may move to ``new_status``, recording
+    the step's signature; the stamp also issues the signed PDF. Each certificate moves in its
+    own transaction: a failure (say, the key is missing) leaves it, and only it, where it was."""
+    status = CertificateStatus(new_status)
+    stamp_field, previous, step, previous_step = {
+        CertificateStatus.SITE_SIGNED: (
+            "site_signed_at",
+            CertificateStatus.ORG_SIGNED,
+            CertificateSignature.Step.SITE_SIGN,
+            CertificateSignature.Step.ORG_SIGN,
+        ),
+        CertificateStatus.STAMPED: (
+            "stamped_at",
+            CertificateStatus.SITE_SIGNED,
+            CertificateSignature.Step.STAMP,
+            CertificateSignature.Step.SITE_SIGN,
+        ),
+    }[status]
+    moved = changed = 0
+    related = (
+        "enrolment__plan__certificate",
+        "enrolment__plan__organisation",
+        "enrolment__candidate",
+        "enrolment__score",
+    )
+    for certificate in certificates.filter(status=previous).select_related(*related):
         windows.require_ended(certificate.enrolment.plan)
-        fields: dict[str, Any] = {stamp_field: now}
-        moved += transition_to(certificate, new_status, actor=actor, request=request, **fields)
-    return moved
+        if not issuing.unchanged_since(certificate, previous_step):
+            changed += 1
+            continue
+        with transaction.atomic():
+            fields: dict[str, Any] = {stamp_field: timezone.now()}
+            if not transition_to(certificate, new_status, actor=actor, request=request, **fields):
+                continue  # someone else moved it first
+            if status == CertificateStatus.STAMPED:
+                issuing.issue(certificate, verification_url(request, certificate), signer=actor)
+            else:
+                issuing.sign_step(
+                    certificate, step, issuing.content_sha256(certificate), signer=actor
+                )
+            moved += 1
+    return Advanced(moved=moved, changed=changed)
 
 
 def verification_url(request: HttpRequest | None, certificate: IssuedCertificate) -> str:
+    """The address the QR code carries. The PDF is made once and kept, so the public address
+    (``CERT_PUBLIC_BASE_URL``) wins over whichever host the stamping request came through."""
     path = reverse("certification:verify", args=[certificate.token])
+    if settings.CERT_PUBLIC_BASE_URL:
+        return settings.CERT_PUBLIC_BASE_URL.rstrip("/") + path
     return request.build_absolute_uri(path) if request is not None else path
 
 
@@ -99,7 +144,15 @@ def qr_png(data: str) -> bytes:
     return out.getvalue()
 
 
-def pdf(certificate: IssuedCertificate, url: str) -> bytes:
+def pdf(
+    certificate: IssuedCertificate,
+    url: str,
+    *,
+    content: dict[str, str],
+    signatures: list[CertificateSignature],
+) -> bytes:
+    """The certificate's pages (unsigned): ``content`` is what the signers approved, with the ID
+    number masked; ``signatures`` the steps signed so far."""
     from core.pdf import render_pdf
 
     enrolment = certificate.enrolment
@@ -108,9 +161,9 @@ def pdf(certificate: IssuedCertificate, url: str) -> bytes:
         "pdf/certificate.html",
         {
             "certificate": certificate,
-            "candidate": enrolment.candidate,
+            "content": content,
             "plan": enrolment.plan,
-            "score": getattr(enrolment, "score", None),
+            "signatures": signatures,
             "qr": f"data:image/png;base64,{qr}",
             "url": url,
         },

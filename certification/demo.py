@@ -88,6 +88,10 @@ def seed(site: Site, now: dt.datetime) -> list[str]:
                 "stamped_at": now,
             },
         )
+        # Its signed steps and its PDF, issued once as every stamped certificate is.
+        from certification import certificates, issuing
+
+        issuing.backfill(issued, certificates.verification_url(None, issued))
         lines.append(
             f"Administration: /cert/ ; certificate query /cert/query/ with "
             f"{candidates[0].id_number} {candidates[0].name}; "

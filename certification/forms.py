@@ -152,3 +152,23 @@ class SheetForm(forms.Form):
 class QueryForm(forms.Form):
     id_number = forms.CharField(label=_("ID number"), max_length=40)
     name = forms.CharField(label=_("Full name"), max_length=100)
+
+
+class VerifyUploadForm(forms.Form):
+    """A certificate PDF someone was given, to check on the public verification page."""
+
+    pdf = forms.FileField(label=_("Certificate PDF file"))
+
+    def clean_pdf(self) -> bytes:
+        from django.conf import settings
+
+        upload = self.cleaned_data["pdf"]
+        if upload.size > settings.CERT_VERIFY_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB: no certificate of ours is that large.")
+                % {"mb": settings.CERT_VERIFY_MAX_BYTES // (1024 * 1024)}
+            )
+        data = bytes(upload.read())
+        if not data.startswith(b"%PDF-"):
+            raise forms.ValidationError(_("This file is not a PDF."))
+        return data

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -290,6 +291,10 @@ class IssuedCertificate(models.Model):
     site_signed_at = models.DateTimeField(_("signed by the site at"), null=True, blank=True)
     stamped_at = models.DateTimeField(_("stamped at"), null=True, blank=True)
     revoked_reason = models.CharField(_("reason of revocation"), max_length=200, blank=True)
+    # The PDF is made and signed once, when the organisation stamps it; downloads serve this file
+    # and the verification page compares uploads with its SHA-256 (certification.issuing).
+    pdf = models.FileField(_("signed PDF"), upload_to="certificates/", blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["number"]
@@ -298,3 +303,47 @@ class IssuedCertificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CertificateSignature(models.Model):
+    """One of the three signing steps of a certificate (R-CERT-12): who signed, when, over which
+    SHA-256 (the certificate's content for the first two steps, the issued PDF for the stamp),
+    chained to the step before and signed with the certificate signing key, so the order and the
+    signers can be proven and not only read from a status (certification.issuing)."""
+
+    class Step(models.TextChoices):
+        ORG_SIGN = "org_sign", _("Signed by the organisation")
+        SITE_SIGN = "site_sign", _("Signed by the site")
+        STAMP = "stamp", _("Stamped by the organisation")
+
+    certificate = models.ForeignKey(
+        IssuedCertificate,
+        verbose_name=_("certificate"),
+        on_delete=models.PROTECT,
+        related_name="signatures",
+    )
+    step = models.CharField(_("step"), max_length=10, choices=Step.choices)
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("signed at"))
+    sha256 = models.CharField(_("signed SHA-256"), max_length=64)
+    statement = models.TextField(_("signed statement"))
+    signature = models.TextField(_("signature (base64)"))
+    key_fingerprint = models.CharField(_("signing certificate (SHA-256)"), max_length=64)
+
+    class Meta:
+        ordering = ["signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "step"], name="one_signature_per_step")
+        ]
+        verbose_name = _("certificate signature")
+        verbose_name_plural = _("certificate signatures")
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.step}"

@@ -55,6 +55,7 @@ urlpatterns = [
     ),
     path("plans/<int:plan_id>/export.xlsx", plans.export, name="export"),
     path("query/", public.query, name="query"),
+    path("verify/", public.verify_file, name="verify-file"),
     path("verify/<str:token>/", public.verify, name="verify"),
     path("download/", public.download, name="download"),
 ]

@@ -172,6 +172,11 @@ def build(people: Personas) -> AdminWorld:
         site_signed_at=now,
         stamped_at=now,
     )
+    from certification import issuing
+
+    issuing.sign_step(
+        certificate, "org_sign", issuing.content_sha256(certificate), signer=people.oscar
+    )
 
     units = build_inspections(people)
     template = inspection_helpers.template_for(units.university_1)

@@ -40,6 +40,25 @@ def _end_stray_connections(django_db_setup: None, django_db_blocker) -> Iterator
         pass
 
 
+@pytest.fixture(scope="session", autouse=True)
+def certificate_signing_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The suite's own certificate signing key: a CA and a signing certificate it issued, made
+    with ``cryptography`` for this run (never the development key, never a file of the repo),
+    and required, as in production."""
+    from django.test import override_settings
+
+    from certification.signing import write_material
+
+    found = write_material(tmp_path_factory.mktemp("certificate-signing"), "Open Proctor tests")
+    with override_settings(
+        CERT_SIGNING_KEY_FILE=str(found.key_file),
+        CERT_SIGNING_CERT_FILE=str(found.cert_file),
+        CERT_SIGNING_CA_FILES=[str(p) for p in found.ca_files],
+        CERT_SIGNING_REQUIRED=True,
+    ):
+        yield found
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     """Rate-limit counters of one test must not throttle the next. Only those keys go: a

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.test import Client
 
+from certification import issuing
 from certification.models import Enrolment, ExamSession, IssuedCertificate, Score, Seat
 from certification.statuses import CertificateStatus
 from tests import certification_world
@@ -45,6 +46,8 @@ def stage(personas: Personas) -> Stage:
     issued = IssuedCertificate.objects.create(
         enrolment=enrolment, number="N-1", token="t-1", status=CertificateStatus.ORG_SIGNED
     )
+    # The organisation's step is a signature over the content (certification.issuing).
+    issuing.sign_step(issued, "org_sign", issuing.content_sha256(issued), signer=personas.oscar)
     return Stage(world, plan, waiting, enrolment, seat, session, issued)
 
 
@@ -182,7 +185,10 @@ def test_inside_its_window_the_action_does_its_work(stage, name):
     if name == "stamp":
         stage.issued.status = CertificateStatus.SITE_SIGNED
         stage.issued.save()
+        digest = issuing.content_sha256(stage.issued)
+        issuing.sign_step(stage.issued, "site_sign", digest, signer=None)
     if name == "org_sign":
+        stage.issued.signatures.all().delete()
         stage.issued.delete()
     before = snapshot(stage) if name not in ("auto_assign", "org_sign") else None
     response = _post(signed_in(who), url, data)

@@ -134,7 +134,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "seat__session",
         "score",
         "issued_certificate",
-    )
+    ).prefetch_related("issued_certificate__signatures__signer")
     if q:
         listed = listed.filter(candidate__name__icontains=q) | listed.filter(
             candidate__id_number__startswith=q.upper()
@@ -530,10 +530,19 @@ def _advance_certificates(
     plan the user may see to ``status`` once the plan has ended."""
     plan = _plan(plan_id)
     windows.require_ended(plan)
-    moved = certificates.advance(
+    outcome = certificates.advance(
         _issued(request, plan), status, actor=request.user, request=request
     )
-    messages.success(request, done % {"n": moved})
+    messages.success(request, done % {"n": outcome.moved})
+    if outcome.changed:
+        messages.error(
+            request,
+            _(
+                "%(n)s certificates were not signed: their data changed after the previous "
+                "signature was made. Check these candidates' records."
+            )
+            % {"n": outcome.changed},
+        )
     return redirect("certification:plan", plan_id=plan.pk)
 
 

@@ -7,12 +7,16 @@ holder's name and ID number, through a download ticket: a signed value with a ra
 posted back (so it is in no URL either), valid ``CERT_DOWNLOAD_MINUTES`` and used once (the
 nonce is recorded in the cache for as long as the ticket could be valid). Whoever finds the
 page later in a browser's history or on a shared computer gets no certificate from it. The
-verification page of the QR code stays a plain public link: it shows no personal data.
+download is the file issued and stored at the stamp (certification.issuing), never a new one.
+The verification page of the QR code stays a plain public link: it shows no personal data, says
+whether the stored file still holds, and checks a PDF anyone uploads (certification.verification).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -23,14 +27,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from certification import certificates, scores
-from certification.forms import QueryForm
+from certification import issuing, scores, verification
+from certification.forms import QueryForm, VerifyUploadForm
 from certification.models import IssuedCertificate
 from certification.statuses import CertificateStatus
 from core import ratelimit
 from core.http import client_ip
 
 DOWNLOAD_SALT = "certification.download"
+logger = logging.getLogger(__name__)
 
 
 def _download_seconds() -> int:
@@ -96,6 +101,22 @@ def query(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _masked_name(name: str) -> str:
+    # Enough to match the paper in front of you, not enough to identify a stranger.
+    return name[0] + "*" * (len(name) - 1) if name else ""
+
+
+def _checked_upload(request: HttpRequest, expected: IssuedCertificate | None) -> tuple[Any, Any]:
+    """The form and the verdict on the PDF posted to the page (None before a post or for a bad
+    file, which the form explains)."""
+    if request.method != "POST":
+        return VerifyUploadForm(), None
+    form = VerifyUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return form, None
+    return form, verification.check_upload(form.cleaned_data["pdf"], expected)
+
+
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     if _limited(request, "cert-verify"):
         return render(request, "certification/verify.html", {"limited": True}, status=429)
@@ -104,33 +125,50 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
             "enrolment__candidate", "enrolment__plan__certificate", "enrolment__plan__organisation"
         ),
         token=token,
-        status__in=[CertificateStatus.STAMPED, CertificateStatus.REVOKED],
+        status__in=verification.PUBLIC,
     )
-    name = issued.enrolment.candidate.name
-    # Enough to match the paper in front of you, not enough to identify a stranger.
-    masked = name[0] + "*" * (len(name) - 1) if name else ""
-    return render(request, "certification/verify.html", {"issued": issued, "masked_name": masked})
+    form, upload = _checked_upload(request, issued)
+    context = {
+        "issued": issued,
+        "masked_name": _masked_name(issued.enrolment.candidate.name),
+        "stored": verification.check_stored(issued),
+        # The steps and their dates; the staff who signed are not named on a public page.
+        "signatures": list(issued.signatures.all()),
+        "form": form,
+        "upload": upload,
+    }
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "certification/verify.html", context, status=status)
+
+
+def verify_file(request: HttpRequest) -> HttpResponse:
+    """Check a certificate PDF without its QR code: valid, altered, revoked or unknown."""
+    if request.method == "POST" and _limited(request, "cert-verify"):
+        return render(request, "certification/verify_file.html", {"limited": True}, status=429)
+    form, upload = _checked_upload(request, None)
+    context: dict[str, Any] = {"form": form, "upload": upload}
+    if upload is not None and upload.certificate is not None:
+        context["masked_name"] = _masked_name(upload.certificate.enrolment.candidate.name)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "certification/verify_file.html", context, status=status)
 
 
 @never_cache
 @require_POST
 def download(request: HttpRequest) -> HttpResponse:
-    """The stamped certificate PDF, for a ticket the query page gave the candidate after they
-    proved ID number and name (valid ``CERT_DOWNLOAD_MINUTES``, used once)."""
+    """The stamped certificate PDF as issued and stored, for a ticket the query page gave the
+    candidate after they proved ID number and name (valid ``CERT_DOWNLOAD_MINUTES``, used
+    once). A stored file that no longer matches its hash or its signature is never handed out."""
     token = _redeem(request.POST.get("ticket", ""))
     if token is None:
         return render(request, "certification/download_expired.html", status=410)
     issued = get_object_or_404(
-        IssuedCertificate.objects.select_related(
-            "enrolment__candidate",
-            "enrolment__plan__certificate",
-            "enrolment__plan__organisation",
-            "enrolment__score",
-        ),
-        token=token,
-        status=CertificateStatus.STAMPED,
+        IssuedCertificate.objects.all(), token=token, status=CertificateStatus.STAMPED
     )
-    data = certificates.pdf(issued, certificates.verification_url(request, issued))
+    data = issuing.stored_pdf(issued)
+    if data is None or verification.check_stored(issued, data).result != verification.VALID:
+        logger.error("certificate %s: stored PDF missing or altered", issued.number)
+        return render(request, "certification/download_unavailable.html", status=503)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{issued.number}.pdf"'
     return response

@@ -145,6 +145,20 @@ CERT_QUERY_RATE_PER_MINUTE = env_int("CERT_QUERY_RATE_PER_MINUTE", 20)
 # The query page's certificate download (a PDF with the holder's name and ID number) works once,
 # within this many minutes of the query (certification.views.public).
 CERT_DOWNLOAD_MINUTES = env_int("CERT_DOWNLOAD_MINUTES", 10)
+# The certificate signing key (certification.signing): PEM files of the key and its X.509
+# certificate, and of the CA chain that issued it (verification trusts that chain, or the
+# signing certificate itself without one). Never in the database. Production requires them
+# (CERT_SIGNING_REQUIRED); the embedded default makes a self-signed pair in CERT_SIGNING_DEV_DIR.
+CERT_SIGNING_KEY_FILE = env_str("CERT_SIGNING_KEY_FILE", "")
+CERT_SIGNING_CERT_FILE = env_str("CERT_SIGNING_CERT_FILE", "")
+CERT_SIGNING_CA_FILES = env_list("CERT_SIGNING_CA_FILES", [])
+CERT_SIGNING_REQUIRED = False
+CERT_SIGNING_DEV_DIR = VAR_DIR / "certificate-signing"
+# The public address the certificates' QR codes carry (https://exam.example.org); empty: the
+# address of the request that stamped them. The PDF is kept, so set it before stamping.
+CERT_PUBLIC_BASE_URL = env_str("CERT_PUBLIC_BASE_URL", "")
+# The largest PDF the public verification page accepts for a check, in bytes.
+CERT_VERIFY_MAX_BYTES = env_int("CERT_VERIFY_MAX_BYTES", 5 * 1024 * 1024)
 # The largest answer (as JSON text) one save may carry; short answers are limited by the bank too.
 EXAM_MAX_ANSWER_CHARS = env_int("EXAM_MAX_ANSWER_CHARS", 25000)
 # Page events (leaving, copy attempts) one attempt may report per minute.

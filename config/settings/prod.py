@@ -75,6 +75,19 @@ EVIDENCE_SIGNING_KEY = env_str("EVIDENCE_SIGNING_KEY")
 parse_private(EVIDENCE_SIGNING_KEY)  # a malformed key stops the start, not the first package
 EVIDENCE_SIGNING_KEY_REQUIRED = True
 
+# Certificates are signed with a key held in files outside the database, never a generated
+# development key. The processes that sign and verify (web, migrate) need the files; a file
+# that is named but missing stops any process at start, and stamping or verifying without them
+# refuses loudly (certification.signing; `manage.py check` reports certification.E001).
+CERT_SIGNING_REQUIRED = True
+for _name in ("CERT_SIGNING_KEY_FILE", "CERT_SIGNING_CERT_FILE"):
+    _path = globals()[_name]
+    if _path and not Path(_path).is_file():
+        raise ImproperlyConfigured(f"{_name} names no readable file: {_path}")
+for _path in CERT_SIGNING_CA_FILES:  # noqa: F405
+    if not Path(_path).is_file():
+        raise ImproperlyConfigured(f"CERT_SIGNING_CA_FILES names no readable file: {_path}")
+
 # The media process answers browsers on the internet: it never checks candidates on private,
 # loopback or link-local addresses (they would probe the server's own network), and advertises
 # only WEBRTC_ICE_HOST_ADDRESSES when set.

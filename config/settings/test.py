@@ -22,6 +22,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; te
 LANGUAGE_CODE = "zh-hans"
 # A fixed Fernet key for face templates in tests (never used anywhere else).
 FACE_TEMPLATE_KEY = "dGVzdC1vbmx5LWZhY2UtdGVtcGxhdGUta2V5LTMyYiE="
+# Certificates are signed with the suite's own CA and key, made per run (tests/conftest.py) and
+# handed to the live processes: never a generated development key.
+CERT_SIGNING_REQUIRED = True
 # The WebRTC tests run on loopback (bin/in-loopback-netns): production's filter of private,
 # loopback and link-local candidates would drop every one of them.
 WEBRTC_ICE_PUBLIC_ONLY = False

@@ -175,6 +175,10 @@ def live_platform(
         # WebRTC on loopback only (no other interface, no STUN): aioice skips 127.0.0.1 unless told.
         "WEBRTC_ICE_HOST_ADDRESSES": "127.0.0.1",
         "WEBRTC_ICE_LOOPBACK_ONLY": "true",
+        # The live processes sign certificates with the suite's key (tests/conftest.py).
+        "CERT_SIGNING_KEY_FILE": settings.CERT_SIGNING_KEY_FILE,
+        "CERT_SIGNING_CERT_FILE": settings.CERT_SIGNING_CERT_FILE,
+        "CERT_SIGNING_CA_FILES": ",".join(settings.CERT_SIGNING_CA_FILES),
         **platform_env,
     }
     platform = LivePlatform(env, tmp_path_factory.mktemp("live"))

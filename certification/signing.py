@@ -1,0 +1,310 @@
+"""The certificate signing key (R-CERT-12): PAdES signatures on issued certificate PDFs and
+signed statements of the three signing steps.
+
+The key and its X.509 certificate never live in the database: settings name PEM files
+(``CERT_SIGNING_KEY_FILE``, ``CERT_SIGNING_CERT_FILE``, and ``CERT_SIGNING_CA_FILES`` for the
+issuing chain, which verification trusts). Production requires them (``CERT_SIGNING_REQUIRED``)
+and refuses to sign or verify without them; the embedded default generates a self-signed key and
+certificate under ``var/`` on first use, so a copied database alone can never forge a
+certificate. A verification trusts only the configured chain (or, without one, the signing
+certificate itself): a PDF signed by any other key is not ours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger(__name__)
+
+FIELD_NAME = "CertificateSignature"
+
+
+@dataclass(frozen=True)
+class KeyMaterial:
+    key_file: Path
+    cert_file: Path
+    ca_files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What the embedded signature of a PDF says. ``ours``: intact, covering the whole file,
+    made by a certificate that chains to the configured trust roots."""
+
+    signed: bool
+    intact: bool
+    trusted: bool
+    whole_file: bool
+
+    @property
+    def ours(self) -> bool:
+        return self.signed and self.intact and self.trusted and self.whole_file
+
+
+def _dev_material(directory: Path) -> KeyMaterial:
+    """A self-signed key and certificate for the embedded default, made once (O_EXCL: two
+    processes starting together must not each write a different key)."""
+    key_file, cert_file = directory / "signing.key", directory / "signing.crt"
+    if not (key_file.exists() and cert_file.exists()):
+        directory.mkdir(parents=True, exist_ok=True)
+        key, cert = self_signed("Open Proctor certificates (development key)")
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return KeyMaterial(key_file, cert_file, ())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(private_pem(key))
+        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return KeyMaterial(key_file, cert_file, ())
+
+
+def material() -> KeyMaterial:
+    """The configured key files; raises ``ImproperlyConfigured`` when production has none or a
+    named file cannot be read."""
+    key_file, cert_file = settings.CERT_SIGNING_KEY_FILE, settings.CERT_SIGNING_CERT_FILE
+    if not key_file or not cert_file:
+        if settings.CERT_SIGNING_REQUIRED:
+            raise ImproperlyConfigured(
+                "CERT_SIGNING_KEY_FILE and CERT_SIGNING_CERT_FILE are required: name the PEM "
+                "files of the certificate signing key and its X.509 certificate "
+                "(docs/operations.md, Certificate signing key)."
+            )
+        return _dev_material(Path(settings.CERT_SIGNING_DEV_DIR))
+    found = KeyMaterial(
+        Path(key_file), Path(cert_file), tuple(Path(p) for p in settings.CERT_SIGNING_CA_FILES)
+    )
+    for path in (found.key_file, found.cert_file, *found.ca_files):
+        if not path.is_file():
+            raise ImproperlyConfigured(f"Certificate signing file not found: {path}")
+    return found
+
+
+@functools.cache
+def _signer(found: KeyMaterial) -> Any:
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load(
+        str(found.key_file),
+        str(found.cert_file),
+        ca_chain_files=[str(p) for p in found.ca_files] or None,
+    )
+    if signer is None:
+        raise ImproperlyConfigured(
+            f"The certificate signing key {found.key_file} or its certificate cannot be read."
+        )
+    return signer
+
+
+@functools.cache
+def _private_key(found: KeyMaterial) -> Any:
+    return serialization.load_pem_private_key(found.key_file.read_bytes(), password=None)
+
+
+@functools.cache
+def _certificate(found: KeyMaterial) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(found.cert_file.read_bytes())
+
+
+def check_configuration() -> None:
+    """Raise ``ImproperlyConfigured`` if this configuration cannot sign (system check)."""
+    found = material()
+    _signer(found)
+    key, cert = _private_key(found), _certificate(found)
+    if key.public_key().public_numbers() != cert.public_key().public_numbers():  # type: ignore[union-attr]
+        raise ImproperlyConfigured(
+            "CERT_SIGNING_KEY_FILE is not the key of CERT_SIGNING_CERT_FILE's certificate."
+        )
+
+
+def fingerprint() -> str:
+    """SHA-256 of the signing certificate (DER), recorded with every signed statement."""
+    return _certificate(material()).fingerprint(hashes.SHA256()).hex()
+
+
+def sign_pdf(data: bytes, *, reason: str, location: str = "") -> bytes:
+    """``data`` with a PAdES baseline signature (an incremental update covering the file)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        reason=reason,
+        location=location or None,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    out = io.BytesIO()
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    signers.sign_pdf(writer, meta, signer=_signer(material()), output=out)
+    return out.getvalue()
+
+
+def _trust_roots(found: KeyMaterial) -> list[Any]:
+    from pyhanko.keys import load_cert_from_pemder
+
+    return [load_cert_from_pemder(str(p)) for p in (found.ca_files or (found.cert_file,))]
+
+
+def check_pdf(data: bytes) -> SignatureCheck:
+    """Check the last embedded signature of ``data`` against the configured trust roots. Never
+    raises for a bad file: a file that is no PDF, or a broken one, is simply not signed by us."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    unsigned = SignatureCheck(signed=False, intact=False, trusted=False, whole_file=False)
+    broken = SignatureCheck(signed=True, intact=False, trusted=False, whole_file=False)
+    try:
+        embedded = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    except Exception as exc:  # pyHanko's parser raises many kinds for a damaged file
+        logger.info("certificate PDF unreadable: %s", exc)
+        return unsigned
+    if not embedded:
+        return unsigned
+    context = ValidationContext(trust_roots=_trust_roots(material()))
+    # The untrusted signer of a foreign file is an expected answer, not a fault to log.
+    pyhanko_log = logging.getLogger("pyhanko")
+    previous = pyhanko_log.level
+    pyhanko_log.setLevel(logging.CRITICAL)
+    try:
+        status = validate_pdf_signature(embedded[-1], context)
+    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        logger.info("certificate PDF signature unreadable: %s", exc)
+        return broken
+    finally:
+        pyhanko_log.setLevel(previous)
+    return SignatureCheck(
+        signed=True,
+        intact=bool(status.intact and status.valid),
+        trusted=bool(status.trusted),
+        whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+    )
+
+
+def sign_statement(statement: bytes) -> bytes:
+    """A detached signature of ``statement`` with the signing key (ECDSA or RSA, SHA-256)."""
+    key = _private_key(material())
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(statement, ec.ECDSA(hashes.SHA256()))
+    if isinstance(key, rsa.RSAPrivateKey):
+        return key.sign(statement, padding.PKCS1v15(), hashes.SHA256())
+    raise ImproperlyConfigured("The certificate signing key must be an EC or RSA key.")
+
+
+def verify_statement(statement: bytes, signature: bytes) -> bool:
+    public = _certificate(material()).public_key()
+    try:
+        if isinstance(public, ec.EllipticCurvePublicKey):
+            public.verify(signature, statement, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(public, rsa.RSAPublicKey):
+            public.verify(signature, statement, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
+
+
+# Key generation: the embedded default's key, and the tests' own CA and signing certificates.
+
+
+def private_pem(key: Any) -> bytes:
+    return bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=True,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def self_signed(
+    common_name: str, *, days: int = 3650
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A P-256 key with a self-signed certificate that may sign documents and certificates."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(_name(common_name))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=True), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def issued_by(
+    ca_key: Any, ca_cert: x509.Certificate, common_name: str, *, days: int = 3650
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A document-signing key and certificate issued by ``ca_cert``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def write_material(directory: Path, common_name: str) -> KeyMaterial:
+    """A CA and a signing certificate it issued, as PEM files in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_key, ca_cert = self_signed(f"{common_name} CA")
+    key, cert = issued_by(ca_key, ca_cert, common_name)
+    found = KeyMaterial(
+        directory / "signing.key", directory / "signing.crt", (directory / "ca.crt",)
+    )
+    found.key_file.write_bytes(private_pem(key))
+    found.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    found.ca_files[0].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    return found
