@@ -299,9 +299,9 @@ def _lost_views_columns() -> dict[str, RawSQL]:
 
 
 def views_down(attempt: Attempt, now: dt.datetime | None = None) -> list[int]:
-    """The views answering depends on (``Exam.required_views``) that have been lost for longer
-    than the exam's ``view_loss_grace_seconds``: while any is, answering is paused (saves are
-    refused as ``paused``; the page keeps them and sends them once the view is back).
+    """The views answering depends on (``Exam.required_views``, R-PROC-1) that have been lost
+    for longer than the exam's ``view_loss_grace_seconds``: while any is, answering is paused
+    (saves are refused as ``paused``; the page keeps them and sends them once the view is back).
 
     Views are the proctoring app's ``ViewState`` rows, read here through the reverse relation
     (exams does not import proctoring). A view never reported is not down: the page reports a
