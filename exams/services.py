@@ -285,7 +285,9 @@ def _with_lost_views(attempts: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def _lost_views_columns() -> dict[str, RawSQL]:
-    states = Attempt._meta.get_field("view_states").related_model._meta.db_table
+    related = Attempt._meta.get_field("view_states").related_model
+    assert not isinstance(related, str)  # a resolved model once the apps are loaded
+    states = related._meta.db_table
     attempt = Attempt._meta.db_table
     return {
         _lost_since_column(view): RawSQL(  # noqa: S611 (table names are ours, the view a parameter)
