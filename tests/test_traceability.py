@@ -19,7 +19,7 @@ SKIPPED = {"tests", "docs", "migrations", "node_modules", "__pycache__"}
 
 
 def table() -> dict[str, tuple[set[str], set[str]]]:
-    rows = {}
+    rows: dict[str, tuple[set[str], set[str]]] = {}
     for line in TABLE.read_text(encoding="utf-8").splitlines():
         match = ROW.match(line.strip())
         if match:
@@ -32,7 +32,7 @@ def table() -> dict[str, tuple[set[str], set[str]]]:
 
 
 def cited(text: str) -> set[str]:
-    ids = set()
+    ids: set[str] = set()
     for area, first, last in CITATION.findall(text):
         ids.update(f"R-{area}-{n}" for n in range(int(first), int(last or first) + 1))
     return ids
@@ -40,7 +40,7 @@ def cited(text: str) -> set[str]:
 
 def sources() -> list[str]:
     """The project's own source files, relative to the root (no tests, docs or migrations)."""
-    found = []
+    found: list[str] = []
     for folder, dirs, files in os.walk(ROOT):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED]
         relative = Path(folder).relative_to(ROOT)
