@@ -1,4 +1,5 @@
-"""The Django admin as the operator's fallback, under the pages' access rules.
+"""The Django admin as the operator's fallback, under the pages' access rules (its unlock action
+is support's way to unlock an account, R-EMG-1).
 
 Who gets in: superusers see and change everything the rules below leave changeable. An
 evaluation-organisation or exam-site administrator whose account a superuser marked ``is_staff``

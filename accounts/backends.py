@@ -4,8 +4,8 @@ Staff sign in with a username and a password through ``StaffPasswordBackend`` (t
 too). Candidates are signed in by the exam sign-in service after it checked their ID number and
 passcode; ``CandidateSessionBackend`` only keeps their session valid. Both refuse accounts staff
 locked, so locking an account also ends its sessions at the next request. Failed passwords never
-lock: they slow the username and the address down (``accounts.throttle``), and a throttled try
-is refused before the password is looked at.
+lock (R-EMG-1): they slow the username and the address down (``accounts.throttle``), and a throttled
+try is refused before the password is looked at.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Staff accounts made through the pages: a site administrator gives the proctors and evaluators
-of their site a login, the evaluation organisation makes site administrators. The new account
-has no usable password; an invitation link (``accounts.links``) lets its owner set one."""
+"""Staff accounts made through the pages: a site administrator gives the proctors and evaluators of
+their site a login (R-CERT-6), the evaluation organisation makes site administrators. The new
+account has no usable password; an invitation link (``accounts.links``) lets its owner set one."""
 
 from __future__ import annotations
 

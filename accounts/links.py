@@ -1,6 +1,6 @@
-"""Links that let a member of staff set a password: the invitation of a new account and the
-reset of a forgotten password. Each is sent through the notification gateway (SMS to the
-account's mobile phone, e-mail when it has none).
+"""Links that let a member of staff set a password: the invitation of a new account and the reset of
+a forgotten password (password recovery, R-EMG-1). Each is sent through the notification gateway
+(SMS to the account's mobile phone, e-mail when it has none).
 
 The tokens are Django's password-reset tokens: an HMAC of the account's password hash, last
 sign-in and e-mail with a timestamp. Setting a password changes the hash, so a link works once;

@@ -1,5 +1,5 @@
 """Setting a password: from an invitation link, from a reset link (asked for on the sign-in
-page), or by a signed-in member of staff changing theirs.
+page: password recovery, R-EMG-1), or by a signed-in member of staff changing theirs.
 
 A link's token is moved into the session at once and the browser sent on to a URL without it,
 so the token does not leak through the Referer header or the history of a shared computer

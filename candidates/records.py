@@ -1,4 +1,5 @@
-"""Correcting and removing candidate records by hand, each with a reason and an audit row.
+"""Correcting and removing candidate records by hand, each with a reason and an audit row: the
+manual confirmation of records that failed the automatic checks (R-CERT-4).
 
 The audit row names the fields that changed; ID numbers appear masked only (the audit log is
 read by many people, the record itself by few).

@@ -1,4 +1,4 @@
-"""Exam-site screens: the application and the organisation's review, staff, rooms."""
+"""Exam-site screens: the application and the organisation's review, staff, rooms (R-CERT-5…7)."""
 
 from __future__ import annotations
 

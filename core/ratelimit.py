@@ -1,4 +1,5 @@
-"""Fixed-window rate limits kept in the cache (Redis in production and tests).
+"""Fixed-window rate limits kept in the cache (Redis in production and tests); with
+``accounts.throttle`` they slow down guessing at sign-in instead of locking accounts (R-EMG-1).
 
 A limit is counted per key (an address, an account, a query) and per window; ``hit`` returns
 whether this request is still inside the limit. ``cache.add`` followed by ``cache.incr`` is

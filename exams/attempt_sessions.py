@@ -1,4 +1,5 @@
-"""One attempt, one browser session: who may use a live attempt, and when another may take it.
+"""One attempt, one browser session: who may use a live attempt, and when another may take it
+(the sign-in of R-EXAM-3 admits one browser at a time).
 
 Signing in gives the browser session a random token (``start``); the first session to reach
 the attempt's pages or API claims the attempt with it (``Attempt.session_token``) and keeps it

@@ -18,11 +18,13 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import (
+    DateTimeField,
     F,
     Max,
     Q,
     Sum,
 )
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +34,15 @@ from audit.services import record
 from core.errors import Refused
 from core.http import client_ip
 from exams import papers, signals, statuses, summaries
-from exams.models import Answer, Attempt, AttemptEvent, CommitmentSignature, Exam, Registration
+from exams.models import (
+    SCREEN_VIEW,
+    Answer,
+    Attempt,
+    AttemptEvent,
+    CommitmentSignature,
+    Exam,
+    Registration,
+)
 from exams.statuses import AttemptStatus
 from questionbank import answers as answer_rules
 from questionbank.models import Question
@@ -257,10 +267,43 @@ def takes_late_answers(attempt: Attempt) -> bool:
     )
 
 
+_VIEWS = (1, 2, SCREEN_VIEW)
+
+
+def _lost_since_column(view: int) -> str:
+    return f"view{view}_lost_since"
+
+
+def _with_lost_views(attempts: Any) -> Any:
+    """``attempts`` with, for each view, since when it has been lost (None: connected or never
+    reported), so that the save's locked read also answers ``views_down``: one query fewer on
+    the hot path. A correlated subquery per view on the (attempt, view) unique index, written
+    as SQL because the ORM's subqueries cost more CPU to build than the query they save; the
+    table is reached through the reverse relation because exams does not import proctoring."""
+    return attempts.annotate(**_lost_views_columns())
+
+
+@lru_cache(maxsize=1)
+def _lost_views_columns() -> dict[str, RawSQL]:
+    related = Attempt._meta.get_field("view_states").related_model
+    assert not isinstance(related, str)  # a resolved model once the apps are loaded
+    states = related._meta.db_table
+    attempt = Attempt._meta.db_table
+    return {
+        _lost_since_column(view): RawSQL(  # noqa: S611 (table names are ours, the view a parameter)
+            f'SELECT "changed_at" FROM "{states}" WHERE "attempt_id" = "{attempt}"."id" '  # noqa: S608
+            'AND "view" = %s AND NOT "connected"',
+            (view,),
+            output_field=DateTimeField(),
+        )
+        for view in _VIEWS
+    }
+
+
 def views_down(attempt: Attempt, now: dt.datetime | None = None) -> list[int]:
-    """The views answering depends on (``Exam.required_views``) that have been lost for longer
-    than the exam's ``view_loss_grace_seconds``: while any is, answering is paused (saves are
-    refused as ``paused``; the page keeps them and sends them once the view is back).
+    """The views answering depends on (``Exam.required_views``, R-PROC-1) that have been lost
+    for longer than the exam's ``view_loss_grace_seconds``: while any is, answering is paused
+    (saves are refused as ``paused``; the page keeps them and sends them once the view is back).
 
     Views are the proctoring app's ``ViewState`` rows, read here through the reverse relation
     (exams does not import proctoring). A view never reported is not down: the page reports a
@@ -269,6 +312,14 @@ def views_down(attempt: Attempt, now: dt.datetime | None = None) -> list[int]:
     if not exam.required_views:
         return []
     since = (now or timezone.now()) - dt.timedelta(seconds=exam.view_loss_grace_seconds)
+    if hasattr(attempt, _lost_since_column(exam.required_views[0])):
+        # Read with the attempt (``_with_lost_views``): no query of its own.
+        return sorted(
+            view
+            for view in exam.required_views
+            if (lost_since := getattr(attempt, _lost_since_column(view))) is not None
+            and lost_since <= since
+        )
     lost = attempt.view_states.filter(
         view__in=exam.required_views, connected=False, changed_at__lte=since
     )
@@ -321,7 +372,7 @@ def save_answer(
         if owner is not None:
             attempts = attempts.of_candidate(owner)
         try:
-            attempt = attempts.get(pk=attempt_id)
+            attempt = _with_lost_views(attempts).get(pk=attempt_id)
         except Attempt.DoesNotExist:
             raise AttemptNotFound from None
         if gate is not None and not gate(attempt):

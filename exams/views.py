@@ -114,6 +114,24 @@ def page_for(attempt: Attempt) -> str:
 StepView = Callable[[HttpRequest, Attempt], HttpResponse]
 
 
+def _live_attempt(request: HttpRequest) -> Attempt | HttpResponse:
+    """The signed-in candidate's attempt in progress, or where the request goes instead: the
+    exam's Safe Exam Browser page, or the way in when there is no attempt yet."""
+    registration = _registration(request)
+    if not seb.request_allowed(request, registration.exam):
+        return seb_views.required_response(request, registration.exam)
+    attempt = services.current_attempt(registration)
+    if attempt is None:
+        return redirect("exams:exam")
+    return attempt
+
+
+def _not_confirmed(request: HttpRequest, message: str, page: str) -> HttpResponse:
+    """A "go on" from an identity page whose check has not passed: say so, show it again."""
+    messages.error(request, message)
+    return redirect(page)
+
+
 def flow_step(page: str) -> Callable[[StepView], Callable[[HttpRequest], HttpResponse]]:
     """A page of the flow (its URL name), shown only while it is the candidate's current page."""
 
@@ -121,12 +139,9 @@ def flow_step(page: str) -> Callable[[StepView], Callable[[HttpRequest], HttpRes
         @role_required(Role.CANDIDATE)
         @wraps(view)
         def wrapped(request: HttpRequest) -> HttpResponse:
-            registration = _registration(request)
-            if not seb.request_allowed(request, registration.exam):
-                return seb_views.required_response(request, registration.exam)
-            attempt = services.current_attempt(registration)
-            if attempt is None:
-                return redirect("exams:exam")
+            attempt = _live_attempt(request)
+            if isinstance(attempt, HttpResponse):
+                return attempt
             services.advance(attempt)
             refused = _session_refusal(request, attempt)
             if refused is not None:
@@ -180,26 +195,20 @@ def _session_refusal(request: HttpRequest, attempt: Attempt) -> HttpResponse | N
 def reverify(request: HttpRequest) -> HttpResponse:
     """The identity check again, for a browser session that takes over an attempt past its
     identity step: the check another session passed does not pass to this one."""
-    registration = _registration(request)
-    if not seb.request_allowed(request, registration.exam):
-        return seb_views.required_response(request, registration.exam)
-    attempt = services.current_attempt(registration)
-    if attempt is None:
-        return redirect("exams:exam")
+    attempt = _live_attempt(request)
+    if isinstance(attempt, HttpResponse):
+        return attempt
     access = attempt_sessions.access(request, attempt)
     if access is attempt_sessions.Access.OK:
         return redirect(page_for(attempt))
     if access is attempt_sessions.Access.ELSEWHERE:
         return _session_refusal(request, attempt) or redirect(page_for(attempt))
     if request.method == "POST":
-        messages.error(
-            request,
-            _(
-                "Your identity has not been confirmed on this device yet. "
-                "Take the face check, or ask for a manual review."
-            ),
+        message = _(
+            "Your identity has not been confirmed on this device yet. "
+            "Take the face check, or ask for a manual review."
         )
-        return redirect("exams:reverify")
+        return _not_confirmed(request, message, "exams:reverify")
     return render(
         request,
         "exams/step_reverify.html",
@@ -247,14 +256,11 @@ def identity_step(request: HttpRequest, attempt: Attempt) -> HttpResponse:
         # Nothing of the face is processed before the candidate has read what and chosen.
         return redirect("identity:consent")
     if request.method == "POST":
-        messages.error(
-            request,
-            _(
-                "Your identity has not been confirmed yet. "
-                "Take the face check, or ask for a manual review."
-            ),
+        message = _(
+            "Your identity has not been confirmed yet. "
+            "Take the face check, or ask for a manual review."
         )
-        return redirect("exams:identity")
+        return _not_confirmed(request, message, "exams:identity")
     return render(
         request, "exams/step_identity.html", {**_context(attempt), **identity.links(attempt)}
     )

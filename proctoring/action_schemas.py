@@ -1,51 +1,24 @@
 """What the proctors' JSON actions (``proctoring.views``) take and answer, for the OpenAPI
 document. The views read the form fields themselves (``proctoring.actions`` checks them); these
-schemas say what the console's script sends and reads (the shapes of ``proctoring.events``)."""
+schemas say what the console's script sends and reads. A message, a violation and a screenshot
+are answered in the shapes the room's events carry them in: those TypedDicts of
+``proctoring.events`` are the schemas, so the two cannot drift apart."""
 
 from __future__ import annotations
 
 from ninja import Field, Schema
 
+from proctoring import events
 from proctoring.models import AlertDecision, ViolationKind
-
-
-class MessageOut(Schema):
-    id: int
-    attempt: int
-    kind: str
-    text: str
-    sender: str
-    sent_at: str
-    read_at: str | None
-
-
-class ViolationOut(Schema):
-    id: int
-    attempt: int
-    kind: str
-    label: str
-    note: str
-    recorded_by: str
-    at: str
-
-
-class ScreenshotOut(Schema):
-    id: int
-    attempt: int
-    view: int
-    note: str
-    taken_by: str
-    at: str
-    url: str
 
 
 class AttemptDetailOut(Schema):
     """What the console's focus panel shows of one attempt beside the video."""
 
     attempt: int
-    messages: list[MessageOut]
-    violations: list[ViolationOut]
-    screenshots: list[ScreenshotOut]
+    messages: list[events.MessageSummary]
+    violations: list[events.ViolationSummary]
+    screenshots: list[events.ScreenshotSummary]
 
 
 class TextIn(Schema):
@@ -80,7 +53,7 @@ class EndIn(Schema):
 class WarningSentOut(Schema):
     """The warning, delivered to the candidate's exam page."""
 
-    message: MessageOut
+    message: events.MessageSummary
 
 
 class BroadcastOut(Schema):
@@ -92,13 +65,13 @@ class BroadcastOut(Schema):
 class ViolationRecordedOut(Schema):
     """The violation, recorded against the attempt."""
 
-    violation: ViolationOut
+    violation: events.ViolationSummary
 
 
 class ScreenshotTakenOut(Schema):
     """The screenshot, kept as evidence."""
 
-    screenshot: ScreenshotOut
+    screenshot: events.ScreenshotSummary
 
 
 class DecisionOut(Schema):

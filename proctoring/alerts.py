@@ -283,7 +283,7 @@ def report_view(
 
 
 def report_second_sign_in(attempt: Any, *, outcome: str, at: dt.datetime | None = None) -> Alert:
-    """Another browser session of the candidate tried to sign in to the live ``attempt``
+    """Another browser session of the candidate tried to sign in to the live ``attempt`` (R-EXAM-3)
     (``outcome="refused"``) or took it over after its own identity check (``"took_over"``);
     sent by ``exams.signals.second_sign_in``. Raised whatever the exam's AI rules say: it
     comes from the sign-in, not from a model, and the proctor must always hear of it (the

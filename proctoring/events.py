@@ -11,7 +11,11 @@ alerts' ``alert.changed`` by ``proctoring.alert_events``, views' ``view.changed`
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal
+
+# Not typing's: pydantic reads these TypedDicts as the proctor actions' OpenAPI schemas
+# (``proctoring.action_schemas``), which on Python 3.11 needs typing_extensions' own.
+from typing_extensions import TypedDict
 
 from core.live import attempt_group, room_group, send, send_on_commit
 

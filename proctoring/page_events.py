@@ -1,9 +1,10 @@
 """Page-leave events on the proctor console (R-EXAM-6): the exam page's reports, recorded by
-``exams.services.record_event``, reach proctoring through ``exams.signals.page_event_recorded``.
-The tile's leave count travels with ``attempt.changed`` (``exams.summaries``); here the policy's
-alert is opened or closed. The log-only policy opens none (the console still shows the count).
-An extra display reported by the page (``extra_display``, ``single_display``) opens or closes
-its own alert whatever the leave policy, while the candidate answers."""
+``exams.services.record_event``, reach proctoring through ``exams.signals.page_event_recorded``. The
+tile's leave count travels with ``attempt.changed`` (``exams.summaries``); here the policy's alert
+is opened or closed. The log-only policy opens none (the console still shows the count). An extra
+display reported by the page (``extra_display``, ``single_display``) opens or closes its own alert
+(the views of R-PROC-1 would not show a second screen) whatever the leave policy, while the
+candidate answers."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Stills of the candidate's shared screen (view 3): the exam page draws a frame of the share
-every ``SCREEN_STILL_SECONDS`` and posts it as a JPEG; each is kept as an ``EvidenceFrame`` of
-kind ``screen`` (the evidence store, its access-checked download and its retention), which the
-review page lists beside the screen's recording. They are not analysed: the vision models look
+"""Stills of the candidate's shared screen (view 3): the exam page draws a frame of the share every
+``SCREEN_STILL_SECONDS`` and posts it as a JPEG; each is kept as an ``EvidenceFrame`` of kind
+``screen`` (the evidence store, its access-checked download and its retention), which the review
+page lists beside the screen's recording (R-PROC-6). They are not analysed: the vision models look
 for people and objects in a room, not at a desktop."""
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from core.errors import Refused
 from questionbank import rich_text, shapes
 from questionbank.models import Question
 from questionbank.moodle import MAX_QUESTIONS
-from questionbank.reports import Issue
+from questionbank.reports import Issue, Reading
 from questionbank.shapes import Draft
 
 Kind = Question.Kind
@@ -63,21 +63,16 @@ def read(data: bytes, filename: str) -> tuple[list[Draft], list[Issue]]:
     blocks = _blocks(text)
     if len(blocks) > MAX_QUESTIONS:
         return [], [Issue(_("A file holds at most %(n)d questions.") % {"n": MAX_QUESTIONS})]
-    drafts: list[Draft] = []
-    issues: list[Issue] = []
+    reading = Reading()
     for line, block in blocks:
         try:
             draft = _draft(block, filename, line)
         except _Refused as refused:
-            issues.append(Issue(refused.message, line=line))
+            reading.refuse(refused.message, line=line)
             continue
         draft.where = {"line": line}
-        problems = shapes.problems(draft)
-        if problems:
-            issues.extend(Issue(message, line=line) for _field, message in problems)
-        else:
-            drafts.append(draft)
-    return drafts, issues
+        reading.check(draft, line=line)
+    return reading.result()
 
 
 class _Refused(Refused):

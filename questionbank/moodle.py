@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from core.errors import Refused
 from questionbank import rich_text, shapes
 from questionbank.models import Question
-from questionbank.reports import Issue
+from questionbank.reports import Issue, Reading
 from questionbank.rich_text import ImageRefused, Rich
 from questionbank.shapes import Draft
 
@@ -65,8 +65,7 @@ def read(data: bytes, filename: str) -> tuple[list[Draft], list[Issue]]:
         return [], [Issue(_("The file declares a DTD or entities, which are not accepted."))]
     if root.tag != "quiz":
         return [], [Issue(_("This is not a Moodle XML question file (no <quiz> element)."))]
-    drafts: list[Draft] = []
-    issues: list[Issue] = []
+    reading = Reading()
     chapter = ""
     elements = root.findall("question")
     if len(elements) > MAX_QUESTIONS:
@@ -77,27 +76,19 @@ def read(data: bytes, filename: str) -> tuple[list[Draft], list[Issue]]:
         if kind == "category":
             chapter = _chapter(_plain(element.find("category/text")))
             continue
-
-        def issue(message: str, index: int = index, name: str = name) -> Issue:
-            return Issue(message, index=index, name=name)
-
+        where = {"index": index, "name": name}
         if kind not in SUPPORTED:
-            issues.append(
-                issue(_("The question type “%(type)s” is not supported.") % {"type": kind})
-            )
+            message = _("The question type “%(type)s” is not supported.") % {"type": kind}
+            reading.refuse(message, **where)
             continue
         try:
             draft = _draft(element, kind, chapter, filename, index)
-            draft.where = {"index": index, "name": name}
+            draft.where = dict(where)
         except (_Refused, ImageRefused) as refused:
-            issues.append(issue(refused.message))
+            reading.refuse(refused.message, **where)
             continue
-        problems = shapes.problems(draft)
-        if problems:
-            issues.extend(issue(message) for _field, message in problems)
-        else:
-            drafts.append(draft)
-    return drafts, issues
+        reading.check(draft, **where)
+    return reading.result()
 
 
 class _Refused(Refused):

@@ -50,7 +50,7 @@ from core.spreadsheets import SpreadsheetRefused, check_archive
 from questionbank import rich_text, shapes
 from questionbank.models import Question
 from questionbank.moodle import MAX_QUESTIONS
-from questionbank.reports import Issue
+from questionbank.reports import Issue, Reading
 from questionbank.rich_text import ImageRefused
 from questionbank.shapes import Draft
 
@@ -186,29 +186,24 @@ def _package_files(archive: zipfile.ZipFile, part: str) -> rich_text.Files:
 def _read_items(
     files: list[tuple[str, bytes | None]], filename: str, archive: zipfile.ZipFile | None = None
 ) -> tuple[list[Draft], list[Issue]]:
-    drafts: list[Draft] = []
-    issues: list[Issue] = []
+    reading = Reading()
     for part, data in files:
         if data is None:
             message = _("The manifest lists this item but the package does not hold it.")
-            issues.append(Issue(message, part=part))
+            reading.refuse(message, part=part)
             continue
         try:
             draft = _item(data, part, _package_files(archive, part) if archive else None)
         except _Parse as failure:
-            issues.append(failure.issue)
+            reading.issues.append(failure.issue)
             continue
         except _Refused as refused:
-            issues.append(Issue(refused.message, part=part, element=refused.element or None))
+            reading.refuse(refused.message, part=part, element=refused.element or None)
             continue
         draft.source = filename if part == filename else f"{filename}:{part}"
         draft.where = {"part": part}
-        problems = shapes.problems(draft)
-        if problems:
-            issues.extend(Issue(message, part=part) for _field, message in problems)
-        else:
-            drafts.append(draft)
-    return drafts, issues
+        reading.check(draft, part=part)
+    return reading.result()
 
 
 class _Parse(Exception):

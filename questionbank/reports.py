@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from questionbank import shapes
 from questionbank.models import Question
 from questionbank.shapes import Draft
 
@@ -109,3 +110,27 @@ class Report:
             "imported": self.imported,
             "errors": [issue.as_dict() for issue in self.issues],
         }
+
+
+@dataclass
+class Reading:
+    """The questions of one file and its problems, as the GIFT, Moodle XML and QTI readers
+    collect them question by question: a question the bank would refuse (``shapes.problems``)
+    is not kept, and each of its problems is reported at the question's position."""
+
+    drafts: list[Draft] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    def check(self, draft: Draft, **where: Any) -> None:
+        """Keep ``draft``, or report its problems at ``where`` (``Issue``'s position fields)."""
+        problems = shapes.problems(draft)
+        if problems:
+            self.issues.extend(Issue(message, **where) for _field, message in problems)
+        else:
+            self.drafts.append(draft)
+
+    def refuse(self, message: str, **where: Any) -> None:
+        self.issues.append(Issue(message, **where))
+
+    def result(self) -> tuple[list[Draft], list[Issue]]:
+        return self.drafts, self.issues

@@ -1,6 +1,6 @@
-"""Changes to a bank made by staff: new subjects, questions written and edited in the editor,
-retiring and restoring questions. Each writes its audit row in the transaction of the change.
-Importing lives in ``importing``."""
+"""Changes to a bank made by staff (R-EXAM-1): new subjects, questions written and edited in the
+editor, retiring and restoring questions. Each writes its audit row in the transaction of the
+change. Importing lives in ``importing``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Whether a question is on a paper candidates have sat, asked of the apps that draw papers.
+"""Whether a question is on a paper candidates have sat, asked of the apps that draw papers: a
+sat question never changes, so every paper drawn from the bank stays what it was (R-EXAM-1).
 
 Papers belong to the exam app, which imports this one, so the bank cannot look at them itself:
 the exam app registers its check once (``AppConfig.ready``) and the editor asks every

@@ -258,12 +258,13 @@ def test_with_redis_away_saves_and_a_submit_are_acknowledged_at_once(
 
 def test_a_save_costs_the_fewest_queries(carol_client: Client, carol_attempt: Attempt) -> None:
     """The hot path of every exam: the session, the user, the locked attempt (which also says
-    when its session was last heard from: no keep-alive write within ``TOUCH_EVERY``), the
-    camera check and the answer itself. Every query more is paid 200 times a second at a
-    1,000-candidate exam."""
+    when its session was last heard from: no keep-alive write within ``TOUCH_EVERY``, and
+    since when each camera has been lost: the pause check needs no query of its own) and the
+    answer itself. Every query more is paid 200 times a second at a 1,000-candidate exam."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    assert carol_attempt.registration.exam.required_views  # the camera check is on this path
     question = first_question(carol_attempt)
     put(carol_client, url(carol_attempt, question), {"response": "B", "seq": 1})
     with CaptureQueriesContext(connection) as queries:
@@ -271,7 +272,55 @@ def test_a_save_costs_the_fewest_queries(carol_client: Client, carol_attempt: At
     assert response.status_code == 200
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert not [s for s in statements if s.startswith('UPDATE "exams_attempt"')], statements
-    assert len(statements) <= 5, statements
+    assert not [s for s in statements if s.startswith('SELECT "proctoring_viewstate"')]
+    assert len(statements) == 4, statements
+
+
+def test_the_query_count_of_a_save_cannot_grow(
+    carol_client: Client, carol_attempt: Attempt, django_assert_num_queries
+) -> None:
+    """The same four statements counted as pytest-django counts them: with the SAVEPOINT and
+    its RELEASE, which the test's own transaction turns the save's atomic block into."""
+    question = first_question(carol_attempt)
+    put(carol_client, url(carol_attempt, question), {"response": "B", "seq": 1})
+    with django_assert_num_queries(4 + 2):
+        response = put(carol_client, url(carol_attempt, question), {"response": "C", "seq": 2})
+    assert response.status_code == 200
+
+
+def test_a_camera_lost_past_its_grace_still_pauses_the_save_read_with_the_attempt(
+    carol_client: Client, carol_attempt: Attempt
+) -> None:
+    """The pause check reads the views with the locked attempt: a view lost for longer than
+    the grace refuses the save (``paused``), one lost for less, or back, does not."""
+    from proctoring.models import ViewState
+
+    exam = carol_attempt.registration.exam
+    question = first_question(carol_attempt)
+    now = timezone.now()
+    lost_long_ago = now - dt.timedelta(seconds=exam.view_loss_grace_seconds + 5)
+    state = ViewState.objects.create(
+        attempt=carol_attempt, view=1, connected=False, changed_at=lost_long_ago
+    )
+    response = put(carol_client, url(carol_attempt, question), {"response": "B", "seq": 1})
+    assert response.status_code == 409
+    assert response.json()["code"] == "paused"
+    assert not Answer.objects.filter(attempt=carol_attempt).exists()
+
+    ViewState.objects.filter(pk=state.pk).update(changed_at=now)  # lost just now: in grace
+    response = put(carol_client, url(carol_attempt, question), {"response": "B", "seq": 2})
+    assert response.status_code == 200
+
+    ViewState.objects.filter(pk=state.pk).update(connected=True, changed_at=lost_long_ago)
+    response = put(carol_client, url(carol_attempt, question), {"response": "C", "seq": 3})
+    assert response.status_code == 200
+    # A lost view the exam does not require never pauses it.
+    assert 2 not in exam.required_views
+    ViewState.objects.create(
+        attempt=carol_attempt, view=2, connected=False, changed_at=lost_long_ago
+    )
+    response = put(carol_client, url(carol_attempt, question), {"response": "D", "seq": 4})
+    assert response.status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)

@@ -123,6 +123,10 @@ def test_a_new_session_does_not_inherit_the_identity_check_of_the_old_one(
     refused = save(second, attempt, 2)
     assert refused.status_code == 409 and refused.json()["code"] == "identity_required"
     assert not Alert.objects.filter(attempt=attempt, kind=AlertKind.SECOND_SIGN_IN).exists()
+    # Going on without a check of its own shows the page again, saying why.
+    again = second.post("/exam/identity/again/", follow=True)
+    assert again.redirect_chain == [("/exam/identity/again/", 302)]
+    assert [str(m) for m in again.context["messages"]]
 
     # Its own check, after its own sign-in, lets it take the attempt over.
     passed_check(personas, timezone.now() + dt.timedelta(seconds=1))

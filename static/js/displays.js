@@ -1,4 +1,4 @@
-// Extra displays (Window Management API): where the browser can tell, `screen.isExtended` says
+// Extra displays (Window Management API; what the views of R-PROC-1 cannot see): where the browser can tell, `screen.isExtended` says
 // whether this computer has more than one display attached, and `screen` fires "change" when
 // that changes. Browsers without the API (Firefox, Safari) cannot tell; then nothing is
 // reported, and the device check says the browser cannot tell (no false alarm either way).

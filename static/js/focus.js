@@ -1,4 +1,5 @@
-// The proctor's focus on one candidate: both views at full rate with their audio, and voice talk.
+// The proctor's focus on one candidate (R-PROC-5: open one candidate in full, talk to them): both
+// views at full rate with their audio, and voice talk.
 // It talks to the media process (proctoring/media/focus.py) at /ws/media/focus/<attempt id>/:
 // the page offers four m-lines — video 1 (recvonly), audio 1 (sendrecv: the candidate's
 // microphone to us, our microphone to the candidate while talking), video 2 and audio 2
@@ -13,7 +14,8 @@
 //
 // The container receives DOM events: "focus:views" (detail {1: bool, 2: bool}), "focus:talk"
 // (detail {on, heard}: also when the server stopped it, e.g. another proctor took over) and
-// "focus:state" (detail "connecting" | "live" | "lost"; a lost focus reconnects by itself).
+// "focus:state" (detail "connecting" | "live" | "lost"; a lost focus reconnects by itself, through
+// the back-off of its LiveSocket, live_socket.js, with a new peer per connection).
 (function () {
   "use strict";
   const OPEN_TIMEOUT = 20000;
@@ -66,117 +68,126 @@
       this.closed = false;
       this.microphone = null;
       this.talkWaiters = [];
-      this.backoff = 2000;
-      this.retryTimer = null;
+      this.live = null; // the LiveSocket of the signalling
+      this.pc = null; // the peer of the current connection
+      this.timer = null; // gives up a peer that does not connect
+      this.connected = false; // the current connection is live
+      this.wasLive = false; // some connection was: a lost one is retried until close()
     }
 
     emit(name, detail) {
       this.container.dispatchEvent(new CustomEvent(name, { detail }));
     }
 
-    // One connection; the first one's promise is what open() returns. A connection that was
-    // live and drops (a restart of the media process) is retried with back-off until close().
-    connect(first = true) {
+    // Resolves when the first connection is live. If it never gets there the focus closes
+    // (the promise rejects); a connection that was live and drops (a restart of the media
+    // process) is retried by the LiveSocket with back-off until close().
+    connect() {
       return new Promise((resolve, reject) => {
-        const pc = new RTCPeerConnection(iceConfiguration());
-        const socket = new WebSocket(wsUrl(this.base, this.attemptId));
-        this.pc = pc;
-        this.socket = socket;
-        let live = false;
-        let over = false;
-        const drop = (reason) => {
-          if (over) return;
-          over = true;
-          clearTimeout(timer);
-          pc.close();
-          if (socket.readyState <= 1) socket.close();
-          this.releaseMicrophone();
-          if (first && !live) reject(new Error(reason)); // no-op once resolved
-          if (this.closed) return;
-          if (live) {
-            this.emit("focus:state", "lost");
-            this.emit("focus:talk", { on: false, heard: false });
-          }
-          if (first && !live) this.close(); else this.retry();
-        };
-        const timer = setTimeout(() => drop("timeout"), OPEN_TIMEOUT);
-        pc.addTransceiver("video", { direction: "recvonly" });
-        this.voice = pc.addTransceiver("audio", { direction: "sendrecv" });
-        pc.addTransceiver("video", { direction: "recvonly" });
-        pc.addTransceiver("audio", { direction: "recvonly" });
-        pc.addEventListener("track", (event) => {
-          const index = pc.getTransceivers().indexOf(event.transceiver);
-          const view = this.views[VIEWS[Math.floor(index / 2)]];
-          if (!view) return;
-          view.stream.addTrack(event.track);
-          view.video.play().catch(() => {});
-        });
-        pc.addEventListener("icecandidate", (event) => {
-          if (event.candidate && socket.readyState === 1) {
-            socket.send(JSON.stringify({
-              type: "candidate", candidate: event.candidate.candidate,
-              sdpMid: event.candidate.sdpMid, sdpMLineIndex: event.candidate.sdpMLineIndex,
-            }));
-          }
-        });
-        pc.addEventListener("connectionstatechange", () => {
-          if (pc.connectionState === "failed") drop("failed");
-        });
-        socket.addEventListener("open", async () => {
-          this.emit("focus:state", "connecting");
-          try {
-            await pc.setLocalDescription(await pc.createOffer());
-            socket.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }));
-          } catch (error) { drop("offer"); }
-        });
-        socket.addEventListener("message", async (event) => {
-          let message;
-          try { message = JSON.parse(event.data); } catch (error) { return; }
-          if (message.type === "answer") {
-            try {
-              await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
-            } catch (error) { drop("answer"); }
-          } else if (message.type === "connected") {
-            live = true;
-            this.backoff = 2000;
-            clearTimeout(timer);
-            this.emit("focus:state", "live");
-            resolve();
-          } else if (message.type === "views") {
-            this.showViews(message.views || {});
-          } else if (message.type === "talk") {
-            this.talkWaiters.splice(0).forEach((done) => done(message));
-            this.emit("focus:talk", { on: Boolean(message.on), heard: Boolean(message.heard) });
-            if (!message.on) this.releaseMicrophone();
-          } else if (message.type === "error" && !live) {
-            drop(message.code || "error");
-          }
-        });
-        socket.addEventListener("close", (event) => {
-          if (event.code === 4403) { // no longer allowed (the attempt ended): no retry
-            this.emit("focus:state", "lost");
-            if (first && !live) reject(new Error("forbidden"));
-            this.close();
-            return;
-          }
-          drop("closed");
-        });
+        this.opened = { resolve, reject };
+        this.live = new window.LiveSocket(wsUrl(this.base, this.attemptId), {
+          onOpen: () => this.offer(),
+          onMessage: (message) => this.signal(message),
+          onClose: (event, retrying) => this.lost(event, retrying),
+        }, { first: 2000, max: 15000, openTimeout: OPEN_TIMEOUT, resetOn: "ready" });
       });
     }
 
-    retry() {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => {
-        if (this.closed) return;
-        for (const view of VIEWS) {
-          const entry = this.views[view];
-          entry.stream.getTracks().forEach((track) => track.stop());
-          entry.stream = new MediaStream();
-          entry.video.srcObject = entry.stream;
+    // The socket is open: a new peer with the four m-lines, and its offer.
+    async offer() {
+      this.closePeer();
+      const live = this.live;
+      const pc = new RTCPeerConnection(iceConfiguration());
+      this.pc = pc;
+      this.timer = setTimeout(() => {
+        if (this.pc === pc && !this.connected) live.restart("timeout");
+      }, OPEN_TIMEOUT);
+      pc.addTransceiver("video", { direction: "recvonly" });
+      this.voice = pc.addTransceiver("audio", { direction: "sendrecv" });
+      pc.addTransceiver("video", { direction: "recvonly" });
+      pc.addTransceiver("audio", { direction: "recvonly" });
+      pc.addEventListener("track", (event) => {
+        const index = pc.getTransceivers().indexOf(event.transceiver);
+        const view = this.views[VIEWS[Math.floor(index / 2)]];
+        if (!view) return;
+        view.stream.addTrack(event.track);
+        view.video.play().catch(() => {});
+      });
+      pc.addEventListener("icecandidate", (event) => {
+        if (event.candidate && this.pc === pc) {
+          live.send({
+            type: "candidate", candidate: event.candidate.candidate,
+            sdpMid: event.candidate.sdpMid, sdpMLineIndex: event.candidate.sdpMLineIndex,
+          });
         }
-        this.connect(false).catch(() => {});
-      }, this.backoff * (0.5 + Math.random()));
-      this.backoff = Math.min(this.backoff * 2, 15000);
+      });
+      pc.addEventListener("connectionstatechange", () => {
+        if (this.pc === pc && pc.connectionState === "failed") live.restart("failed");
+      });
+      this.emit("focus:state", "connecting");
+      try {
+        await pc.setLocalDescription(await pc.createOffer());
+        if (this.pc === pc) live.send({ type: "offer", sdp: pc.localDescription.sdp });
+      } catch (error) {
+        if (this.pc === pc) live.restart("offer");
+      }
+    }
+
+    async signal(message) {
+      const pc = this.pc;
+      if (!pc) return;
+      if (message.type === "answer") {
+        try {
+          await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+        } catch (error) { if (this.pc === pc) this.live.restart("answer"); }
+      } else if (message.type === "connected") {
+        this.connected = true;
+        this.wasLive = true;
+        clearTimeout(this.timer);
+        this.live.ready();
+        this.emit("focus:state", "live");
+        this.opened.resolve();
+      } else if (message.type === "views") {
+        this.showViews(message.views || {});
+      } else if (message.type === "talk") {
+        this.talkWaiters.splice(0).forEach((done) => done(message));
+        this.emit("focus:talk", { on: Boolean(message.on), heard: Boolean(message.heard) });
+        if (!message.on) this.releaseMicrophone();
+      } else if (message.type === "error" && !this.connected) {
+        this.live.restart(message.code || "error");
+      }
+    }
+
+    // The connection ended. 4403 (no longer allowed: the attempt ended) closes the focus, and
+    // so does a first connection that never got live; otherwise the LiveSocket tries again.
+    lost(event, retrying) {
+      const wasConnected = this.connected;
+      this.closePeer();
+      if (this.closed) return;
+      if (wasConnected || !retrying) {
+        this.emit("focus:state", "lost");
+        this.emit("focus:talk", { on: false, heard: false });
+      }
+      if (!retrying || !this.wasLive) {
+        this.opened.reject(new Error(event.code === 4403 ? "forbidden" : event.reason || "closed"));
+        this.close();
+        return;
+      }
+      // The next connection starts with empty streams: the old tracks ended with their peer.
+      for (const view of VIEWS) {
+        const entry = this.views[view];
+        entry.stream.getTracks().forEach((track) => track.stop());
+        entry.stream = new MediaStream();
+        entry.video.srcObject = entry.stream;
+      }
+    }
+
+    closePeer() {
+      clearTimeout(this.timer);
+      this.connected = false;
+      this.releaseMicrophone();
+      if (this.pc) this.pc.close();
+      this.pc = null;
     }
 
     showViews(views) {
@@ -193,11 +204,7 @@
     }
 
     send(message) {
-      if (this.socket && this.socket.readyState === 1) {
-        this.socket.send(JSON.stringify(message));
-        return true;
-      }
-      return false;
+      return Boolean(this.live) && this.live.send(message);
     }
 
     async talk(on) {
@@ -246,10 +253,8 @@
     close() {
       if (this.closed) return;
       this.closed = true;
-      clearTimeout(this.retryTimer);
-      this.releaseMicrophone();
-      if (this.pc) this.pc.close();
-      if (this.socket && this.socket.readyState <= 1) this.socket.close();
+      if (this.live) this.live.stop();
+      this.closePeer();
       for (const view of VIEWS) {
         const entry = this.views[view];
         entry.stream.getTracks().forEach((track) => track.stop());

@@ -1,5 +1,6 @@
 // The human route of the identity step: take a few camera pictures for the staff reviewer
-// (nothing automatic looks at them), then wait until staff decide; approved moves on.
+// (nothing automatic looks at them; camera_frames.js takes them), then wait until staff decide;
+// approved moves on.
 (function () {
   "use strict";
   const send = document.getElementById("send-frames");
@@ -11,28 +12,17 @@
   const burst = Math.min(12, parseInt(send.dataset.burst, 10) || 6);
   const waiting = document.getElementById("review-waiting");
 
+  const { open, burst: frames, sleep } = window.CameraFrames;
+
   function say(text) { result.textContent = text; }
-  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
-  navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false })
-    .then(function (stream) { video.srcObject = stream; })
-    .catch(function () { say(texts.noCamera); send.disabled = true; });
-
-  function grab() {
-    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0);
-    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.9); });
-  }
+  open(video).catch(function () { say(texts.noCamera); send.disabled = true; });
 
   send.addEventListener("click", async function () {
     send.disabled = true;
     try {
       say(texts.capturing);
-      const form = new FormData();
-      for (let i = 0; i < burst; i++) {
-        form.append("frame", await grab(), "frame" + i + ".jpg");
-        await sleep(250);
-      }
+      const form = await frames(video, canvas, burst);
       const response = await fetch(send.dataset.url, {
         method: "POST", body: form, headers: { "X-CSRFToken": csrf, Accept: "application/json" },
       });

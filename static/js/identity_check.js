@@ -1,5 +1,6 @@
 // The face check: capture a burst of webcam frames while the candidate does the challenge,
-// post them, then poll the check's status until the vision worker decides.
+// post them, then poll the check's status until the vision worker decides. The camera and the
+// frames are camera_frames.js's.
 (function () {
   "use strict";
   const start = document.getElementById("start");
@@ -10,25 +11,11 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const burst = Math.min(12, parseInt(start.dataset.burst, 10) || 12);
 
+  const { open, burst: frames, sleep } = window.CameraFrames;
+
   function say(text) { result.textContent = text; }
 
-  navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false })
-    .then(function (stream) { video.srcObject = stream; })
-    .catch(function () { say(texts.noCamera); start.disabled = true; });
-
-  function grab() {
-    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0);
-    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.9); });
-  }
-
-  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
-
-  async function capture() {
-    const frames = [];
-    for (let i = 0; i < burst; i++) { frames.push(await grab()); await sleep(250); }
-    return frames;
-  }
+  open(video).catch(function () { say(texts.noCamera); start.disabled = true; });
 
   async function poll(url) {
     for (let i = 0; i < 120; i++) {
@@ -45,9 +32,7 @@
     result.dataset.state = "working";
     try {
       say(texts.capturing);
-      const frames = await capture();
-      const form = new FormData();
-      frames.forEach(function (blob, i) { form.append("frame", blob, "frame" + i + ".jpg"); });
+      const form = await frames(video, canvas, burst);
       say(texts.checking);
       const response = await fetch(start.dataset.url, {
         method: "POST", body: form, headers: { "X-CSRFToken": csrf, Accept: "application/json" },

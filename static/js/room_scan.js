@@ -1,4 +1,4 @@
-// The phone's room scan before answering (templates/proctoring/_phone_room_scan.html): a
+// The phone's room scan before answering, recorded for review (R-PROC-6) (templates/proctoring/_phone_room_scan.html): a
 // "Start room scan" button records the phone's camera (the stream view2.js shows in the preview)
 // as one WebM file with recorder.js, which queues it in IndexedDB and uploads it with retries,
 // like the recording's segments; its "proctor-recorder:upload" event says whether the server

@@ -1,4 +1,5 @@
-// The candidate's entire screen (view 3), where the exam requires it: shared with
+// The candidate's entire screen (view 3, beside the two views of R-PROC-1, recorded for R-PROC-6),
+// where the exam requires it: shared with
 // getDisplayMedia, accepted only when the browser says the surface is a whole monitor (a
 // window or a tab would hide everything else the candidate does), recorded in segments like the
 // cameras (recorder.js, view 3) and sampled as a still every few seconds for the review page.

@@ -1,10 +1,11 @@
-// View 1: the candidate's camera and microphone to the media process over WebRTC, from the
+// View 1 (R-PROC-1): the candidate's camera and microphone to the media process over WebRTC, from the
 // set-up steps (waiting room) to the end of the answering. The sender is capped (frame rate,
 // resolution) because the server decodes every frame it receives (DESIGN-BRIEF, media plane);
 // while a proctor has the candidate in focus the server sends {"type": "focus", "on": true} and
 // the cap is lifted to full rate. The answer's audio track carries the proctor's voice:
-// {"type": "talk", "on": true} shows that the proctor is speaking. A lost signalling socket or
-// peer (a network drop, a restart of the media process) starts over with back-off; the state
+// {"type": "talk", "on": true} shows that the proctor is speaking. The signalling socket is a
+// LiveSocket (live_socket.js): a lost socket or peer (a network drop, a restart of the media
+// process) starts over with its back-off, with a new peer per connection; the state
 // is reported to the candidate's channel (attempt_channel.js), so the proctor learns "view 1
 // lost" even when the media process itself is down, and to the page as `view1:state` on
 // document ({connected}), which proctor_lock.js turns into the pause of answering. A camera or
@@ -32,9 +33,10 @@
   const CONNECT_TIMEOUT = 20000; // and so is a peer that never connects
   let stream = null;
   let cameraRecorder = null; // ProctorRecorder's recorder of this stream
-  let backoff = 1000;
+  let cameraWait = 1000; // between tries to open the camera
   let reported = null;
-  let current = null; // { pc, socket } of the live attempt to connect
+  let live = null; // the LiveSocket of the signalling, while the camera is open
+  let peer = null; // { pc, timer } of the current connection
   let focused = false;
   const voice = document.createElement("audio");
   voice.autoplay = true;
@@ -80,8 +82,13 @@
       cameraRecorder = null;
     }
     report(false, dead.kind === "audio" ? "microphone" : "camera");
-    if (current && current.end) current.end();
-    else retry();
+    // Without the devices there is nothing to send: no signalling until they are back.
+    if (live) live.stop();
+    live = null;
+    closePeer();
+    setStatus("lost");
+    talk(false);
+    setTimeout(start, cameraWait);
   }
   setInterval(watchTracks, 1000);
 
@@ -115,13 +122,11 @@
     voice.play().catch(() => { unmute.hidden = false; });
   }
 
-  function retry() {
-    setStatus("lost");
-    report(false);
-    talk(false);
-    // Jitter spreads the reconnections of a whole room after a restart of the media process.
-    setTimeout(start, backoff * (0.5 + Math.random()));
-    backoff = Math.min(backoff * 2, 15000);
+  function closePeer() {
+    if (!peer) return;
+    clearTimeout(peer.timer);
+    peer.pc.close();
+    peer = null;
   }
 
   async function start() {
@@ -147,109 +152,105 @@
       // keep asking; it resumes as soon as the camera is back.
       setStatus("denied");
       report(false, "camera");
-      setTimeout(start, backoff);
-      backoff = Math.min(backoff * 2, 5000);
+      setTimeout(start, cameraWait);
+      cameraWait = Math.min(cameraWait * 2, 5000);
       return;
     }
+    cameraWait = 1000;
     setStatus("connecting");
+    live = new window.LiveSocket(wsUrl(), { onOpen: offer, onMessage: signal, onClose: lost }, {
+      first: 1000, max: 15000, openTimeout: OPEN_TIMEOUT, resetOn: "ready",
+    });
+  }
+
+  // The socket is open: a new peer for this connection, and its offer.
+  async function offer() {
+    closePeer();
+    if (!stream) return; // the devices went away: watchTracks starts over
+    const socket = live;
     focused = false;
     const pc = new RTCPeerConnection(iceConfiguration(root));
-    let socket;
-    try {
-      socket = new WebSocket(wsUrl());
-    } catch (error) { // a malformed address: nothing to retry against
-      pc.close();
-      setStatus("stopped");
-      return;
-    }
-    let ended = false;
-    current = { pc, socket, end: null };
-    const timers = [];
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      timers.forEach(clearTimeout);
-      pc.close();
-      if (socket.readyState <= 1) socket.close();
-      retry();
-    };
-    current.end = end;
-    timers.push(setTimeout(() => { if (socket.readyState === 0) end(); }, OPEN_TIMEOUT));
-    timers.push(setTimeout(() => { if (pc.connectionState !== "connected") end(); },
-      CONNECT_TIMEOUT));
+    const mine = { pc, timer: null };
+    peer = mine;
+    // A peer that never connects is given up and the connection started over.
+    mine.timer = setTimeout(() => {
+      if (peer === mine && pc.connectionState !== "connected") socket.restart("peer_timeout");
+    }, CONNECT_TIMEOUT);
     stream.getTracks().forEach((track) => pc.addTrack(track, stream));
     // The microphone goes to the server only while a proctor has this candidate in focus (to
     // listen and talk): voice detection reads the recording instead (proctoring/segment_audio.py),
     // and 50 Opus packets a second cost the media process ~2 % of a core per candidate. The
     // audio transceiver stays negotiated sendrecv: the proctor's voice comes back on it.
     const mic = pc.getSenders().find((sender) => sender.track && sender.track.kind === "audio");
-    const micTrack = mic ? mic.track : null;
-    const sendMic = async (on) => {
-      if (!mic) return;
-      try { await mic.replaceTrack(on ? micTrack : null); } catch (error) { /* closed */ }
-    };
-    sendMic(false);
+    mine.mic = mic;
+    mine.micTrack = mic ? mic.track : null;
+    await sendMic(false);
     pc.addEventListener("track", (event) => {
       if (event.track.kind !== "audio") return;
       voice.srcObject = new MediaStream([event.track]);
       voice.play().catch(() => {});
     });
     pc.addEventListener("icecandidate", (event) => {
-      if (event.candidate && socket.readyState === 1) {
-        socket.send(JSON.stringify({
+      if (event.candidate) {
+        socket.send({
           type: "candidate", candidate: event.candidate.candidate,
           sdpMid: event.candidate.sdpMid, sdpMLineIndex: event.candidate.sdpMLineIndex,
-        }));
+        });
       }
     });
     pc.addEventListener("connectionstatechange", () => {
-      if (pc.connectionState === "failed" || pc.connectionState === "disconnected") end();
+      if (peer !== mine) return;
+      if (pc.connectionState === "failed" || pc.connectionState === "disconnected") {
+        socket.restart("peer_lost");
+      }
     });
-    socket.addEventListener("open", async () => {
+    try {
+      await capSenders(pc);
+      await pc.setLocalDescription(await pc.createOffer());
+      if (peer === mine) socket.send({ type: "offer", sdp: pc.localDescription.sdp });
+    } catch (error) {
+      if (peer === mine) socket.restart("offer");
+    }
+  }
+
+  async function sendMic(on) {
+    if (!peer || !peer.mic) return;
+    try { await peer.mic.replaceTrack(on ? peer.micTrack : null); } catch (error) { /* closed */ }
+  }
+
+  async function signal(message) {
+    if (!peer) return;
+    const { pc } = peer;
+    if (message.type === "answer") {
       try {
-        await capSenders(pc);
-        await pc.setLocalDescription(await pc.createOffer());
-        socket.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }));
-      } catch (error) { end(); }
-    });
-    socket.addEventListener("message", async (event) => {
-      let message;
-      try { message = JSON.parse(event.data); } catch (error) { return; }
-      if (message.type === "answer") {
-        try {
-          await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
-        } catch (error) { end(); }
-      } else if (message.type === "connected") {
-        setStatus("connected");
-        report(true);
-        backoff = 1000;
-      } else if (message.type === "focus") {
-        focused = Boolean(message.on);
-        await sendMic(focused);
-        await capSenders(pc);
-      } else if (message.type === "talk") {
-        talk(Boolean(message.on));
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4403) { // the attempt is over (or not this candidate's): stop for good
-        ended = true;
-        timers.forEach(clearTimeout);
-        pc.close();
-        setStatus("stopped");
-        report(false);
-        talk(false);
-        return;
-      }
-      end();
-    });
+        await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      } catch (error) { live.restart("answer"); }
+    } else if (message.type === "connected") {
+      setStatus("connected");
+      report(true);
+      live.ready();
+    } else if (message.type === "focus") {
+      focused = Boolean(message.on);
+      await sendMic(focused);
+      await capSenders(pc);
+    } else if (message.type === "talk") {
+      talk(Boolean(message.on));
+    }
+  }
+
+  // The connection ended: LiveSocket tries again unless the server said the attempt is over
+  // (or not this candidate's: 4403) or the address cannot be used.
+  function lost(event, retrying) {
+    closePeer();
+    setStatus(retrying ? "lost" : "stopped");
+    report(false);
+    talk(false);
   }
 
   // Leaving the page (the waiting room opening the paper) frees the server's peer at once.
   window.addEventListener("pagehide", () => {
-    if (!current) return;
-    current.pc.close();
-    if (current.socket.readyState <= 1) current.socket.close();
+    if (live) live.stop();
+    closePeer();
   });
 
   start();

@@ -1,8 +1,9 @@
-// View 2: the phone's camera and microphone to the media process over WebRTC, on the page the
+// View 2 (R-PROC-1): the phone's camera and microphone to the media process over WebRTC, on the page the
 // pairing link opened (templates/proctoring/phone.html). Same signalling as view1.js
 // (offer / candidate / answer / connected). The video sender is capped low (3 fps, at most
 // 640x480) because the server decodes every frame it receives; a proctor's focus lifts the cap
-// to 15 fps until it ends. A lost socket or peer starts over with back-off. The screen is kept
+// to 15 fps until it ends. The signalling socket is a LiveSocket (live_socket.js): a lost socket
+// or peer starts over with its back-off, with a new peer per connection. The screen is kept
 // on with the Screen Wake Lock API where the browser has it, re-taken whenever the page is shown.
 (function () {
   "use strict";
@@ -27,13 +28,10 @@
   let facing = "environment";
   let stream = null;
   let pc = null;
-  let socket = null;
+  let live = null; // the LiveSocket of the signalling
   let senders = {};
   let focus = false;
-  let backoff = 1000;
-  let retryTimer = null;
   let pingTimer = null;
-  let generation = 0;
   let finished = false; // unpaired or replaced: nothing more to do on this page
   let recorder = null;
   let wakeLock = null;
@@ -135,29 +133,18 @@
     return true;
   }
 
-  function closeConnection() {
-    generation += 1;
+  function closePeer() {
     clearInterval(pingTimer);
     if (pc) pc.close();
-    if (socket && socket.readyState <= 1) socket.close();
     pc = null;
-    socket = null;
     senders = {};
-  }
-
-  function retry(delay) {
-    closeConnection();
-    if (finished) return;
-    setStatus("lost");
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(connect, delay || backoff);
-    backoff = Math.min(backoff * 2, 15000);
   }
 
   function stopFor(state) {
     finished = true;
-    closeConnection();
-    clearTimeout(retryTimer);
+    if (live) live.stop();
+    live = null;
+    closePeer();
     stopRecorder();
     if (stream) stream.getTracks().forEach((track) => track.stop());
     stream = null;
@@ -165,69 +152,96 @@
     setStatus(state);
   }
 
+  // Opens the camera, then the signalling; without a camera it waits for the page to be shown
+  // again (or the network to come back) before asking again.
   async function connect() {
-    if (finished) return;
-    clearTimeout(retryTimer);
-    if (!(await ensureCamera())) return;
-    closeConnection();
-    const mine = generation;
-    const current = () => mine === generation;
+    if (finished || live) return;
+    if (!(await ensureCamera()) || finished || live) return;
     setStatus("connecting");
-    pc = new RTCPeerConnection(iceConfiguration(root));
-    socket = new WebSocket(wsUrl());
-    const peer = pc;
-    const ws = socket;
+    live = new window.LiveSocket(wsUrl(), { onOpen: offer, onMessage: signal, onClose: lost }, {
+      first: 1000, max: 15000, finalCodes: [4403, 4409], delays: { 4429: 30000 },
+      resetOn: "ready",
+    });
+  }
+
+  // Starts the connection over at once (a new peer), from the first back-off delay.
+  function reconnectNow() {
+    if (finished) return;
+    if (!live) { connect(); return; }
+    live.restart("page");
+    live.now();
+  }
+
+  // The socket is open: a new peer for this connection, and its offer.
+  async function offer() {
+    closePeer();
+    const socket = live;
+    if (!(await ensureCamera())) { // the camera went while the phone was away
+      socket.stop();
+      if (live === socket) live = null;
+      closePeer();
+      return;
+    }
+    if (live !== socket || !socket.open) return;
+    const peer = new RTCPeerConnection(iceConfiguration(root));
+    pc = peer;
+    const current = () => pc === peer;
     stream.getTracks().forEach((track) => { senders[track.kind] = peer.addTrack(track, stream); });
     // The microphone is sent only while a proctor has the candidate in focus (the server only
     // plays it to that proctor; the recording keeps it all): no Opus packets otherwise.
     sendMic(peer, false);
     peer.addEventListener("icecandidate", (event) => {
-      if (event.candidate && ws.readyState === 1) {
-        ws.send(JSON.stringify({
+      if (event.candidate && current()) {
+        socket.send({
           type: "candidate", candidate: event.candidate.candidate,
           sdpMid: event.candidate.sdpMid, sdpMLineIndex: event.candidate.sdpMLineIndex,
-        }));
+        });
       }
     });
     peer.addEventListener("connectionstatechange", () => {
       if (!current()) return;
-      if (peer.connectionState === "failed" || peer.connectionState === "disconnected") retry();
-    });
-    ws.addEventListener("open", async () => {
-      if (!current()) return;
-      await capSenders();
-      await peer.setLocalDescription(await peer.createOffer());
-      ws.send(JSON.stringify({ type: "offer", sdp: peer.localDescription.sdp }));
-      pingTimer = setInterval(() => {
-        if (ws.readyState === 1) ws.send(JSON.stringify({ type: "ping" }));
-      }, PING_EVERY_MS);
-    });
-    ws.addEventListener("message", async (event) => {
-      if (!current()) return;
-      let message;
-      try { message = JSON.parse(event.data); } catch (error) { return; }
-      if (message.type === "answer") {
-        try {
-          await peer.setRemoteDescription({ type: "answer", sdp: message.sdp });
-        } catch (error) { retry(); }
-      } else if (message.type === "connected") {
-        setStatus("connected");
-        backoff = 1000;
-      } else if (message.type === "focus") {
-        focus = message.on === true;
-        root.dataset.focus = focus ? "on" : "off";
-        await sendMic(peer, focus);
-        await capSenders();
-      } else if (message.type === "error" && FATAL_ERRORS.includes(message.code)) {
-        retry(); // the offer was refused: start over with a fresh peer
+      if (peer.connectionState === "failed" || peer.connectionState === "disconnected") {
+        socket.restart("peer_lost");
       }
     });
-    ws.addEventListener("close", (event) => {
-      if (!current()) return;
-      if (event.code === 4403) { stopFor("unpaired"); return; }
-      if (event.code === 4409) { stopFor("replaced"); return; }
-      retry(event.code === 4429 ? 30000 : undefined);
-    });
+    try {
+      await capSenders();
+      await peer.setLocalDescription(await peer.createOffer());
+    } catch (error) {
+      if (current()) socket.restart("offer");
+      return;
+    }
+    if (!current()) return;
+    socket.send({ type: "offer", sdp: peer.localDescription.sdp });
+    pingTimer = setInterval(() => socket.send({ type: "ping" }), PING_EVERY_MS);
+  }
+
+  async function signal(message) {
+    const peer = pc;
+    if (!peer) return;
+    if (message.type === "answer") {
+      try {
+        await peer.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      } catch (error) { if (pc === peer) live.restart("answer"); }
+    } else if (message.type === "connected") {
+      setStatus("connected");
+      live.ready();
+    } else if (message.type === "focus") {
+      focus = message.on === true;
+      root.dataset.focus = focus ? "on" : "off";
+      await sendMic(peer, focus);
+      await capSenders();
+    } else if (message.type === "error" && FATAL_ERRORS.includes(message.code)) {
+      live.restart("refused"); // the offer was refused: start over with a fresh peer
+    }
+  }
+
+  // 4403: unpaired; 4409: another phone took over; 4429 (too many tries) waits 30 s.
+  function lost(event, retrying) {
+    closePeer();
+    if (event.code === 4403) stopFor("unpaired");
+    else if (event.code === 4409) stopFor("replaced");
+    else if (retrying) setStatus("lost");
   }
 
   async function switchCamera(next) {
@@ -248,7 +262,7 @@
         return;
       } catch (error) { /* fall through: start the connection over */ }
     }
-    connect();
+    reconnectNow();
   }
 
   async function keepAwake() {
@@ -275,13 +289,10 @@
     if (document.visibilityState !== "visible" || finished) return;
     keepAwake();
     // A phone may have stopped the camera or the connection while the page was hidden.
-    if (!cameraUsable() || !socket || socket.readyState > 1) {
-      backoff = 1000;
-      connect();
-    }
+    if (!cameraUsable() || !live || !live.open) reconnectNow();
   });
   window.addEventListener("online", () => {
-    if (!finished && (!socket || socket.readyState > 1)) { backoff = 1000; connect(); }
+    if (!live || !live.open) reconnectNow();
   });
   document.querySelectorAll('input[name="facing"]').forEach((input) => {
     input.addEventListener("change", () => { if (input.checked) switchCamera(input.value); });
