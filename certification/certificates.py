@@ -5,8 +5,6 @@ the stamp makes, signs and stores the PDF once (``certification.issuing``)."""
 
 from __future__ import annotations
 
-import base64
-import io
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -133,38 +131,3 @@ def verification_url(request: HttpRequest | None, certificate: IssuedCertificate
     if settings.CERT_PUBLIC_BASE_URL:
         return settings.CERT_PUBLIC_BASE_URL.rstrip("/") + path
     return request.build_absolute_uri(path) if request is not None else path
-
-
-def qr_png(data: str) -> bytes:
-    import qrcode
-
-    image = qrcode.make(data, box_size=8, border=2)
-    out = io.BytesIO()
-    image.save(out)
-    return out.getvalue()
-
-
-def pdf(
-    certificate: IssuedCertificate,
-    url: str,
-    *,
-    content: dict[str, str],
-    signatures: list[CertificateSignature],
-) -> bytes:
-    """The certificate's pages (unsigned): ``content`` is what the signers approved, with the ID
-    number masked; ``signatures`` the steps signed so far."""
-    from core.pdf import render_pdf
-
-    enrolment = certificate.enrolment
-    qr = base64.b64encode(qr_png(url)).decode()
-    return render_pdf(
-        "pdf/certificate.html",
-        {
-            "certificate": certificate,
-            "content": content,
-            "plan": enrolment.plan,
-            "signatures": signatures,
-            "qr": f"data:image/png;base64,{qr}",
-            "url": url,
-        },
-    )

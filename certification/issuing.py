@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certification import signing
+from certification.certificate_pdf import pdf
 from certification.models import CertificateSignature, IssuedCertificate
 
 Step = CertificateSignature.Step
@@ -147,8 +148,6 @@ def unchanged_since(certificate: IssuedCertificate, step: str) -> bool:
 
 def render(certificate: IssuedCertificate, url: str) -> bytes:
     """The certificate's PDF, signed with the key (not stored: see ``issue``)."""
-    from certification.certificates import pdf
-
     signatures = list(certificate.signatures.select_related("signer"))
     data = pdf(certificate, url, content=content(certificate), signatures=signatures)
     return signing.sign_pdf(

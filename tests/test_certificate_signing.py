@@ -263,6 +263,8 @@ def test_production_settings_stop_on_a_named_key_file_that_is_missing(tmp_path) 
         "DATABASE_URL": "postgres://h/d",
         "REDIS_URL": "redis://h",
         "NOTIFICATION_FILE_GATEWAY_FOR_DRILLS": "true",
+        # Every other key production requires is given, so only the certificate's can stop it.
+        "EVIDENCE_SIGNING_KEY": "dGVzdC1vbmx5LWV2aWRlbmNlLXNpZ25pbmcta2V5ISE=",
         "CERT_SIGNING_KEY_FILE": str(tmp_path / "missing.key"),
         "CERT_SIGNING_CERT_FILE": str(tmp_path / "missing.crt"),
     }
