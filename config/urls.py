@@ -28,6 +28,7 @@ urlpatterns = [
     path("cert/", include("certification.urls")),
     path("support/", include("support.urls")),
     path("jobs/", include("jobs.urls")),
+    path("review/", include("review.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -31,6 +31,7 @@ from core.errors import Refused
 from core.retention import delete_with_files
 from exams.models import CAMERA_VIEW, PHONE_VIEW, SCREEN_VIEW, Attempt
 from exams.statuses import FINISHED, LIVE
+from proctoring import activity
 from proctoring.models import RecordingSegment, RoomScan
 
 logger = logging.getLogger(__name__)
@@ -342,6 +343,8 @@ def review_timeline(attempt: Attempt) -> dict[str, Any]:
             "kind": alert.kind,
             "label": str(alert.get_kind_display()),
             "severity": alert.severity,
+            "severity_label": str(alert.get_severity_display()),
+            "confidence": round(alert.confidence, 3),
             "view": alert.view,
             "start": _ms(alert.opened_at),
             "end": _ms(alert.closed_at or alert.last_seen_at),
@@ -356,9 +359,12 @@ def review_timeline(attempt: Attempt) -> dict[str, Any]:
             moments.append(_ms(moment))
     start = min(moments) if moments else _ms(attempt.created_at)
     end = max(moments) if moments else start
+    # The stretches the player may skip: no alert and no motion (proctoring.activity).
+    quiet = activity.attempt_quiet_spans(attempt, [(a["start"], a["end"]) for a in alerts])
     return {
         "views": views,
         "alerts": alerts,
+        "quiet": [{"start": s, "end": e} for s, e in quiet],
         "start": start,
         "end": max(end, start + 1000),
         "gap_ms": GAP_MS,
