@@ -337,6 +337,7 @@ def review_timeline(attempt: Attempt) -> dict[str, Any]:
     and the span of the whole timeline (epoch ms)."""
     segments = list(RecordingSegment.objects.filter(attempt=attempt))
     views = {str(view): view_timeline([s for s in segments if s.view == view]) for view in VIEWS}
+    alert_rows = list(attempt.alerts.order_by("opened_at"))
     alerts = [
         {
             "id": alert.pk,
@@ -349,7 +350,7 @@ def review_timeline(attempt: Attempt) -> dict[str, Any]:
             "start": _ms(alert.opened_at),
             "end": _ms(alert.closed_at or alert.last_seen_at),
         }
-        for alert in attempt.alerts.order_by("opened_at")
+        for alert in alert_rows
     ]
     moments = [s["start"] for v in views.values() for s in v["segments"]]
     moments += [s["start"] + s["duration"] for v in views.values() for s in v["segments"]]
@@ -360,7 +361,10 @@ def review_timeline(attempt: Attempt) -> dict[str, Any]:
     start = min(moments) if moments else _ms(attempt.created_at)
     end = max(moments) if moments else start
     # The stretches the player may skip: no alert and no motion (proctoring.activity).
-    quiet = activity.attempt_quiet_spans(attempt, [(a["start"], a["end"]) for a in alerts])
+    spans = [
+        (_ms(alert.opened_at), _ms(alert.closed_at or alert.last_seen_at)) for alert in alert_rows
+    ]
+    quiet = activity.attempt_quiet_spans(attempt, spans)
     return {
         "views": views,
         "alerts": alerts,
