@@ -19,6 +19,7 @@ from accounts.access import role_required
 from accounts.roles import Role
 from core.errors import Refused, as_message
 from exams.models import Attempt, Exam
+from proctoring.models import Alert
 from proctoring.recording_views import review_context
 from review import claims, decisions, precision, queue
 from review.models import AttemptReview, Outcome
@@ -174,8 +175,6 @@ def finish(request: HttpRequest, review_id: int) -> HttpResponse:
 @require_GET
 def rule_precision(request: HttpRequest, exam_id: int) -> HttpResponse:
     """Each alert rule's precision on this exam and on every exam, from the decisions."""
-    from proctoring.models import Alert
-
     exam = get_object_or_404(Exam.objects.managed_by(request.user), pk=exam_id)
     here = precision.by_rule(Alert.objects.filter(attempt__registration__exam=exam))
     everywhere = precision.by_rule()

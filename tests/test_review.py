@@ -146,6 +146,11 @@ def test_decisions_per_alert_use_the_alert_decision_and_violations(personas: Per
     assert Alert.objects.get(pk=phone.pk).decision == ""
 
     assert claims.claim(review, personas.paula)
+    # An alert of another attempt (Dave's) through Carol's review: refused, nothing written.
+    elsewhere = alert(finished_attempt(personas, "dave"), AlertKind.DEVICE, Severity.HIGH, t)
+    with pytest.raises(decisions.DecisionRefused):
+        decisions.decide_alert(review, elsewhere.pk, "violation", "x", actor=personas.paula)
+    assert Alert.objects.get(pk=elsewhere.pk).decision == ""
     for bad_outcome, bad_reason in (("ban", "x"), ("violation", "   "), ("warning", "x" * 501)):
         with pytest.raises(decisions.DecisionRefused):
             decisions.decide_alert(review, phone.pk, bad_outcome, bad_reason, actor=personas.paula)
