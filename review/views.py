@@ -86,6 +86,8 @@ def claim(request: HttpRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     if claims.claim(review, request.user, request=request):
         return redirect("review:attempt", review_id=review.pk)
+    # Read again: the claim that won may have been made after this request read the row.
+    review.refresh_from_db()
     holder = claims.held_by(review)
     if review.status == ReviewStatus.FINISHED:
         messages.error(request, _("This review is finished already."))
