@@ -29,6 +29,7 @@ urlpatterns = [
     path("support/", include("support.urls")),
     path("jobs/", include("jobs.urls")),
     path("evidence/", include("custody.urls")),
+    path("review/", include("review.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

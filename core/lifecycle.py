@@ -1,6 +1,7 @@
 """How a life cycle is declared and a move checked, for every object that has one (attempts,
 sites, candidates' verification, certificates, rectification items, support conversations and
-make-up requests, alerts, face enrolments and identity checks, background jobs).
+make-up requests, alerts, attempts' reviews, face enrolments and identity checks, background
+jobs).
 
 Each app's ``statuses`` module names its states and its table of allowed moves and builds one
 ``LifeCycle`` from them (``ATTEMPT = LifeCycle("attempt", ALLOWED)``); ``ATTEMPT.check(old,

@@ -282,7 +282,13 @@ def mark_read(attempt_id: int, message_id: int) -> bool:
 
 
 def record_violation(
-    attempt: Attempt, kind: Any, note: Any, *, actor: Any, request: HttpRequest | None = None
+    attempt: Attempt,
+    kind: Any,
+    note: Any,
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+    alert: Alert | None = None,
 ) -> Violation:
     if kind not in ViolationKind.values:
         raise ActionRefused("bad_kind", _("Choose the kind of violation."))
@@ -291,10 +297,16 @@ def record_violation(
     )
     with transaction.atomic():
         violation = Violation.objects.create(
-            attempt=attempt, kind=kind, note=note, recorded_by=actor, at=timezone.now()
+            attempt=attempt, kind=kind, note=note, recorded_by=actor, at=timezone.now(), alert=alert
         )
         record(
-            "proctor.violation", actor=actor, target=attempt, request=request, kind=kind, note=note
+            "proctor.violation",
+            actor=actor,
+            target=attempt,
+            request=request,
+            kind=kind,
+            note=note,
+            alert=alert.pk if alert else None,
         )
         recorded: events.ViolationRecorded = {
             "type": "violation.recorded",

@@ -266,6 +266,18 @@ class Violation(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("at"))
+    # The alert a reviewer decided was this violation (``review.decisions``); none for one a
+    # proctor recorded from the console. An alert's review outcome is read from its decision
+    # and this link: dismissed is "no action", confirmed "warning", confirmed with a violation
+    # "violation" (one record of breaches, whoever found them).
+    alert = models.ForeignKey(
+        Alert,
+        verbose_name=_("alert"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="violations",
+    )
 
     class Meta:
         ordering = ["at", "pk"]

@@ -37,6 +37,7 @@ from proctoring.models import RecordingSegment
 
 WEBM = "video/webm"
 RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+PLAYER_SPEEDS = (1, 2, 4, 8, 16)
 
 
 def _refused(exc: recordings.RecordingRefused) -> JsonResponse:
@@ -220,14 +221,25 @@ def webm_response(request: HttpRequest, file: Any, size: int) -> HttpResponseBas
 @require_GET
 def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """A candidate's recording with the alert timeline, evidence and decisions beside it."""
-    from proctoring.models import EvidenceFrame
+    attempt = reviewable_attempt(request, attempt_id)
+    return render(request, "proctoring/review.html", review_context(attempt))
 
-    attempt = get_object_or_404(
+
+def reviewable_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
+    """The attempt, if ``request.user`` may watch its room (404 otherwise)."""
+    return get_object_or_404(
         Attempt.objects.visible_to_staff(request.user).select_related(
             "registration__candidate", "registration__exam", "registration__room__site"
         ),
         pk=attempt_id,
     )
+
+
+def review_context(attempt: Attempt) -> dict[str, Any]:
+    """What the review page shows of ``attempt``: its players, timeline, alerts, evidence. The
+    review queue's page (``review.views``) adds its decisions to the same page."""
+    from proctoring.models import EvidenceFrame
+
     alerts = list(attempt.alerts.select_related("decided_by").order_by("opened_at"))
     evidence = list(
         attempt.evidence_frames.exclude(
@@ -264,8 +276,10 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "screen": screen,
         "screen_stills": stills,
         "time_zone": timezone.get_current_timezone_name(),
+        # The player's speeds (static/js/review.js): browsers play up to 16×.
+        "speeds": PLAYER_SPEEDS,
         # The phone's room scans before answering (templates/proctoring/_room_scans.html).
         "room_scans": room_scans.for_review(attempt),
         "room_scan_required": room_scans.required(attempt),
     }
-    return render(request, "proctoring/review.html", context)
+    return context

@@ -30,7 +30,7 @@ from core.errors import Refused
 from core.retention import delete_with_files
 from exams.models import CAMERA_VIEW, PHONE_VIEW, SCREEN_VIEW, Attempt
 from exams.statuses import FINISHED, LIVE
-from proctoring import uploads
+from proctoring import activity, uploads
 from proctoring.models import RecordingSegment, RoomScan
 
 logger = logging.getLogger(__name__)
@@ -329,17 +329,20 @@ def review_timeline(attempt: Attempt) -> dict[str, Any]:
     and the span of the whole timeline (epoch ms)."""
     segments = list(RecordingSegment.objects.filter(attempt=attempt))
     views = {str(view): view_timeline([s for s in segments if s.view == view]) for view in VIEWS}
+    alert_rows = list(attempt.alerts.order_by("opened_at"))
     alerts = [
         {
             "id": alert.pk,
             "kind": alert.kind,
             "label": str(alert.get_kind_display()),
             "severity": alert.severity,
+            "severity_label": str(alert.get_severity_display()),
+            "confidence": round(alert.confidence, 3),
             "view": alert.view,
             "start": _ms(alert.opened_at),
             "end": _ms(alert.closed_at or alert.last_seen_at),
         }
-        for alert in attempt.alerts.order_by("opened_at")
+        for alert in alert_rows
     ]
     moments = [s["start"] for v in views.values() for s in v["segments"]]
     moments += [s["start"] + s["duration"] for v in views.values() for s in v["segments"]]
@@ -349,9 +352,15 @@ def review_timeline(attempt: Attempt) -> dict[str, Any]:
             moments.append(_ms(moment))
     start = min(moments) if moments else _ms(attempt.created_at)
     end = max(moments) if moments else start
+    # The stretches the player may skip: no alert and no motion (proctoring.activity).
+    spans = [
+        (_ms(alert.opened_at), _ms(alert.closed_at or alert.last_seen_at)) for alert in alert_rows
+    ]
+    quiet = activity.attempt_quiet_spans(attempt, spans)
     return {
         "views": views,
         "alerts": alerts,
+        "quiet": [{"start": s, "end": e} for s, e in quiet],
         "start": start,
         "end": max(end, start + 1000),
         "gap_ms": GAP_MS,

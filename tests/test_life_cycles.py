@@ -18,6 +18,7 @@ from exams import statuses as exams
 from inspections import statuses as inspections
 from jobs import statuses as jobs
 from proctoring import statuses as proctoring
+from review import statuses as review
 from support import statuses as support
 from vision import statuses as vision
 
@@ -29,6 +30,7 @@ CYCLES: list[tuple[LifeCycle, type[models.TextChoices]]] = [
     (inspections.RECTIFICATION, inspections.RectificationStatus),
     (jobs.JOB, jobs.JobStatus),
     (proctoring.ALERT, proctoring.AlertStatus),
+    (review.REVIEW, review.ReviewStatus),
     (support.CONVERSATION, support.ConversationStatus),
     (support.MAKEUP, support.MakeupStatus),
     (vision.ENROLMENT, vision.EnrolmentStatus),

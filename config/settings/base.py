@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "support",
     "jobs",
     "custody",
+    "review",
 ]
 # The benchmark commands (bench_exam, bench_media, ...) live in a package of the checkout that an
 # installed platform does not carry (pyproject leaves it out of the wheel); without it the
@@ -592,3 +593,6 @@ ACCOUNT_INVITATION_HOURS = env_int("ACCOUNT_INVITATION_HOURS", 72)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
 PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 3)
 PASSWORD_RESET_RATE_PER_MINUTE = env_int("PASSWORD_RESET_RATE_PER_MINUTE", 10)
+
+# How long a reviewer holds an attempt of the review queue without a decision (review.claims).
+REVIEW_CLAIM_MINUTES = env_int("REVIEW_CLAIM_MINUTES", 30)

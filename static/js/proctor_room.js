@@ -176,6 +176,10 @@
     item.appendChild(head);
     const meta = el("p", "muted",
       `${time(alert.opened_at)} · ${alert.count} ${text("times")} · ${text(`alert_${alert.status}`)}`);
+    // The model's confidence in what it saw (1 for what a page or the server reports itself).
+    const confidence = el("span", "alert-confidence",
+      ` · ${text("confidence")} ${Math.round((alert.confidence || 0) * 100)}%`);
+    meta.appendChild(confidence);
     if (alert.evidence_url) {
       const link = el("a", "", text("evidence"));
       link.href = alert.evidence_url;

@@ -87,6 +87,8 @@ def test_a_proctor_warns_a_candidate_then_ends_the_exam(
     item = proctor.locator(f".alert-item[data-alert-id='{alert.pk}']")
     item.wait_for(timeout=10000)
     assert proctor.locator(".tile .badge.severity-3").count() == 1
+    # The model's confidence is shown on the alert (issue 15 §4).
+    assert "80%" in item.locator(".alert-confidence").inner_text()
     item.locator("input[name=note]").fill("是计算器")
     item.locator("button[data-decision=dismissed]").click()
     item.wait_for(state="detached", timeout=10000)
