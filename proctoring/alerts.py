@@ -231,13 +231,16 @@ def _persists(attempt: Any, view: int, at: dt.datetime, rules: AlertRules) -> bo
     )
 
 
-def report_voice(attempt: Any, voiced_ratio: float, *, at: dt.datetime) -> Alert | None:
-    """Talking or other voices in an audio chunk (R-PROC-3)."""
+def report_voice(
+    attempt: Any, voiced_ratio: float, *, at: dt.datetime, chunk: Any = None
+) -> Alert | None:
+    """Talking or other voices in an audio chunk (R-PROC-3). The alert keeps the first chunk
+    that raised it (``chunk``) as its evidence, for the proctor and the reviewer to hear."""
     rules = rules_for(attempt.registration.exam)
     if not rules.is_enabled(AlertKind.TALKING):
         return None
     if voiced_ratio >= rules.voice_ratio:
-        return raise_or_extend(
+        alert = raise_or_extend(
             attempt,
             AlertKind.TALKING,
             view=1,
@@ -246,6 +249,12 @@ def report_voice(attempt: Any, voiced_ratio: float, *, at: dt.datetime) -> Alert
             detail={"voiced_ratio": round(voiced_ratio, 3)},
             severity=rules.severity_of(AlertKind.TALKING),
         )
+        if chunk is not None and alert.audio_evidence_id is None:
+            Alert.objects.filter(pk=alert.pk, audio_evidence__isnull=True).update(
+                audio_evidence=chunk
+            )
+            alert.audio_evidence = chunk
+        return alert
     close_open(attempt, AlertKind.TALKING, view=1, at=at, reason="quiet")
     return None
 

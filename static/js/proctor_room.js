@@ -183,6 +183,14 @@
       link.rel = "noopener";
       meta.append(" · ", link);
     }
+    if (alert.audio_url) {
+      const player = el("audio");
+      player.controls = true;
+      player.preload = "none";
+      player.src = alert.audio_url;
+      player.setAttribute("aria-label", text("audio"));
+      meta.append(" · ", player);
+    }
     item.appendChild(meta);
     const form = el("form", "alert-decide");
     const note = el("input");
