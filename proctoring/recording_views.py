@@ -231,7 +231,10 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
     attempt = get_object_or_404(
         Attempt.objects.visible_to_staff(request.user).select_related(
-            "registration__candidate", "registration__exam", "registration__room__site"
+            "registration__candidate",
+            "registration__exam",
+            "registration__room__site",
+            "registration__accommodation",
         ),
         pk=attempt_id,
     )
@@ -262,6 +265,8 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "candidate": attempt.registration.candidate,
         "exam": attempt.registration.exam,
         "room": attempt.registration.room,
+        # Extra time and relaxed rules recorded before the exam (exams.accommodations).
+        "accommodation": getattr(attempt.registration, "accommodation", None),
         "alerts": alerts,
         "evidence": evidence,
         "violations": attempt.violations.select_related("recorded_by").order_by("at"),
