@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from exams.models import Attempt
 from proctoring import tasks
+from proctoring.alert_events import summarise_alert
 from proctoring.models import Alert, AlertKind, AudioChunk
 from tests.personas import Personas
 from tests.vision.conftest import shared
@@ -111,6 +112,8 @@ def test_a_talking_alert_carries_its_clip_playable_by_staff_who_may_watch(
     tasks.analyze_audio.apply(args=[later.pk]).get()
     alert.refresh_from_db()
     assert alert.count == 2 and alert.audio_evidence_id == chunk.pk
+    # The console's alert list gets the clip's address with the alert.
+    assert summarise_alert(alert)["audio_url"] == f"/vision/evidence/audio/{chunk.pk}/"
 
     proctor = Client()
     proctor.force_login(personas.paula)
