@@ -35,7 +35,10 @@ class VadUnavailable(RuntimeError):
 
 
 def model_path() -> Path:
-    spec = importlib.util.find_spec("silero_vad")
+    try:
+        spec = importlib.util.find_spec("silero_vad")
+    except ModuleNotFoundError:  # an import hook that refuses the name outright
+        spec = None
     if spec is None or spec.origin is None:
         raise VadUnavailable("the silero-vad package is not installed")
     path = Path(spec.origin).parent / "data" / MODEL_FILE
