@@ -236,3 +236,24 @@ def test_the_proctor_sees_the_accommodation_on_the_tile_and_the_review_page(
     assert 'id="review-accommodation"' in body and "Recorded" in body
     console = signed_in(personas.paula).get(reverse("proctoring:room", args=[personas.room_a.pk]))
     assert 'data-key="may_leave_seat"' in console.content.decode()
+
+
+def test_the_exam_window_cannot_shrink_below_a_granted_accommodation(personas: Personas) -> None:
+    from exams import exam_setup
+
+    registration = carols(personas)
+    assert (
+        post(signed_in(personas.sam), registration, extra_minutes=60, reason="x").status_code == 302
+    )
+    exam = Exam.objects.get(pk=personas.formal.pk)
+    too_short = exam.opens_at + exam.duration + dt.timedelta(minutes=59)
+    with pytest.raises(exam_setup.SetupRefused) as refused:
+        exam_setup.update_exam(exam, {"closes_at": too_short}, by=personas.oscar)
+    assert "Carol has 60 extra minutes" in str(refused.value.message)
+    exam.refresh_from_db()
+    assert exam.closes_at == personas.formal.closes_at  # nothing written
+    assert not AuditEntry.objects.filter(action="exam.updated").exists()
+    just_enough = exam.opens_at + exam.duration + dt.timedelta(minutes=60)
+    assert exam_setup.update_exam(exam, {"closes_at": just_enough}, by=personas.oscar) == [
+        "closes_at"
+    ]
