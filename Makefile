@@ -18,9 +18,10 @@ $(PY):
 # runs real identity checks, and aiortc for the media process; tests get all of it (with Ultralytics and torch, about 5 GB).
 # face_recognition comes without its dependencies: its dlib requirement would build dlib from
 # source, and dlib-bin already provides the module (so `pip check` names dlib: expected).
+# silero-vad likewise: it requires torch, which the ONNX model it ships (vision.vad) never uses.
 $(RUNTIME_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[vision-core,media]"
-	$(PY) -m pip install --quiet --no-deps "face_recognition==1.3.0"
+	$(PY) -m pip install --quiet --no-deps "face_recognition==1.3.0" "silero-vad==6.2.3"
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(PY)

@@ -26,12 +26,29 @@ def runtime_modules() -> tuple[str, ...]:
     return ("ai_edge_litert.interpreter",) if objects.uses_lite() else ("ultralytics",)
 
 
+def voice_modules() -> tuple[str, ...]:
+    """Silero VAD, the default talking detector, runs on onnxruntime (vision.vad)."""
+    from django.conf import settings
+
+    return ("onnxruntime",) if settings.VISION_VOICE_DETECTOR == "silero" else ()
+
+
 def check() -> None:
     """Raise ``ImproperlyConfigured`` saying what is missing."""
     from vision import crypto
 
     crypto.check_key()
-    for name in (*MODULES, *runtime_modules()):
+    if voice_modules():
+        from vision import vad
+
+        try:
+            vad.model_path()  # the model file inside the silero-vad package, never downloaded
+        except vad.VadUnavailable as exc:
+            raise ImproperlyConfigured(
+                f"a vision worker needs Silero VAD's model ({exc}): install silero-vad with "
+                "--no-deps (bin/install-image), or set VISION_VOICE_DETECTOR=energy."
+            ) from exc
+    for name in (*MODULES, *runtime_modules(), *voice_modules()):
         try:
             importlib.import_module(name)
         except ImportError as exc:

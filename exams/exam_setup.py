@@ -115,6 +115,8 @@ def update_exam(
             return []
         if started(locked):
             _check_after_start(changes)
+        if changes.keys() & {"opens_at", "closes_at", "duration"}:
+            _check_accommodations_fit(locked, changes)
         for name, (_old, new) in changes.items():
             setattr(locked, name, new)
         locked.save(update_fields=list(changes))
@@ -150,6 +152,30 @@ def _check_after_start(changes: dict[str, tuple[Any, Any]]) -> None:
     if "max_attempts" in changes and changes["max_attempts"][1] < changes["max_attempts"][0]:
         raise SetupRefused(
             _("Candidates have started this exam: the attempts allowed may only go up.")
+        )
+
+
+def _check_accommodations_fit(exam: Exam, changes: dict[str, tuple[Any, Any]]) -> None:
+    """A new window or duration must still hold the longest extra time granted (the rule
+    ``exams.accommodations`` applies when the extra time is recorded)."""
+    from exams.models import Accommodation
+
+    new = {
+        name: changes[name][1] if name in changes else getattr(exam, name)
+        for name in ("opens_at", "closes_at", "duration")
+    }
+    longest = (
+        Accommodation.objects.filter(registration__exam=exam).order_by("-extra_minutes").first()
+    )
+    if longest is None or not longest.extra_minutes:
+        return
+    if new["opens_at"] + new["duration"] + longest.extra_time > new["closes_at"]:
+        raise SetupRefused(
+            _(
+                "%(name)s has %(extra)s extra minutes (an accommodation), which would no longer "
+                "fit in the exam window. Change the accommodation first."
+            )
+            % {"name": longest.registration.candidate.name, "extra": longest.extra_minutes}
         )
 
 

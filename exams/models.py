@@ -340,6 +340,12 @@ class Registration(models.Model):
     def attempts_allowed(self) -> int:
         return self.exam.max_attempts + self.extra_attempts
 
+    def answering_time(self) -> dt.timedelta:
+        """The exam's duration plus the extra time of the candidate's accommodation."""
+        accommodation = getattr(self, "accommodation", None)  # None: no row (reverse one-to-one)
+        extra = accommodation.extra_time if accommodation is not None else dt.timedelta()
+        return self.exam.duration + extra
+
 
 class AttemptQuerySet(models.QuerySet["Attempt"]):
     def of_candidate(self, user: Any) -> AttemptQuerySet:
@@ -421,7 +427,7 @@ class Attempt(models.Model):
 
     def remaining_seconds(self, now: dt.datetime | None = None) -> int:
         if self.deadline is None:
-            return int(self.registration.exam.duration.total_seconds())
+            return int(self.registration.answering_time().total_seconds())
         now = now or timezone.now()
         return max(0, int((self.deadline - now).total_seconds()))
 
@@ -612,3 +618,50 @@ class IdentityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_id} {self.status}"
+
+
+class Accommodation(models.Model):
+    """What exam-centre staff arranged for one candidate before an exam (issue 16): extra
+    answering time, added to the deadline the server sets when answering starts
+    (``services.start_answering``), and relaxed alert rules (``proctoring.accommodation_rules``).
+    Recorded and changed through ``exams.accommodations`` only, which refuses extra time that
+    would end the attempt after the exam window and audits every change.
+
+    .. pii: ``reason`` may name a medical condition or a disability; shown only to staff who may
+       watch the attempt or manage the registration, never written to the audit log; deleted
+       with the registration.
+    """
+
+    registration = models.OneToOneField(
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="accommodation",
+    )
+    extra_minutes = models.PositiveSmallIntegerField(_("extra minutes"), default=0)
+    # Uses a screen reader (or other assistive software that takes the focus): no looking-away
+    # alert, and leaving the exam page is recorded only (no warning, no ending, no alert).
+    screen_reader = models.BooleanField(_("uses a screen reader"), default=False)
+    # A medical reason to leave the seat: left-seat alerts are still raised, at low severity.
+    may_leave_seat = models.BooleanField(_("may leave the seat"), default=False)
+    reason = models.CharField(_("reason"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("accommodation")
+        verbose_name_plural = _("accommodations")
+
+    def __str__(self) -> str:
+        return f"accommodation of {self.registration_id}"
+
+    @property
+    def extra_time(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.extra_minutes)

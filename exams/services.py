@@ -222,7 +222,9 @@ def start_answering(attempt: Attempt, now: dt.datetime | None = None) -> None:
         AttemptStatus.ANSWERING,
         paper=papers.draw(exam, attempt.seed),
         started_at=now,
-        deadline=min(now + exam.duration, exam.closes_at),
+        # The accommodation's extra time counts; the exam window still bounds it (the
+        # accommodation was refused if it could not fit).
+        deadline=min(now + attempt.registration.answering_time(), exam.closes_at),
     )
 
 
@@ -529,7 +531,9 @@ def record_event(
     answering = attempt.status == AttemptStatus.ANSWERING
     consume = exam.leave_policy == Exam.LeavePolicy.CONSUME
     action = "logged"
-    if kind in AttemptEvent.LEAVING and answering:
+    # A screen reader (an accommodation) takes the focus from the page by design: its leaves
+    # are recorded only, whatever the policy.
+    if kind in AttemptEvent.LEAVING and answering and not _leaves_exempt(attempt):
         if exam.leave_policy == Exam.LeavePolicy.WARN:
             action = "warned"
         elif consume:
@@ -562,6 +566,11 @@ def record_event(
             sender=AttemptEvent, attempt=attempt, kind=kind, action=action, at=now
         )
     return action, attempt
+
+
+def _leaves_exempt(attempt: Attempt) -> bool:
+    accommodation = getattr(attempt.registration, "accommodation", None)
+    return accommodation is not None and accommodation.screen_reader
 
 
 def _leave_grace(exam: Exam) -> dt.timedelta:

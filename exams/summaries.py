@@ -21,6 +21,12 @@ from exams.statuses import LIVE
 PROGRESS_INTERVAL_SECONDS = 1.0
 
 
+class AccommodationSummary(TypedDict):
+    extra_minutes: int
+    screen_reader: bool
+    may_leave_seat: bool
+
+
 class AttemptSummary(TypedDict):
     id: int
     candidate: str
@@ -34,6 +40,8 @@ class AttemptSummary(TypedDict):
     # such event's kind (empty when none): the tile's badge.
     leaves: int
     last_leave: str
+    # The candidate's accommodation (extra time, relaxed rules), or None: the tile's note.
+    accommodation: AccommodationSummary | None
 
 
 class AttemptChanged(TypedDict):
@@ -42,7 +50,9 @@ class AttemptChanged(TypedDict):
 
 
 def with_progress(queryset: QuerySet[Attempt]) -> QuerySet[Attempt]:
-    return queryset.select_related("registration__candidate", "registration__exam").annotate(
+    return queryset.select_related(
+        "registration__candidate", "registration__exam", "registration__accommodation"
+    ).annotate(
         answered_count=Count("answers", filter=Q(answers__response__isnull=False), distinct=True),
         leave_count=Count("events", filter=Q(events__kind__in=AttemptEvent.LEAVING), distinct=True),
         last_leave=Subquery(
@@ -67,6 +77,18 @@ def summarise(attempt: Attempt) -> AttemptSummary:
         "max_score": attempt.max_score,
         "leaves": attempt.leave_count,  # type: ignore[attr-defined]
         "last_leave": attempt.last_leave or "",  # type: ignore[attr-defined]
+        "accommodation": _accommodation(attempt),
+    }
+
+
+def _accommodation(attempt: Attempt) -> AccommodationSummary | None:
+    accommodation = getattr(attempt.registration, "accommodation", None)
+    if accommodation is None:
+        return None
+    return {
+        "extra_minutes": accommodation.extra_minutes,
+        "screen_reader": accommodation.screen_reader,
+        "may_leave_seat": accommodation.may_leave_seat,
     }
 
 

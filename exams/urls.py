@@ -1,6 +1,6 @@
 from django.urls import path
 
-from exams import marking, seb_views, setup_views, views
+from exams import accommodation_views, marking, seb_views, setup_views, views
 
 app_name = "exams"
 urlpatterns = [
@@ -21,6 +21,16 @@ urlpatterns = [
     path("seb/quit/", seb_views.quit_page, name="seb-quit"),
     path("seb/<str:token>/config.seb", seb_views.config_download, name="seb-config"),
     path("staff/exams/<int:exam_id>/seb/", seb_views.exam_seb, name="staff-seb"),
+    path(
+        "staff/exams/<int:exam_id>/accommodations/",
+        accommodation_views.exam_accommodations,
+        name="accommodations",
+    ),
+    path(
+        "staff/registrations/<int:registration_id>/accommodation/",
+        accommodation_views.registration_accommodation,
+        name="accommodation",
+    ),
     # Staff set-up of exams and their papers.
     path("manage/", setup_views.exam_list, name="manage"),
     path("manage/new/", setup_views.exam_new, name="manage-new"),

@@ -42,6 +42,9 @@ def summarise_alert(alert: Alert) -> AlertSummary:
         "evidence_url": None
         if alert.evidence_id is None
         else f"/vision/evidence/{alert.evidence_id}/",
+        "audio_url": None
+        if alert.audio_evidence_id is None
+        else f"/vision/evidence/audio/{alert.audio_evidence_id}/",
         "decision": alert.decision,
         "decision_note": alert.decision_note,
     }

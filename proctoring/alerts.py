@@ -20,7 +20,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from audit.services import record
-from proctoring import alert_events
+from proctoring import accommodation_rules, alert_events
 from proctoring.models import (
     DEFAULT_SEVERITY,
     Alert,
@@ -172,6 +172,9 @@ def apply(
     found = findings(result, rules)
     if AlertKind.DIFFERENT_PERSON in found and not _persists(attempt, view, at, rules):
         del found[AlertKind.DIFFERENT_PERSON]
+    # The candidate's accommodation: some kinds never raised, some at a lower severity.
+    suppressed, lowered = accommodation_rules.relaxations(attempt)
+    found = {kind: value for kind, value in found.items() if kind not in suppressed}
     touched = []
     with transaction.atomic():
         for kind in FRAME_KINDS.get(view, ()):
@@ -186,7 +189,7 @@ def apply(
                         confidence=confidence,
                         detail=detail,
                         evidence=evidence,
-                        severity=rules.alert_severity(kind, detail),
+                        severity=lowered.get(kind) or rules.alert_severity(kind, detail),
                     )
                 )
             elif kind != AlertKind.DIFFERENT_PERSON or _candidate_seen(result, rules):
@@ -231,13 +234,16 @@ def _persists(attempt: Any, view: int, at: dt.datetime, rules: AlertRules) -> bo
     )
 
 
-def report_voice(attempt: Any, voiced_ratio: float, *, at: dt.datetime) -> Alert | None:
-    """Talking or other voices in an audio chunk (R-PROC-3)."""
+def report_voice(
+    attempt: Any, voiced_ratio: float, *, at: dt.datetime, chunk: Any = None
+) -> Alert | None:
+    """Talking or other voices in an audio chunk (R-PROC-3). The alert keeps the first chunk
+    that raised it (``chunk``) as its evidence, for the proctor and the reviewer to hear."""
     rules = rules_for(attempt.registration.exam)
     if not rules.is_enabled(AlertKind.TALKING):
         return None
     if voiced_ratio >= rules.voice_ratio:
-        return raise_or_extend(
+        alert = raise_or_extend(
             attempt,
             AlertKind.TALKING,
             view=1,
@@ -246,6 +252,12 @@ def report_voice(attempt: Any, voiced_ratio: float, *, at: dt.datetime) -> Alert
             detail={"voiced_ratio": round(voiced_ratio, 3)},
             severity=rules.severity_of(AlertKind.TALKING),
         )
+        if chunk is not None and alert.audio_evidence_id is None:
+            Alert.objects.filter(pk=alert.pk, audio_evidence__isnull=True).update(
+                audio_evidence=chunk
+            )
+            alert.audio_evidence = chunk
+        return alert
     close_open(attempt, AlertKind.TALKING, view=1, at=at, reason="quiet")
     return None
 
@@ -315,6 +327,8 @@ def report_left_page(attempt: Any, *, kind: str, action: str, at: dt.datetime) -
     policy the console shows the event without an alert."""
     rules = rules_for(attempt.registration.exam)
     if not rules.is_enabled(AlertKind.LEFT_PAGE):
+        return None
+    if AlertKind.LEFT_PAGE in accommodation_rules.relaxations(attempt)[0]:
         return None
     return raise_or_extend(
         attempt,

@@ -80,6 +80,7 @@ class AlertSummary(TypedDict):
     last_seen_at: str
     closed_at: str | None
     evidence_url: str | None
+    audio_url: str | None
     decision: str
     decision_note: str
 

@@ -9,4 +9,5 @@ app_name = "evidence"
 urlpatterns = [
     path("staff/attempts/<int:attempt_id>/", views.attempt_evidence, name="attempt"),
     path("evidence/<int:frame_id>/", views.evidence, name="frame"),
+    path("evidence/audio/<int:chunk_id>/", views.audio, name="audio"),
 ]

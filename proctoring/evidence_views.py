@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import role_required
 from accounts.roles import Role
 from exams.models import Attempt
-from proctoring.models import EvidenceFrame
+from proctoring.models import AudioChunk, EvidenceFrame
 
 
 @role_required(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)
@@ -24,6 +24,17 @@ def evidence(request: HttpRequest, frame_id: int) -> Any:  # a FileResponse
         pk=frame_id,
     )
     return FileResponse(frame.image.open("rb"), content_type="image/jpeg")
+
+
+@role_required(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)
+@require_GET
+def audio(request: HttpRequest, chunk_id: int) -> Any:  # a FileResponse
+    """An audio chunk (a talking alert's evidence), to the same staff as its attempt's frames."""
+    chunk = get_object_or_404(
+        AudioChunk.objects.filter(attempt__in=Attempt.objects.visible_to_staff(request.user)),
+        pk=chunk_id,
+    )
+    return FileResponse(chunk.audio.open("rb"), content_type="audio/wav")
 
 
 @role_required(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)

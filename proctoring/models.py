@@ -161,6 +161,15 @@ class Alert(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The talking alert's evidence: the first audio chunk that raised it (proctoring.alerts).
+    audio_evidence = models.ForeignKey(
+        "proctoring.AudioChunk",
+        verbose_name=_("evidence audio"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     detail = models.JSONField(_("details"), default=dict, blank=True)
     # A proctor's decision on the alert (R-PROC-7): confirmed as a real behaviour or dismissed
     # as a false alarm; taken once, audited (``proctoring.actions.decide_alert``).

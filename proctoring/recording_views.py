@@ -229,7 +229,10 @@ def reviewable_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
     """The attempt, if ``request.user`` may watch its room (404 otherwise)."""
     return get_object_or_404(
         Attempt.objects.visible_to_staff(request.user).select_related(
-            "registration__candidate", "registration__exam", "registration__room__site"
+            "registration__candidate",
+            "registration__exam",
+            "registration__room__site",
+            "registration__accommodation",
         ),
         pk=attempt_id,
     )
@@ -267,6 +270,8 @@ def review_context(attempt: Attempt) -> dict[str, Any]:
         "candidate": attempt.registration.candidate,
         "exam": attempt.registration.exam,
         "room": attempt.registration.room,
+        # Extra time and relaxed rules recorded before the exam (exams.accommodations).
+        "accommodation": getattr(attempt.registration, "accommodation", None),
         "alerts": alerts,
         "evidence": evidence,
         "violations": attempt.violations.select_related("recorded_by").order_by("at"),

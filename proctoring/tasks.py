@@ -105,7 +105,9 @@ def analyze_audio(chunk_id: int) -> float | None:
             result=result, analysed_at=timezone.now()
         )
         if updated and "error" not in result:
-            alerts.report_voice(found.attempt, result["voiced_ratio"], at=found.captured_at)
+            alerts.report_voice(
+                found.attempt, result["voiced_ratio"], at=found.captured_at, chunk=found
+            )
     return float(result["voiced_ratio"])
 
 

@@ -1,12 +1,14 @@
 """Voice activity in audio chunks from the candidate's microphone (R-PROC-3).
 
-A plain numpy detector, not a trained VAD (WebRTC VAD packages need compiling here). Each 30 ms
-frame is voiced when it is (1) louder than ``VOICE_MIN_DBFS`` and than the chunk's noise floor
-by ``VOICE_ABOVE_FLOOR_DB``, (2) not flat in spectrum (spectral flatness below
-``MAX_FLATNESS``: white or fan noise is flat, voice is peaky) and (3) has most of its energy in
-the voice band 100–3400 Hz. Measured on ../shared/data/video/talking_face_audio.wav against
-silence and white/pink noise (docs/vision.md); music or a TV nearby counts as voice, which for an
-exam room is the right side to err on.
+``voice_activity`` runs the detector named by ``VISION_VOICE_DETECTOR``: ``silero`` (the
+default, ``vision.vad``: a trained model that tells speech from noise and typing far better,
+docs/vision.md "Audio") or ``energy``, the plain numpy detector below, kept as the fallback for
+an install without onnxruntime and as the baseline of ``manage.py evaluate_voice``. In the
+energy detector each 30 ms frame is voiced when it is (1) louder than ``VOICE_MIN_DBFS`` and
+than the chunk's noise floor by ``VOICE_ABOVE_FLOOR_DB``, (2) not flat in spectrum (spectral
+flatness below ``MAX_FLATNESS``: white or fan noise is flat, voice is peaky) and (3) has most of
+its energy in the voice band 100–3400 Hz. Under room hum its floor rises and speech is lost, and
+a steady band-limited noise counts as voice (docs/vision.md, "Audio").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import wave
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 
 # The audio format the media process and the recording decoder write: 16 kHz keeps the voice
 # band and little else, and 16-bit PCM is the only WAV ``read_wav`` accepts.
@@ -63,11 +66,20 @@ def read_wav(data: bytes) -> tuple[np.ndarray, int]:
 
 
 def voice_activity(samples: np.ndarray, rate: int) -> dict[str, Any]:
-    """Per-frame voice decisions and the voiced share of the chunk."""
+    """Voiced segments and the voiced share of the chunk, by the configured detector."""
+    if getattr(settings, "VISION_VOICE_DETECTOR", "silero") == "silero":
+        from vision import vad
+
+        return vad.voice_activity(samples, rate)
+    return energy_activity(samples, rate)
+
+
+def energy_activity(samples: np.ndarray, rate: int) -> dict[str, Any]:
+    """Per-frame voice decisions of the energy detector and the voiced share of the chunk."""
     size = max(1, int(rate * FRAME_SECONDS))
     count = len(samples) // size
     if count == 0:
-        return {"frames": 0, "voiced_ratio": 0.0, "voiced": [], "segments": []}
+        return {"frames": 0, "voiced_ratio": 0.0, "segments": [], "detector": "energy"}
     frames = samples[: count * size].reshape(count, size).astype(np.float64)
     rms = np.sqrt((frames**2).mean(1)) + 1e-12
     dbfs = 20 * np.log10(rms)
@@ -100,4 +112,5 @@ def voice_activity(samples: np.ndarray, rate: int) -> dict[str, Any]:
         "noise_floor_dbfs": round(floor, 1),
         "median_flatness": round(float(np.median(flatness)), 3),
         "segments": segments,
+        "detector": "energy",
     }

@@ -374,6 +374,9 @@ VISION_LIVENESS_MIN_YAW_RANGE = env_float("VISION_LIVENESS_MIN_YAW_RANGE", 0.3)
 VISION_LIVENESS_BLINK_RATIO = env_float("VISION_LIVENESS_BLINK_RATIO", 0.75)
 VISION_BURST_MAX_FRAMES = env_int("VISION_BURST_MAX_FRAMES", 20)
 # Talking: share of 30 ms audio frames that are voiced within a chunk.
+# The detector: "silero" (trained, on onnxruntime; the better on speech against room noise and
+# typing, docs/vision.md) or "energy" (numpy only, for an install without onnxruntime).
+VISION_VOICE_DETECTOR = env_str("VISION_VOICE_DETECTOR", "silero")
 VISION_VOICE_RATIO = env_float("VISION_VOICE_RATIO", 0.3)
 # Frame analysis: YOLO detections kept from this confidence; faces searched on a copy whose
 # longer side is this; the identity encoding recomputed at least this often (or when the face

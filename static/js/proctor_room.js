@@ -70,7 +70,7 @@
         thumbs.appendChild(figure);
       }
       open.appendChild(thumbs);
-      for (const part of ["name", "id", "status", "progress", "views", "leaves", "alerts"]) {
+      for (const part of ["name", "id", "status", "progress", "accommodation", "views", "leaves", "alerts"]) {
         open.appendChild(el("span", `tile-${part}`));
       }
       tile.appendChild(open);
@@ -96,6 +96,17 @@
     if (attempt.score !== null) progress += ` · ${text("score")} ${attempt.score}/${attempt.max_score}`;
     tile.querySelector(".tile-progress").textContent = progress;
     // The page-leave badge: how often the candidate left the page, and how the last time.
+    // The accommodation recorded before the exam: extra time, relaxed alert rules.
+    const accommodation = attempt.accommodation;
+    const note = tile.querySelector(".tile-accommodation");
+    note.textContent = "";
+    if (accommodation) {
+      const parts = [];
+      if (accommodation.extra_minutes) parts.push(text("extra_minutes").replace("{n}", accommodation.extra_minutes));
+      if (accommodation.screen_reader) parts.push(text("screen_reader"));
+      if (accommodation.may_leave_seat) parts.push(text("may_leave_seat"));
+      note.appendChild(el("span", "badge accommodation-badge", `${text("accommodation")}: ${parts.join(" · ")}`));
+    }
     const leaves = tile.querySelector(".tile-leaves");
     tile.dataset.leaves = attempt.leaves || 0;
     leaves.textContent = "";
@@ -186,6 +197,14 @@
       link.target = "_blank";
       link.rel = "noopener";
       meta.append(" · ", link);
+    }
+    if (alert.audio_url) {
+      const player = el("audio");
+      player.controls = true;
+      player.preload = "none";
+      player.src = alert.audio_url;
+      player.setAttribute("aria-label", text("audio"));
+      meta.append(" · ", player);
     }
     item.appendChild(meta);
     const form = el("form", "alert-decide");
