@@ -68,9 +68,10 @@ pytest:
 messages:
 	$(PY) manage.py compilemessages --ignore=.venv
 
-## List the benchmark and drill commands (the bench package, docs/performance.md says how to run each).
+## List the benchmark, drill and evaluation commands (the bench package; docs/performance.md and
+## docs/ai-evaluation.md say how to run each).
 bench: install-dev
-	@$(PY) manage.py help --commands | grep -E '^(bench_|drill_)'
+	@$(PY) manage.py help --commands | grep -E '^(bench_|drill_|evaluate_)'
 
 clean:
 	rm -rf $(VENV) var

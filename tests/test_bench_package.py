@@ -14,7 +14,14 @@ from django.core.management import get_commands
 from setuptools import find_packages
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ("bench_candidate_import", "bench_exam", "bench_media", "bench_vision", "drill_faults")
+COMMANDS = (
+    "bench_candidate_import",
+    "bench_exam",
+    "bench_media",
+    "bench_vision",
+    "drill_faults",
+    "evaluate_vision",
+)
 
 
 def test_the_benchmark_commands_come_from_the_bench_app() -> None:

@@ -353,6 +353,10 @@ VISION_FACE_DISTANCE_THRESHOLD = env_float("VISION_FACE_DISTANCE_THRESHOLD", 0.6
 # A different-person alert needs this many analysed frames in a row showing someone else: one
 # frame (a turned head, a passer-by, a cut in the shared clip) accuses nobody (proctoring.alerts).
 VISION_IDENTITY_CONSECUTIVE_FRAMES = env_int("VISION_IDENTITY_CONSECUTIVE_FRAMES", 3)
+# The same for a covered face: one blurred or turned-away frame shows a person without a face
+# (docs/ai-evaluation.md). Looking away opens on one frame unless this is raised.
+VISION_COVERED_CONSECUTIVE_FRAMES = env_int("VISION_COVERED_CONSECUTIVE_FRAMES", 2)
+VISION_LOOKING_AWAY_CONSECUTIVE_FRAMES = env_int("VISION_LOOKING_AWAY_CONSECUTIVE_FRAMES", 1)
 VISION_IDENTITY_VALID_MINUTES = env_int("VISION_IDENTITY_VALID_MINUTES", 30)
 VISION_ENROLMENT_IMAGE_RETENTION_DAYS = env_int("VISION_ENROLMENT_IMAGE_RETENTION_DAYS", 30)
 # Biometric data is kept the shortest: a candidate's face (encrypted template, enrolment image

@@ -1,6 +1,8 @@
 """An impostor alert needs ``VISION_IDENTITY_CONSECUTIVE_FRAMES`` analysed frames in a row that
-show someone else (one blurred or turned face is not enough to accuse anyone), replayed the way
-the analysis task does it: each frame's result is stored, then merged into the alerts."""
+show someone else (one blurred or turned face is not enough to accuse anyone), and a covered-face
+alert ``VISION_COVERED_CONSECUTIVE_FRAMES`` (one blurred frame shows a person without a face),
+replayed the way the analysis task does it: each frame's result is stored, then merged into the
+alerts."""
 
 from __future__ import annotations
 
@@ -20,9 +22,11 @@ from vision import analysis
 pytestmark = pytest.mark.django_db
 
 
-def replay(attempt, results, start: dt.datetime) -> list[bool]:
-    """Store and apply each result one second apart; whether an impostor alert is open after
-    each frame."""
+def replay(
+    attempt, results, start: dt.datetime, kind: str = AlertKind.DIFFERENT_PERSON
+) -> list[bool]:
+    """Store and apply each result one second apart; whether an alert of ``kind`` (default: the
+    impostor's) is open after each frame."""
     open_after = []
     for n, result in enumerate(results):
         at = start + dt.timedelta(seconds=n)
@@ -31,9 +35,7 @@ def replay(attempt, results, start: dt.datetime) -> list[bool]:
         )
         FrameAnalysis.objects.create(frame=frame, result=result.to_json())
         alerts.apply(attempt, result, at=at, evidence=frame)
-        open_after.append(
-            Alert.objects.filter(attempt=attempt, kind=AlertKind.DIFFERENT_PERSON).exists()
-        )
+        open_after.append(Alert.objects.filter(attempt=attempt, kind=kind, status="open").exists())
     return open_after
 
 
@@ -53,6 +55,33 @@ def test_someone_else_is_reported_only_after_three_frames_in_a_row(
     # Two strangers, the candidate again, then strangers: the run starts over after the candidate.
     sequence = [stranger, stranger, candidate, stranger, stranger, stranger]
     assert replay(attempt, sequence, start) == [False, False, False, False, False, True]
+
+
+def test_a_covered_face_is_reported_only_after_two_frames_in_a_row(
+    personas: Personas, settings
+) -> None:
+    settings.VISION_COVERED_CONSECUTIVE_FRAMES = 2
+    attempt = answering(Registration.objects.get(exam=personas.formal, candidate=personas.carol))
+    covered = analysis.analyse(scene("face_masked_1.jpg"), view=1)
+    uncovered = analysis.analyse(scene("face_partial_cropped_1.jpg"), view=1)
+    rules = alerts.rules_for(personas.formal)
+    assert AlertKind.FACE_COVERED in alerts.findings(covered, rules)
+    assert AlertKind.FACE_COVERED not in alerts.findings(uncovered, rules)
+
+    start = timezone.now() - dt.timedelta(minutes=5)
+    # One covered frame alone raises nothing; two in a row open the alert, which stays open
+    # while the face is covered and closes on the first uncovered frame.
+    sequence = [covered, uncovered, covered, covered, covered, uncovered]
+    assert replay(attempt, sequence, start, AlertKind.FACE_COVERED) == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
+    alert = Alert.objects.get(attempt=attempt, kind=AlertKind.FACE_COVERED)
+    assert alert.count == 2 and alert.status == "closed"
 
 
 @pytest.mark.parametrize(
