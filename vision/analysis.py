@@ -32,7 +32,7 @@ from django.conf import settings
 from vision import faces, objects, pose
 from vision.results import Covered, Faces, FrameResult, Identity, LookingAway, rounded
 
-__all__ = ["FrameResult", "StreamState", "Thresholds", "analyse", "stream_state"]
+__all__ = ["FrameResult", "StreamState", "Thresholds", "analyse", "stream_state", "warm_up"]
 
 
 @dataclass
@@ -57,6 +57,15 @@ def stream_state(key: str) -> StreamState:
     while len(_streams) > _MAX_STREAMS:
         _streams.popitem(last=False)
     return state
+
+
+def warm_up() -> None:
+    """Load the models the worker's pipeline uses, once per process (not inside a task)."""
+    faces._api()
+    if objects.uses_lite():
+        objects.lite()
+    else:
+        objects.model()
 
 
 def device_classes(view: int) -> frozenset[str]:
