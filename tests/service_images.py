@@ -22,9 +22,13 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "open-proctor"
-# Installed with --no-deps by bin/install-image when a vision extra is (its dlib requirement would
-# build dlib from source; dlib-bin provides the module).
-NO_DEPS = {"vision-core": ["face-recognition"], "vision": ["face-recognition"]}
+# Installed with --no-deps by bin/install-image when a vision extra is (face_recognition's dlib
+# requirement would build dlib from source, dlib-bin provides the module; of mediapipe only the
+# BlazeFace weights are read).
+NO_DEPS = {
+    "vision-core": ["face-recognition", "mediapipe"],
+    "vision": ["face-recognition", "mediapipe"],
+}
 
 
 def compose() -> dict[str, Any]:

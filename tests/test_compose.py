@@ -203,10 +203,10 @@ def test_each_secret_goes_only_to_the_processes_that_use_it() -> None:
 
 def test_the_install_script_adds_face_recognition_with_the_vision_extras() -> None:
     script = (ROOT / "bin" / "install-image").read_text()
-    assert 'pip install --no-deps "face_recognition==1.3.0"' in script
+    assert 'pip install --no-deps "face_recognition==1.3.0" "mediapipe==0.10.21"' in script
     assert service_images.NO_DEPS == {
-        "vision-core": ["face-recognition"],
-        "vision": ["face-recognition"],
+        "vision-core": ["face-recognition", "mediapipe"],
+        "vision": ["face-recognition", "mediapipe"],
     }
 
 

@@ -62,6 +62,8 @@ def stream_state(key: str) -> StreamState:
 def warm_up() -> None:
     """Load the models the worker's pipeline uses, once per process (not inside a task)."""
     faces._api()
+    if settings.VISION_FACE_DETECTOR == "blazeface":
+        faces.blaze()
     if objects.uses_lite():
         objects.lite()
     else:
@@ -156,6 +158,8 @@ def analyse(
     mark = time.perf_counter()
     if mode == "baseline":
         boxes = faces.detect_faces(image, max_side=max(image.shape[:2]), upsample=1)
+    elif settings.VISION_FACE_DETECTOR == "blazeface":
+        boxes = faces.detect_faces_blaze(image)
     else:
         boxes = faces.detect_faces(
             image,
