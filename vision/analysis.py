@@ -13,8 +13,10 @@ Two pipelines share this code:
   Before any model runs, a 64x36 thumbnail is compared with the stream's last fully analysed
   frame: when no 4x4 block changed by ``VISION_MOTION_THRESHOLD`` grey levels and the last full
   analysis is younger than ``VISION_FULL_ANALYSIS_EVERY_SECONDS``, that result is returned again
-  (``"reused": true``). Faces are searched without upsampling on a copy of at most
-  ``VISION_FRAME_FACE_MAX_SIDE`` pixels, and YOLO runs straight on LiteRT (``yolo_lite``).
+  (``"reused": true``). Faces are found by BlazeFace on LiteRT (``vision.blazeface``, a few
+  ms; ``VISION_FACE_DETECTOR=hog`` searches with dlib's HOG, without upsampling, on a copy of at
+  most ``VISION_FRAME_FACE_MAX_SIDE`` pixels instead); dlib's 68 landmarks and encoding then
+  describe the face found. YOLO runs straight on LiteRT (``yolo_lite``).
   The stream state lives in this worker process (an LRU of ``StreamState``); losing it (another
   worker, a restart) only costs one extra encoding.
 """

@@ -115,7 +115,7 @@ class BlazeFace:
         found = []
         order = keep[np.argsort(-scores[keep])]
         boxes = boxes[np.argsort(-scores[keep])]
-        remaining = np.arange(len(order))
+        remaining: np.ndarray = np.arange(len(order))
         while len(remaining):
             overlap = _iou(boxes[remaining[0]], boxes[remaining])
             group = remaining[overlap > MIN_SUPPRESSION_IOU]

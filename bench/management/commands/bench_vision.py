@@ -182,6 +182,7 @@ def run_worker(
     states: dict[str, analysis.StreamState] = {}
     alerts: dict[str, list[str]] = {}
     agree = 0
+    differences: dict[str, int] = {}  # "+kind": raised here, not by the baseline; "-kind": missed
     spent = 0.0
     wall = time.perf_counter()
     for key, t, source in work:
@@ -194,10 +195,15 @@ def run_worker(
         run.add(result)
         found = _alerts(result)
         alerts[source.name] = found
-        agree += found == baseline_alerts.get(source.name)
+        wanted = baseline_alerts.get(source.name, [])
+        agree += found == wanted
+        for kind in set(found) ^ set(wanted):
+            sign = "+" if kind in found else "-"
+            differences[sign + kind] = differences.get(sign + kind, 0) + 1
     run.wall, run.cpu = time.perf_counter() - wall, spent
     report = run.report()
     report["frames_with_the_baseline_alerts"] = agree
+    report["alert_differences"] = dict(sorted(differences.items()))
     return report, alerts
 
 
