@@ -120,3 +120,12 @@ def test_a_face_turned_aside_is_seen_and_compared(settings) -> None:
     hog = analysis.analyse(scene("person_phone_1.jpg"), enrolled=encoding_of("obama_1.jpg"))
     assert hog.faces.count == 0
     assert AlertKind.FACE_COVERED in findings(hog, AlertRules.defaults())
+
+
+def test_a_misspelt_detector_is_refused_at_start(settings) -> None:
+    from vision import checks
+
+    assert checks.face_detector() == []
+    settings.VISION_FACE_DETECTOR = "blaze"
+    settings.VISION_BLAZEFACE_MODEL = "long"
+    assert [e.id for e in checks.face_detector()] == ["vision.E002", "vision.E003"]
