@@ -40,7 +40,7 @@ class LiteDetector:
         self.size = int(self.input["shape"][1])
         self.names = class_names(weights)
         self.lock = threading.Lock()
-        self._buffer = np.zeros((0,), np.float32)
+        self._buffer: np.ndarray = np.zeros((0,), np.float32)
         self._buffer_key: tuple[int, int] | None = None
 
     def _letterbox(self, image: np.ndarray) -> tuple[np.ndarray, float, int, int]:
