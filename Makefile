@@ -19,14 +19,16 @@ $(PY):
 # face_recognition comes without its dependencies: its dlib requirement would build dlib from
 # source, and dlib-bin already provides the module (so `pip check` names dlib: expected).
 # silero-vad likewise: it requires torch, which the ONNX model it ships (vision.vad) never uses.
+# mediapipe too: only its BlazeFace weights are read (vision.blazeface, run by LiteRT); its own
+# requirements (numpy<2, opencv-contrib, jax) are neither needed nor compatible.
 $(RUNTIME_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[vision-core,media]"
-	$(PY) -m pip install --quiet --no-deps "face_recognition==1.3.0" "silero-vad==6.2.3"
+	$(PY) -m pip install --quiet --no-deps "face_recognition==1.3.0" "silero-vad==6.2.3" "mediapipe==0.10.21"
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev,vision,media]"
-	$(PY) -m pip install --quiet --no-deps "face_recognition==1.3.0"
+	$(PY) -m pip install --quiet --no-deps "face_recognition==1.3.0" "mediapipe==0.10.21"
 	touch $@ $(RUNTIME_STAMP)
 
 # The front-end checks (ESLint) come from the npm registry at the versions of package-lock.json.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 # Faces (face_recognition on dlib), image work (OpenCV) and the recordings' audio (PyAV, through
@@ -56,4 +57,15 @@ def check() -> None:
                 f"a vision worker needs {name} ({exc}): run it from the image of the Dockerfile's "
                 "vision target (the vision-core extra; vision for VISION_YOLO_RUNTIME=ultralytics "
                 "or weights by name)."
+            ) from exc
+    if settings.VISION_FACE_DETECTOR == "blazeface":
+        from vision import blazeface
+
+        try:
+            blazeface.weights_dir()
+        except FileNotFoundError as exc:
+            raise ImproperlyConfigured(
+                f"a vision worker with VISION_FACE_DETECTOR=blazeface needs {exc}: install "
+                '"mediapipe==0.10.21" with --no-deps (as bin/install-image does), or set '
+                "VISION_FACE_DETECTOR=hog."
             ) from exc

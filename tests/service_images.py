@@ -22,12 +22,13 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "open-proctor"
-# Installed with --no-deps by bin/install-image when a vision extra is (its dlib requirement would
-# build dlib from source; dlib-bin provides the module; silero-vad requires torch, which its
-# ONNX model, the one the platform uses, does not need).
+# Installed with --no-deps by bin/install-image when a vision extra is (face_recognition's dlib
+# requirement would build dlib from source, dlib-bin provides the module; silero-vad requires
+# torch, which its ONNX model, the one the platform uses, does not need; of mediapipe only the
+# BlazeFace weights are read).
 NO_DEPS = {
-    "vision-core": ["face-recognition", "silero-vad"],
-    "vision": ["face-recognition", "silero-vad"],
+    "vision-core": ["face-recognition", "silero-vad", "mediapipe"],
+    "vision": ["face-recognition", "silero-vad", "mediapipe"],
 }
 
 

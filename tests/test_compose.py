@@ -204,10 +204,13 @@ def test_each_secret_goes_only_to_the_processes_that_use_it() -> None:
 
 def test_the_install_script_adds_face_recognition_with_the_vision_extras() -> None:
     script = (ROOT / "bin" / "install-image").read_text()
-    assert 'pip install --no-deps "face_recognition==1.3.0" "silero-vad==6.2.3"' in script
+    assert (
+        'pip install --no-deps "face_recognition==1.3.0" "silero-vad==6.2.3" "mediapipe==0.10.21"'
+        in script
+    )
     assert service_images.NO_DEPS == {
-        "vision-core": ["face-recognition", "silero-vad"],
-        "vision": ["face-recognition", "silero-vad"],
+        "vision-core": ["face-recognition", "silero-vad", "mediapipe"],
+        "vision": ["face-recognition", "silero-vad", "mediapipe"],
     }
 
 

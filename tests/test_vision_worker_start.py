@@ -10,8 +10,11 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
+from config import vision_worker
 from tests.test_env import COMPLETE
 
 ROOT = Path(settings.BASE_DIR)
@@ -103,3 +106,14 @@ def test_a_vision_worker_with_the_key_gets_past_its_start_check() -> None:
     output = ready(celery_worker("vision", worker_environment(FACE_TEMPLATE_KEY=KEY)))
     assert " ready." in output, output
     assert "cannot start" not in output
+
+
+def test_a_vision_worker_without_the_face_detector_weights_refuses_to_start(
+    monkeypatch, settings
+) -> None:
+    # As if the mediapipe wheel (it only carries the BlazeFace weights) were not installed.
+    monkeypatch.setitem(sys.modules, "mediapipe", None)
+    with pytest.raises(ImproperlyConfigured, match="VISION_FACE_DETECTOR=hog"):
+        vision_worker.check()
+    settings.VISION_FACE_DETECTOR = "hog"
+    vision_worker.check()  # the former detector needs no such weights

@@ -32,13 +32,9 @@ RETRY: Any = {
 def _load_models(**kwargs: object) -> None:
     """Load the models when a worker process starts, not inside the first task."""
     try:
-        from vision import faces, objects
+        from vision import analysis
 
-        faces._api()
-        if objects.uses_lite():
-            objects.lite()
-        else:
-            objects.model()
+        analysis.warm_up()
     except Exception:  # a worker of the default queue may run without the vision extra
         logger.info("vision models not loaded in this worker", exc_info=True)
 

@@ -40,6 +40,8 @@ class LiteDetector:
         self.size = int(self.input["shape"][1])
         self.names = class_names(weights)
         self.lock = threading.Lock()
+        self._buffer: np.ndarray = np.zeros((0,), np.float32)
+        self._buffer_key: tuple[int, int] | None = None
 
     def _letterbox(self, image: np.ndarray) -> tuple[np.ndarray, float, int, int]:
         import cv2
@@ -53,15 +55,37 @@ class LiteDetector:
         canvas[top : top + new_h, left : left + new_w] = resized
         return canvas, scale, left, top
 
+    def _float_input(self, image: np.ndarray) -> tuple[np.ndarray, float, int, int]:
+        """The letterboxed image scaled to [0, 1] as float32, written once into a buffer kept
+        per frame size whose grey border (114) is filled only when the size changes: a third of
+        the input's conversion work for a 16:9 frame, and no temporary arrays. Divided by 255,
+        exactly as before, not multiplied by 1/255: the model quantises its activations, and
+        that last-bit difference moved confidences on the shared scenes by up to 0.04."""
+        import cv2
+
+        height, width = image.shape[:2]
+        scale = min(self.size / height, self.size / width)
+        new_w, new_h = round(width * scale), round(height * scale)
+        top, left = (self.size - new_h) // 2, (self.size - new_w) // 2
+        if self._buffer_key != (new_w, new_h):
+            self._buffer = np.full((1, self.size, self.size, 3), 114 / 255, np.float32)
+            self._buffer_key = (new_w, new_h)
+        resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+        region = self._buffer[0, top : top + new_h, left : left + new_w]
+        np.divide(resized, np.float32(255), out=region, dtype=np.float32)
+        return self._buffer, scale, left, top
+
     def detect(self, image: np.ndarray, min_confidence: float) -> list[tuple[str, float, Any]]:
         """(label, confidence, (x1, y1, x2, y2)) for an RGB image, best first."""
         import cv2
 
-        canvas, scale, left, top = self._letterbox(image)
-        tensor = canvas[None].astype(np.float32) / 255.0
         if self.input["dtype"] == np.int8:
+            canvas, scale, left, top = self._letterbox(image)
             q_scale, zero = self.input["quantization"]
+            tensor = canvas[None].astype(np.float32) / 255.0
             tensor = np.clip(tensor / q_scale + zero, -128, 127).astype(np.int8)
+        else:
+            tensor, scale, left, top = self._float_input(image)
         with self.lock:
             self.interpreter.set_tensor(self.input["index"], tensor)
             self.interpreter.invoke()
@@ -70,13 +94,14 @@ class LiteDetector:
             q_scale, zero = self.output["quantization"]
             raw = (raw.astype(np.float32) - zero) * q_scale
         scores = raw[4:]
-        classes = scores.argmax(0)
-        confidences = scores[classes, np.arange(scores.shape[1])]
+        # The best class's score per candidate box; the class itself only for the few kept
+        # (argmax along the first axis is several times slower than max in numpy).
+        confidences = scores.max(0)
         keep = confidences >= min_confidence
         if not keep.any():
             return []
         xywh = raw[:4, keep].T * self.size
-        confidences, classes = confidences[keep], classes[keep]
+        confidences, classes = confidences[keep], scores[:, keep].argmax(0)
         boxes = np.stack(
             [xywh[:, 0] - xywh[:, 2] / 2, xywh[:, 1] - xywh[:, 3] / 2, xywh[:, 2], xywh[:, 3]], 1
         )

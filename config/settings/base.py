@@ -389,6 +389,12 @@ VISION_VOICE_RATIO = env_float("VISION_VOICE_RATIO", 0.3)
 VISION_OBJECT_MIN_CONFIDENCE = env_float("VISION_OBJECT_MIN_CONFIDENCE", 0.25)
 VISION_FRAME_FACE_MAX_SIDE = env_int("VISION_FRAME_FACE_MAX_SIDE", 640)
 VISION_FRAME_FACE_UPSAMPLE = env_int("VISION_FRAME_FACE_UPSAMPLE", 0)
+# The frame analysis' face detector: "blazeface" (MediaPipe's BlazeFace on LiteRT, weights from
+# the mediapipe wheel; a few ms a frame) or "hog" (dlib's HOG on a copy of at most
+# VISION_FRAME_FACE_MAX_SIDE pixels, the former path). dlib describes the face either way.
+VISION_FACE_DETECTOR = env_str("VISION_FACE_DETECTOR", "blazeface")
+VISION_BLAZEFACE_MODEL = env_str("VISION_BLAZEFACE_MODEL", "full")  # "full" or "short" range
+VISION_BLAZEFACE_MIN_SCORE = env_float("VISION_BLAZEFACE_MIN_SCORE", 0.5)
 # A stream's frame that changed less than this (grey levels, worst 4x4 block of a 64x36
 # thumbnail) keeps the last full result, for at most this many seconds.
 VISION_MOTION_THRESHOLD = env_float("VISION_MOTION_THRESHOLD", 3.0)
