@@ -404,7 +404,9 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 def ticket(request: HttpRequest, plan_id: int, seat_id: int) -> HttpResponse:
     plan = _plan(plan_id)
     seat = get_object_or_404(_seats(request, plan), pk=seat_id)
-    return _pdf(documents.ticket(seat), f"ticket-{seat.ticket_number}.pdf")
+    return _pdf(
+        documents.ticket(seat, documents.addresses(request)), f"ticket-{seat.ticket_number}.pdf"
+    )
 
 
 @role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
@@ -415,7 +417,8 @@ def room_tickets(request: HttpRequest, plan_id: int, room_id: int, session_id: i
     )
     if not seats:
         return HttpResponse(status=404)
-    return _pdf(documents.tickets(seats), f"tickets-{plan.code}-{room_id}-{session_id}.pdf")
+    data = documents.tickets(seats, links=documents.addresses(request))
+    return _pdf(data, f"tickets-{plan.code}-{room_id}-{session_id}.pdf")
 
 
 @require_POST
@@ -431,7 +434,12 @@ def room_tickets_job(
     job = job_services.start(
         certification_jobs.TICKETS,
         request.user,
-        params={"plan": plan.pk, "room": room_id, "session": session_id},
+        params={
+            "plan": plan.pk,
+            "room": room_id,
+            "session": session_id,
+            "links": documents.addresses(request),
+        },
         total=count,
     )
     return redirect("jobs:detail", job_id=job.pk)
