@@ -1,12 +1,17 @@
 """The candidate's paper in Chromium: the submit confirmation counts what the candidate typed
-(blanks and written answers), and option letters follow the order the options are shown in
-while the answer saved is still the option's own key."""
+(blanks and written answers); option letters follow the order the options are shown in while
+the answer saved is still the option's own key; the offline notice stays in sight and the
+proctor's warnings lie over no answer option."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.db import connections
 
 from exams.models import Answer, Attempt, PaperItem
+from proctoring import actions
 from tests.browser.flows import sign_the_commitment
 from tests.personas import Personas
 from tests.qbank_builders import fill_in, short_answer
@@ -83,3 +88,63 @@ def test_option_letters_follow_the_shown_order_and_the_answer_keeps_its_key(
     saved = Answer.objects.get(attempt=attempt, question_id=first["question"])
     assert saved.response == "B"
     screenshot(page, "shuffled")
+
+
+def off_the_loop(work):
+    """Run ``work`` in a thread of its own: Playwright's event loop runs in the test's thread,
+    where publishing to the channel layer (async_to_sync) is not allowed."""
+
+    def run():
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+OVERLAPS = """(selector) => {
+    const box = document.querySelector(selector).getBoundingClientRect();
+    return [...document.querySelectorAll("label.option")].filter((option) => {
+        const r = option.getBoundingClientRect();
+        return r.left < box.right && box.left < r.right && r.top < box.bottom && box.top < r.bottom;
+    }).length;
+}"""
+
+
+def test_the_offline_notice_stays_in_sight_and_the_warning_list_covers_no_option(
+    personas: Personas, live_url: str, browser, screenshot
+) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 420})
+    page = context.new_page()
+    sign_the_commitment(page, live_url, personas.carol.id_number)
+    page.wait_for_selector("fieldset.question")
+    page.wait_for_selector("#attempt-channel[data-state=live]", state="attached")
+
+    # A proctor's warning: the list of lines lies over no option, wherever the paper scrolls.
+    attempt = Attempt.objects.get(registration__exam=personas.formal)
+    off_the_loop(lambda: actions.send_warning(attempt, "请坐正", actor=personas.paula))
+    page.wait_for_selector(".proctor-messages li")
+    for y in (0, 200, 400, 10000):
+        page.evaluate(f"() => window.scrollTo(0, {y})")
+        assert page.evaluate(OVERLAPS, ".proctor-messages") == 0, y
+    screenshot(page, "warning")
+
+    # No connection: the notice is a bar that stays at the top of the window while scrolled,
+    # and the status role announces it.
+    page.evaluate("() => window.scrollTo(0, 0)")
+    context.set_offline(True)
+    page.locator("fieldset.question").nth(0).locator("input[value=B]").check()
+    page.wait_for_selector("#save-status[data-state=offline]")
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    assert page.evaluate("() => window.scrollY") > 100
+    top, bottom = page.evaluate(
+        "() => { const r = document.getElementById('save-status').getBoundingClientRect();"
+        " return [r.top, r.bottom]; }"
+    )
+    assert 0 <= top and bottom <= 420, (top, bottom)
+    assert page.get_attribute("#save-status", "role") == "status"
+    screenshot(page, "offline")
+    context.set_offline(False)
+    page.wait_for_selector("#save-status[data-state=saved]", timeout=15000)
