@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A limit that refuses while Redis is away answers 503 "try again", never a server error.
     "core.unavailable.UnavailableMiddleware",
+    # Under DEBUG, the project's own 404 page instead of Django's technical one (dev settings).
+    "core.error_pages.OwnNotFoundPage",
 ]
 
 ROOT_URLCONF = "config.urls"
