@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -573,6 +573,14 @@ class IdentityCheck(models.Model):
     )
     challenge = models.CharField(_("challenge"), max_length=10, choices=Challenge.choices)
     method = models.CharField(_("method"), max_length=40, default="face+liveness")
+
+    # How the check was made, in words (the stored codes are ``exams.identity``'s).
+    METHOD_LABELS: ClassVar[dict[str, Any]] = {
+        "face+liveness": _("Face check with liveness"),
+        "manual": _("Manual review"),
+        "staff_review": _("Reviewed by staff"),
+        "human_review": _("Camera pictures reviewed by staff"),
+    }
     frames = models.JSONField(_("frame files"), default=list, blank=True)
     image = models.FileField(_("sample frame"), upload_to=_check_path, blank=True)
     frames_count = models.PositiveSmallIntegerField(_("frames"), default=0)
@@ -609,3 +617,7 @@ class IdentityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_id} {self.status}"
+
+    @property
+    def method_label(self) -> str:
+        return str(self.METHOD_LABELS.get(self.method, self.method))
