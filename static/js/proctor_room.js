@@ -14,6 +14,9 @@
   const focus = document.getElementById("focus");
   const focusStatus = document.getElementById("focus-status");
   const labels = JSON.parse(document.getElementById("status-labels").textContent);
+  const alertLabels = JSON.parse(document.getElementById("alert-labels").textContent);
+  const plural = new Intl.PluralRules(document.documentElement.lang || "zh");
+  const times = (n) => `${n} ${text(plural.select(n) === "one" ? "times_one" : "times")}`;
   const text = (key) => document.querySelector(`#texts [data-key="${key}"]`).textContent;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const LIVE = new Set(["signed_in", "info_confirmed", "commitment_signed", "identity_verified",
@@ -170,12 +173,12 @@
     item.dataset.status = alert.status;
     const who = attempts.get(alert.attempt);
     const head = el("p", "alert-head");
-    head.appendChild(el("strong", "", alert.label));
+    head.appendChild(el("strong", "", alertLabels[alert.kind] || alert.label));
     head.appendChild(el("span", "muted",
       ` · ${who ? who.candidate : alert.attempt} · ${text(`view${alert.view}`)} · ${text(`severity${alert.severity}`)}`));
     item.appendChild(head);
     const meta = el("p", "muted",
-      `${time(alert.opened_at)} · ${alert.count} ${text("times")} · ${text(`alert_${alert.status}`)}`);
+      `${time(alert.opened_at)} · ${times(alert.count)} · ${text(`alert_${alert.status}`)}`);
     if (alert.evidence_url) {
       const link = el("a", "", text("evidence"));
       link.href = alert.evidence_url;
