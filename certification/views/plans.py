@@ -486,6 +486,11 @@ def collect_scores(request: HttpRequest, plan_id: int) -> HttpResponse:
     return redirect("certification:plan", plan_id=plan.pk)
 
 
+def _score_column(key: str) -> str:
+    """A score sheet's column in the reader's language, never its internal key."""
+    return _("Score") if key == "score" else column_label(key)
+
+
 @require_POST
 @role_required(Role.ORG_ADMIN)
 @refusals_as_messages
@@ -505,7 +510,7 @@ def import_scores(request: HttpRequest, plan_id: int) -> HttpResponse:
         messages.error(
             request,
             _("Row %(row)s, %(column)s: %(reason)s")
-            % {"row": p.row, "column": p.column, "reason": p.message},
+            % {"row": p.row, "column": _score_column(p.column), "reason": p.message},
         )
     if not report.problems:
         messages.success(request, _("%(n)s scores saved.") % {"n": report.saved})
