@@ -14,6 +14,7 @@
   const focus = document.getElementById("focus");
   const focusStatus = document.getElementById("focus-status");
   const labels = JSON.parse(document.getElementById("status-labels").textContent);
+  const ENDED = ["submitted", "marking", "graded", "declined", "terminated"];
   const alertLabels = JSON.parse(document.getElementById("alert-labels").textContent);
   const plural = new Intl.PluralRules(document.documentElement.lang || "zh");
   const times = (n) => `${n} ${text(plural.select(n) === "one" ? "times_one" : "times")}`;
@@ -106,6 +107,8 @@
       leaves.appendChild(el("span", "badge leave-badge",
         `${text("left_page")} ${attempt.leaves} · ${text(`leave_${attempt.last_leave}`)}`));
     }
+    // An attempt that ended has no live view: its tile says nothing of cameras any more.
+    tile.querySelector(".tile-views").hidden = ENDED.includes(attempt.status);
     empty.hidden = true;
     if (focused === attempt.id) showFocusTitle();
   }

@@ -226,6 +226,7 @@
       if (!current()) return;
       if (event.code === 4403) { stopFor("unpaired"); return; }
       if (event.code === 4409) { stopFor("replaced"); return; }
+      if (event.code === 4000) { stopFor("ended"); return; } // the exam is over
       retry(event.code === 4429 ? 30000 : undefined);
     });
   }

@@ -1,6 +1,7 @@
 """The proctor console speaks the proctor's language: an alert published by a process that
 speaks Chinese (the platform's default) shows its kind in English on an English console, and
-its count says "1 time", "2 times"."""
+its count says "1 time", "2 times"; the tile of an attempt that ended says nothing of live
+views."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db import connections
 from django.utils import timezone
 
 from exams.models import Attempt
-from proctoring import alerts
+from proctoring import actions, alerts
 from proctoring.models import AlertKind
 from tests.browser.flows import sign_the_commitment, staff_sign_in
 from tests.personas import Personas
@@ -69,3 +70,10 @@ def test_an_alert_reads_in_the_proctors_language_with_its_count(
         ".textContent.includes('2 times')"
     )
     screenshot(proctor, "alert")
+
+    # The proctor ends the exam: the tile no longer speaks of live views.
+    tile = proctor.locator(f".tile[data-attempt-id='{attempt.pk}']")
+    assert tile.locator(".tile-views").is_hidden() is False
+    off_the_loop(lambda: actions.end_exam(attempt, "cheating", actor=personas.paula))
+    proctor.wait_for_selector(f".tile[data-attempt-id='{attempt.pk}'][data-status=terminated]")
+    assert tile.locator(".tile-views").is_hidden()
