@@ -41,7 +41,7 @@ def decoded(packets: list[bytes], *, lost: int | None) -> list[int]:
             continue
         frame = JitterFrame(data=data, timestamp=index * 3000)
         if lost is not None and index == lost + 1:
-            frame.after_loss = True
+            frame.after_loss = True  # type: ignore[attr-defined]
         try:
             found += [index for _picture in decoder.decode(frame)]
         except av.FFmpegError:

@@ -83,10 +83,10 @@ def install() -> None:
         if pli_flag and self._is_video:
             self._after_loss = True  # a frame was dropped: the next one follows a gap
         if frame is not None and getattr(self, "_after_loss", False):
-            frame.after_loss = True
+            frame.after_loss = True  # type: ignore[attr-defined]
             self._after_loss = False
         return pli_flag, frame
 
-    rtcrtpreceiver.get_decoder = get_decoder  # type: ignore[attr-defined]
+    rtcrtpreceiver.get_decoder = get_decoder
     jitterbuffer.JitterBuffer.add = add_marking_losses  # type: ignore[method-assign]
     _installed = True
