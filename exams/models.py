@@ -519,8 +519,21 @@ class AttemptEvent(models.Model):
         verbose_name = _("attempt event")
         verbose_name_plural = _("attempt events")
 
+    # What the leave policy did (``services.record_event``), in words.
+    ACTION_LABELS: ClassVar[dict[str, Any]] = {
+        "logged": _("Logged"),
+        "warned": _("Candidate warned"),
+        "pending": _("Waiting for the candidate's return"),
+        "consumed": _("Attempt ended"),
+        "returned_in_time": _("Came back in time"),
+    }
+
     def __str__(self) -> str:
         return f"{self.attempt_id} {self.kind} {self.at:%H:%M:%S}"
+
+    @property
+    def action_label(self) -> str:
+        return str(self.ACTION_LABELS.get(self.action, self.action))
 
 
 def _check_path(instance: Any, filename: str) -> str:

@@ -45,3 +45,15 @@ def test_an_identity_checks_method_is_shown_in_words(personas: Personas) -> None
     for code in ("face+liveness", "staff_review", "human_review", "· manual"):
         assert code not in page, code
     assert "人脸核验（含活体检测）" in page and "人工审核" in page
+
+
+def test_a_page_events_action_is_shown_in_words(personas: Personas) -> None:
+    from exams.models import AttemptEvent, Registration
+    from tests.personas import answering
+
+    attempt = answering(Registration.objects.get(exam=personas.formal, candidate=personas.carol))
+    AttemptEvent.objects.create(attempt=attempt, kind="hidden", action="returned_in_time")
+    with translation.override("zh-hans"):
+        assert AttemptEvent.objects.get().action_label == "按时返回"
+    with translation.override("en"):
+        assert AttemptEvent.objects.get().action_label == "Came back in time"
