@@ -19,7 +19,8 @@ def test_pages_link_the_icon_and_it_is_served(path: str) -> None:
     assert found, page[:400]
     icon = client.get(found.group(1))
     assert icon.status_code == 200
-    assert b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])
+    body = b"".join(icon.streaming_content) if icon.streaming else icon.content  # type: ignore[attr-defined]
+    assert b"<svg" in body
 
 
 def test_the_browsers_default_address_leads_to_the_icon() -> None:
