@@ -36,9 +36,7 @@ def test_submitting_closes_the_open_alerts_and_they_wait_for_a_decision(
     assert [(a["id"], a["status"]) for a in queue] == [(alert.pk, AlertStatus.CLOSED)]
 
 
-def test_ending_the_exam_closes_the_open_alerts(
-    personas: Personas, carol_attempt: Attempt
-) -> None:
+def test_ending_the_exam_closes_the_open_alerts(personas: Personas, carol_attempt: Attempt) -> None:
     now = timezone.now()
     for kind in (AlertKind.LEFT_SEAT, AlertKind.EXTRA_PERSON):
         raise_or_extend(carol_attempt, kind, view=1, at=now, confidence=0.9, detail={})
