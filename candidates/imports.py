@@ -81,7 +81,9 @@ ALIASES = {
     "major": {"major", "major code", "专业编码"},
 }
 PHOTO_COLUMN = "photo"
-EXAMPLE_ROW = ("张三", "11010519900307201X", "13800138000", "CERT-01", "610101")
+# The example sheet's row: a made-up person whose ID number has the right check character; the
+# certificate and major are the catalogue's own (``example_row``), so the row imports as shown.
+EXAMPLE_PERSON = ("张三", "110105198501010012", "13800138000")
 
 
 @dataclass
@@ -564,6 +566,20 @@ def _names(zip_data: bytes) -> list[str]:
         return []
 
 
+def example_row(certificates: list[Certificate]) -> list[str]:
+    """The example sheet's row: codes the importer takes (the first certificate of the
+    catalogue and a major of it), blank where the catalogue has none yet."""
+    for certificate in certificates:
+        major = (
+            certificate.majors.filter(code_list=certificate.organisation.major_code_list)
+            .order_by("code")
+            .first()
+        )
+        if major is not None:
+            return [*EXAMPLE_PERSON, certificate.code, major.code]
+    return [*EXAMPLE_PERSON, certificates[0].code if certificates else "", ""]
+
+
 def template_workbook() -> bytes:
     """The candidate template: the columns (text format, so ID numbers keep their digits), data
     validation for the ID number and phone lengths and for the certificate and major codes, and
@@ -630,7 +646,7 @@ def template_workbook() -> bytes:
         sheet.add_data_validation(rule)
     example = workbook.create_sheet("示例")
     example.append([c.header for c in COLUMNS])
-    example.append(list(EXAMPLE_ROW))
+    example.append(example_row(certificates))
     example.append(["说明：在“考生信息”表中每行填写一名考生；身份证号末位 x 会自动转为 X。"])
     out = io.BytesIO()
     workbook.save(out)

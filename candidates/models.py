@@ -131,6 +131,19 @@ class Candidate(models.Model):
         return self.name
 
     @property
+    def verification_note_display(self) -> str:
+        """The note in words (``statuses.describe_note``): never the checks' codes."""
+        from candidates.statuses import describe_note
+
+        return describe_note(self.verification_note)
+
+    @property
+    def photo_problem_display(self) -> str:
+        from candidates.statuses import describe_note
+
+        return describe_note(self.photo_problem)
+
+    @property
     def masked_id_number(self) -> str:
         """For screens that only need to tell candidates apart: 1101**********123X."""
         return f"{self.id_number[:4]}{'*' * 10}{self.id_number[-4:]}"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.http import HttpRequest
+from django.urls import reverse
+
 from certification.models import Seat
 from core.pdf import merge_pdfs, render_pdf
 
@@ -33,16 +36,33 @@ def _photo_uri(seat: Seat) -> str:
     return f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
 
 
-def ticket(seat: Seat) -> bytes:
-    return render_pdf("pdf/admission_ticket.html", {"seat": seat, "photo": _photo_uri(seat)})
+def addresses(request: HttpRequest) -> dict[str, str]:
+    """The full addresses an online room's ticket gives (the exam's sign-in, the device check),
+    as this request reached the platform; a background job takes them from the request that
+    queued it."""
+    return {
+        "sign_in_url": request.build_absolute_uri(reverse("exams:sign-in")),
+        "device_check_url": request.build_absolute_uri(reverse("support:device-check")),
+    }
 
 
-def tickets(seats: list[Seat], progress: Callable[[int, int], None] | None = None) -> bytes:
+def ticket(seat: Seat, links: dict[str, str] | None = None) -> bytes:
+    """One ticket. A seat in an online room says where to sign in (``links``, see
+    ``addresses``) instead of telling the candidate to come to the room."""
+    context = {"seat": seat, "photo": _photo_uri(seat), **(links or {})}
+    return render_pdf("pdf/admission_ticket.html", context)
+
+
+def tickets(
+    seats: list[Seat],
+    progress: Callable[[int, int], None] | None = None,
+    links: dict[str, str] | None = None,
+) -> bytes:
     """All tickets of a room as one file (each on its own page); ``progress(done, total)`` is
     told after each ticket."""
     pages = []
     for done, seat in enumerate(seats, start=1):
-        pages.append(ticket(seat))
+        pages.append(ticket(seat, links))
         if progress is not None:
             progress(done, len(seats))
     return merge_pdfs(pages)

@@ -45,7 +45,10 @@ def run_room_tickets(job: BackgroundJob, progress: Progress) -> Outcome:
     )
     if plan is None or not seats:
         raise JobRefused(_("This room has no seats you may print tickets for."))
-    data = documents.tickets(seats, progress=progress)
+    links = params.get("links")
+    data = documents.tickets(
+        seats, progress=progress, links=links if isinstance(links, dict) else None
+    )
     filename = f"tickets-{plan.code}-{params['room']}-{params['session']}.pdf"
     return Outcome(result={"tickets": len(seats)}, file=data, filename=filename)
 

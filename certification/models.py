@@ -229,6 +229,11 @@ class Seat(models.Model):
         return f"{self.room_id}#{self.number}"
 
     @property
+    def is_online(self) -> bool:
+        """Taken from wherever the candidate is (an online room): nobody comes to a room."""
+        return bool(self.room.kind == "online")
+
+    @property
     def ticket_number(self) -> str:
         """The admission ticket number (准考证号): plan, session, room and seat."""
         return (

@@ -118,7 +118,7 @@ def import_scores(plan: ExamPlan, data: bytes, *, actor: Any) -> ScoreReport:
             )
         elif enrolments[id_number].pk in sat_online:
             report.problems.append(
-                RowProblem(number, "id_number", "sat_online", str(ONLINE_MESSAGE))
+                RowProblem(number, "id_number", str(ONLINE_MESSAGE), "sat_online")
             )
     report.problems.sort(key=lambda p: p.row or 0)
     if report.problems:

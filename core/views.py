@@ -9,9 +9,10 @@ import sys
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
-from django.views import csrf, defaults
+from django.views import defaults
 from ninja import Schema
 
 from core import unavailable
@@ -66,11 +67,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """``CSRF_FAILURE_VIEW``: a JSON endpoint (``core.json_views``) answers 403 in the
-    ``RefusedOut`` shape its script reads; pages keep Django's own page."""
+    ``RefusedOut`` shape its script reads; a page gets the project's own, in the reader's
+    language (Django's is English only and speaks of referers and tokens)."""
     try:
         view = resolve(request.path_info).func
     except Resolver404:
         view = None
     if endpoint_of(view) is not None:
         return refusal("csrf", _("The page is out of date: reload it and try again."), 403)
-    return csrf.csrf_failure(request, reason=reason)
+    return render(request, "403_csrf.html", status=403)

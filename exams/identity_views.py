@@ -28,7 +28,7 @@ from accounts.roles import Role
 from candidates.models import Candidate
 from core import ratelimit
 from core.json_views import Operation, RefusedOut, json_endpoint, refusal
-from exams import identity, signin, tasks
+from exams import attempt_sessions, identity, services, signin, tasks
 from exams.forms import IdentityReviewForm, SelfEnrolmentForm
 from exams.models import FaceConsent, IdentityCheck, Registration
 from exams.statuses import CheckStatus
@@ -325,12 +325,19 @@ def identity_review_request(request: HttpRequest) -> HttpResponse:
         identity.request_manual_review(candidate, actor=request.user, request=request)
         messages.success(request, _("A member of staff will check your identity. Please wait."))
         return redirect("identity:review-request")
+    registration = _signed_in_registration(request, candidate)
+    attempt = services.current_attempt(registration) if registration is not None else None
+    if attempt is not None and identity.passed(
+        attempt, since=attempt_sessions.signed_in_at(request.session)
+    ):
+        # Staff approved (or a face check passed) since this session signed in: the identity
+        # step moves on; offering the review again would send the candidate round in a circle.
+        return redirect("exams:identity")
     pending = (
         IdentityCheck.objects.filter(candidate=candidate, status=CheckStatus.IN_REVIEW)
         .exclude(frames=[])
         .first()
     )
-    registration = _signed_in_registration(request, candidate)
     return render(
         request,
         "exams/identity_review_request.html",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -525,8 +525,21 @@ class AttemptEvent(models.Model):
         verbose_name = _("attempt event")
         verbose_name_plural = _("attempt events")
 
+    # What the leave policy did (``services.record_event``), in words.
+    ACTION_LABELS: ClassVar[dict[str, Any]] = {
+        "logged": _("Logged"),
+        "warned": _("Candidate warned"),
+        "pending": _("Waiting for the candidate's return"),
+        "consumed": _("Attempt ended"),
+        "returned_in_time": _("Came back in time"),
+    }
+
     def __str__(self) -> str:
         return f"{self.attempt_id} {self.kind} {self.at:%H:%M:%S}"
+
+    @property
+    def action_label(self) -> str:
+        return str(self.ACTION_LABELS.get(self.action, self.action))
 
 
 def _check_path(instance: Any, filename: str) -> str:
@@ -579,6 +592,14 @@ class IdentityCheck(models.Model):
     )
     challenge = models.CharField(_("challenge"), max_length=10, choices=Challenge.choices)
     method = models.CharField(_("method"), max_length=40, default="face+liveness")
+
+    # How the check was made, in words (the stored codes are ``exams.identity``'s).
+    METHOD_LABELS: ClassVar[dict[str, Any]] = {
+        "face+liveness": _("Face check with liveness"),
+        "manual": _("Manual review"),
+        "staff_review": _("Reviewed by staff"),
+        "human_review": _("Camera pictures reviewed by staff"),
+    }
     frames = models.JSONField(_("frame files"), default=list, blank=True)
     # The SHA-256 of each stored frame file, in the order of ``frames``, taken when they were
     # stored: an evidence package (``custody``) proves the frames it carries are these.
@@ -618,6 +639,10 @@ class IdentityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_id} {self.status}"
+
+    @property
+    def method_label(self) -> str:
+        return str(self.METHOD_LABELS.get(self.method, self.method))
 
 
 class Accommodation(models.Model):

@@ -77,16 +77,20 @@ def transition_to(
     status was no longer ``attempt.status`` (a concurrent submit, time-out or grading got there
     first); the caller decides whether that is fine.
     """
-    moved = lifecycle.move(
-        attempt,
-        new_status,
-        cycle=statuses.ATTEMPT,
-        action="attempt",
-        actor=actor,
-        request=request,
-        audit={"reason": reason},
-        **fields,
-    )
+    was_live = attempt.status in statuses.LIVE
+    with transaction.atomic():
+        moved = lifecycle.move(
+            attempt,
+            new_status,
+            cycle=statuses.ATTEMPT,
+            action="attempt",
+            actor=actor,
+            request=request,
+            audit={"reason": reason},
+            **fields,
+        )
+        if moved and was_live and new_status in statuses.FINISHED:
+            signals.attempt_ended.send(sender=Attempt, attempt=attempt, status=new_status)
     if moved:
         summaries.attempt_changed_on_commit(attempt.pk)
     return moved

@@ -14,7 +14,11 @@ The proctoring app raises the room's alert from it.
 (``services.record_event``) or that ends an attempt for a leave past its grace, with
 ``attempt``, ``kind`` (``AttemptEvent.Kind``), ``action`` (``logged``, ``warned``, ``pending``
 or ``consumed``) and ``at``. The proctoring app opens and closes
-the left-page alert from it; receivers keep their writes in a savepoint and never raise."""
+the left-page alert from it; receivers keep their writes in a savepoint and never raise.
+
+``attempt_ended`` is sent inside the transaction that moves an attempt out of the exam
+(submitted, declined or ended by the proctor), with ``attempt`` and ``status``. The proctoring
+app closes the attempt's open alerts from it: nothing goes on after the end."""
 
 from __future__ import annotations
 
@@ -23,3 +27,4 @@ from django.dispatch import Signal
 attempt_graded = Signal()
 second_sign_in = Signal()
 page_event_recorded = Signal()
+attempt_ended = Signal()

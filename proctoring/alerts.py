@@ -11,15 +11,18 @@ published to the room's group after commit (``alert_events.alert_changed_on_comm
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from audit.services import record
+from exams.models import Attempt
+from exams.statuses import FINISHED
 from proctoring import accommodation_rules, alert_events
 from proctoring.models import (
     DEFAULT_SEVERITY,
@@ -31,6 +34,8 @@ from proctoring.models import (
 )
 from proctoring.services import transition_to
 from vision.results import FrameResult
+
+logger = logging.getLogger(__name__)
 
 # Kinds decided from one camera frame, per view. The phone view (2) films the candidate from
 # the side or behind, so face-based rules apply to the computer view only.
@@ -150,6 +155,31 @@ def raise_or_extend(
     return alert
 
 
+def close_every_open(attempt: Any, *, at: dt.datetime, reason: str) -> int:
+    """Close every open alert of ``attempt`` (its end: nothing goes on after it); how many."""
+    closed = 0
+    for alert in Alert.objects.filter(attempt=attempt, status=AlertStatus.OPEN):
+        closed += transition_to(
+            alert, AlertStatus.CLOSED, at=max(at, alert.last_seen_at), reason=reason
+        )
+    return closed
+
+
+def on_attempt_ended(sender: Any, *, attempt: Any, status: str, **kwargs: Any) -> None:
+    """The receiver of ``exams.signals.attempt_ended``: an alert of an attempt that ended is no
+    longer "ongoing" on the console; it stays in the queue until a proctor decides it. In a
+    savepoint of its own and never raising: ending the attempt matters more."""
+    try:
+        with transaction.atomic():
+            close_every_open(attempt, at=timezone.now(), reason=f"attempt {status}")
+    except DatabaseError:
+        logger.exception("open alerts of attempt %s not closed at its end", attempt.pk)
+
+
+def _ended(attempt: Any) -> bool:
+    return Attempt.objects.filter(pk=attempt.pk, status__in=FINISHED).exists()
+
+
 def close_open(attempt: Any, kind: str, *, view: int, at: dt.datetime, reason: str) -> None:
     for alert in Alert.objects.filter(
         attempt=attempt, kind=kind, view=view, status=AlertStatus.OPEN
@@ -195,6 +225,10 @@ def apply(
                 )
             elif kind != AlertKind.DIFFERENT_PERSON or _candidate_seen(result, rules):
                 close_open(attempt, kind, view=view, at=at, reason="not seen")
+        # A frame taken before the end but analysed after it (a queue behind) is evidence of
+        # its moment, never an alert going on past the end.
+        if touched and _ended(attempt):
+            close_every_open(attempt, at=at, reason="attempt ended")
     return touched
 
 

@@ -14,6 +14,7 @@ class ProctoringConfig(AppConfig):
 
         # A second sign-in to a live exam opens the room's alert (exams cannot import us).
         signals.second_sign_in.connect(alerts.on_second_sign_in, dispatch_uid="second_sign_in")
+        signals.attempt_ended.connect(alerts.on_attempt_ended, dispatch_uid="attempt_ended")
 
         from proctoring import page_events
 

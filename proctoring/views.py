@@ -26,7 +26,7 @@ from exams.models import Exam
 from exams.statuses import AttemptStatus
 from proctoring import action_schemas as io
 from proctoring import actions
-from proctoring.models import MESSAGE_MAX_CHARS, AlertDecision, ViolationKind
+from proctoring.models import MESSAGE_MAX_CHARS, AlertDecision, AlertKind, ViolationKind
 
 STAFF = (Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)
 
@@ -57,6 +57,9 @@ def room(request: HttpRequest, room_id: int) -> HttpResponse:
             "room": room,
             "current_exams": current_exams,
             "status_labels": status_labels,
+            # Alert kinds in the reader's language: a live event carries the label in the
+            # language of the process that published it, which need not be the proctor's.
+            "alert_labels": {value: str(label) for value, label in AlertKind.choices},
             "violation_kinds": ViolationKind.choices,
             "message_max": MESSAGE_MAX_CHARS,
             "note_max": actions.NOTE_MAX_CHARS,

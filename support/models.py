@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.roles import Role
 from support.statuses import ConversationStatus, MakeupStatus
@@ -196,7 +197,10 @@ class MakeupRequest(models.Model):
     )
     explanation = models.TextField(_("what happened"))
     screenshot = models.FileField(_("screenshot"), upload_to=screenshot_path, blank=True)
-    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    created_at = models.DateTimeField(
+        pgettext_lazy("a report or a request, not an exam paper", "submitted at"),
+        default=timezone.now,
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -198,3 +198,23 @@ def test_the_live_video_compares_no_face_template_for_the_human_route(
     proctoring_tasks.analyze_frame.apply(args=[item.pk]).get()
     result = FrameAnalysis.objects.get(frame=item).result
     assert bool(result.get("identity")) is compared, result
+
+
+@pytest.mark.usefixtures("identity_exam")
+def test_the_review_page_moves_on_once_staff_approved_instead_of_offering_the_review_again(
+    personas: Personas, carol_client: Client
+) -> None:
+    at_identity_step(carol_client)
+    carol_client.post(CONSENT, {"choice": "human"})
+    assert carol_client.post(REVIEW, {"frame": frames(3)}).status_code == 202
+    check = IdentityCheck.objects.get(candidate=personas.carol)
+    staff().post(
+        f"/vision/staff/checks/{check.pk}/review/",
+        {"decision": "approve", "note": "same person as the ID photo"},
+    )
+    check.refresh_from_db()
+    assert check.status == CheckStatus.APPROVED
+    # A reload of the waiting page (or coming back to it) goes on through the identity step.
+    again = carol_client.get(REVIEW)
+    assert again.status_code == 302 and again["Location"] == "/exam/identity/"
+    assert carol_client.get("/exam/identity/")["Location"] != "/exam/identity/"

@@ -42,10 +42,21 @@ def test_the_template_has_the_columns_an_example_and_validation(world, tmp_path)
     sheet = workbook.worksheets[0]
     assert [c.value for c in sheet[1]] == [c.header for c in imports.COLUMNS]
     assert sheet.max_row == 1 or all(c.value is None for c in sheet[2])  # no data row to import
-    assert [c.value for c in workbook["示例"][2]] == list(imports.EXAMPLE_ROW)
+    example = [c.value for c in workbook["示例"][2]]
+    assert example == [*imports.EXAMPLE_PERSON, "HGJL-M", "470201"]
     rules = {str(r.sqref): r.type for r in sheet.data_validations.dataValidation}
     assert rules["B2:B50000"] == "textLength" and rules["D2:D50000"] == "list"
     assert workbook["代码表"]["A2"].value == "HGJL-M"
+
+
+def test_the_example_row_of_the_template_imports_as_it_stands(world):
+    """The example sheet shows codes the importer takes: its row, copied onto the data sheet,
+    imports without a problem."""
+    example = load_workbook(io.BytesIO(imports.template_workbook()))["示例"]
+    row = [c.value for c in example[2]]
+    report = imports.import_candidates(xlsx([row]), world.institution, dry_run=True)
+    assert report.ok, report.problem_keys()
+    assert report.valid == 1
 
 
 def test_a_bad_file_exits_non_zero_with_row_column_and_reason(world, tmp_path):

@@ -107,6 +107,28 @@ def test_an_admission_ticket_shows_the_chinese_name(seated, personas, tmp_path):
     assert page.shape[0] > 1000 and (page < 128).any()  # a real page with ink on it
 
 
+def test_an_online_rooms_ticket_gives_the_sign_in_address_and_no_room_to_come_to(seated, personas):
+    plan, session, seats = seated
+    assert personas.room_a.kind == "online"
+    client = staff("sam")
+    text = text_of(client.get(f"/cert/plans/{plan.pk}/seats/{seats[0].pk}/ticket.pdf").content)
+    flat = re.sub(r"\s+", "", text)
+    assert "http://testserver/exam/sign-in/" in flat
+    assert "http://testserver/support/device-check/" in flat
+    assert "到达考场" not in flat and "无需前往考场" in flat
+    # The merged file of a room says the same (a job renders it from the queuing request's
+    # addresses; the direct download from its own).
+    base = f"/cert/plans/{plan.pk}/rooms/{personas.room_a.pk}/{session.pk}"
+    merged = re.sub(r"\s+", "", text_of(client.get(f"{base}/tickets.pdf").content))
+    assert merged.count("http://testserver/exam/sign-in/") == 2
+
+    personas.room_a.kind = "physical"
+    personas.room_a.save(update_fields=["kind"])
+    text = text_of(client.get(f"/cert/plans/{plan.pk}/seats/{seats[0].pk}/ticket.pdf").content)
+    flat = re.sub(r"\s+", "", text)
+    assert "到达考场" in flat and "/exam/sign-in/" not in flat
+
+
 def test_a_room_gets_one_merged_file_of_tickets_and_its_materials(seated, personas):
     plan, session, _seats = seated
     client = staff("sam")

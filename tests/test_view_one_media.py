@@ -133,3 +133,35 @@ async def test_a_candidates_camera_becomes_evidence_frames_queued_for_analysis(
         lost = await next_event(proctor)
     assert lost == {"type": "view.changed", "attempt": attempt.pk, "view": 1, "connected": False}
     await proctor.disconnect()
+
+
+async def test_the_media_socket_closes_when_the_attempt_ends(personas: Personas) -> None:
+    """Submitted (or ended by a proctor): the next sampled frame finds the attempt out of the
+    exam, and the socket closes with 4000, which the phone page reads as "the exam ended"."""
+    from exams import services
+
+    attempt = await sync_to_async(start)(personas)
+    socket = await media_socket(attempt.pk, await sync_to_async(lambda: personas.carol.user)())
+    assert (await socket.connect())[0]
+    player = MediaPlayer(str(settings.SHARED_DATA_DIR / VIDEO))
+    client = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    try:
+        assert player.video is not None
+        client.addTrack(player.video)
+        await client.setLocalDescription(await client.createOffer())
+        await socket.send_json_to({"type": "offer", "sdp": client.localDescription.sdp})
+        answer = await socket.receive_json_from(timeout=10)
+        await client.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+        assert await socket.receive_json_from(timeout=15) == {"type": "connected"}
+        await sync_to_async(services.submit)(attempt, reason="time")
+        closed = None
+        for _ in range(20):
+            output = await socket.receive_output(timeout=10)
+            if output["type"] == "websocket.close":
+                closed = output
+                break
+        assert closed is not None and closed.get("code") == 4000, closed
+    finally:
+        await client.close()
+        if player.video is not None:
+            player.video.stop()

@@ -404,7 +404,9 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 def ticket(request: HttpRequest, plan_id: int, seat_id: int) -> HttpResponse:
     plan = _plan(plan_id)
     seat = get_object_or_404(_seats(request, plan), pk=seat_id)
-    return _pdf(documents.ticket(seat), f"ticket-{seat.ticket_number}.pdf")
+    return _pdf(
+        documents.ticket(seat, documents.addresses(request)), f"ticket-{seat.ticket_number}.pdf"
+    )
 
 
 @role_required(Role.SITE_ADMIN, Role.ORG_ADMIN)
@@ -415,7 +417,8 @@ def room_tickets(request: HttpRequest, plan_id: int, room_id: int, session_id: i
     )
     if not seats:
         return HttpResponse(status=404)
-    return _pdf(documents.tickets(seats), f"tickets-{plan.code}-{room_id}-{session_id}.pdf")
+    data = documents.tickets(seats, links=documents.addresses(request))
+    return _pdf(data, f"tickets-{plan.code}-{room_id}-{session_id}.pdf")
 
 
 @require_POST
@@ -431,7 +434,12 @@ def room_tickets_job(
     job = job_services.start(
         certification_jobs.TICKETS,
         request.user,
-        params={"plan": plan.pk, "room": room_id, "session": session_id},
+        params={
+            "plan": plan.pk,
+            "room": room_id,
+            "session": session_id,
+            "links": documents.addresses(request),
+        },
         total=count,
     )
     return redirect("jobs:detail", job_id=job.pk)
@@ -478,6 +486,11 @@ def collect_scores(request: HttpRequest, plan_id: int) -> HttpResponse:
     return redirect("certification:plan", plan_id=plan.pk)
 
 
+def _score_column(key: str) -> str:
+    """A score sheet's column in the reader's language, never its internal key."""
+    return _("Score") if key == "score" else column_label(key)
+
+
 @require_POST
 @role_required(Role.ORG_ADMIN)
 @refusals_as_messages
@@ -497,7 +510,7 @@ def import_scores(request: HttpRequest, plan_id: int) -> HttpResponse:
         messages.error(
             request,
             _("Row %(row)s, %(column)s: %(reason)s")
-            % {"row": p.row, "column": p.column, "reason": p.message},
+            % {"row": p.row, "column": _score_column(p.column), "reason": p.message},
         )
     if not report.problems:
         messages.success(request, _("%(n)s scores saved.") % {"n": report.saved})

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A limit that refuses while Redis is away answers 503 "try again", never a server error.
     "core.unavailable.UnavailableMiddleware",
+    # Under DEBUG, the project's own 404 page instead of Django's technical one (dev settings).
+    "core.error_pages.OwnNotFoundPage",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -178,6 +180,8 @@ SPREADSHEET_MAX_RATIO = env_int("SPREADSHEET_MAX_RATIO", 200)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# The platform's own date and time formats per language (English on a 24-hour clock).
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

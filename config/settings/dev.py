@@ -12,6 +12,9 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import VAR_DIR, redis_cache, redis_channel_layer
 
 DEBUG = env_bool("DEBUG", True)
+# The product's own "page not found" page, as in production (core.error_pages); set
+# DEBUG_OWN_ERROR_PAGES=false for Django's technical 404 that lists the URL patterns.
+DEBUG_OWN_ERROR_PAGES = env_bool("DEBUG_OWN_ERROR_PAGES", True)
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405  (demo data never reaches production)
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
 

@@ -31,6 +31,7 @@ from exams.models import Attempt
 from proctoring import events, pairing, view_states
 from proctoring.media import audio_sampling, live, peers, sampling
 from proctoring.media.signalling import (
+    CLOSE_ENDED,
     CLOSE_FORBIDDEN,
     CLOSE_TOO_MANY,
     MAX_CONNECTS_PER_MINUTE,
@@ -48,6 +49,7 @@ class ViewSignallingConsumer(PeerSignallingConsumer):
     connected = False
     _pairing_id: int | None = None  # view 2: the phone's pairing (a newer phone replaces it)
     live_view: live.LiveView | None = None  # this peer's tracks, once it answered an offer
+    _ended = False  # closed because the attempt left the exam
 
     async def connect(self) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
@@ -162,9 +164,16 @@ class ViewSignallingConsumer(PeerSignallingConsumer):
         # Not on the consumers' one shared database thread (thread_sensitive=False): with many
         # views, frames queued behind each other's writes there and delayed view-state writes
         # and disconnects; store_frame is self-contained (its own transaction).
-        return await database_sync_to_async(sampling.store_frame, thread_sensitive=False)(
+        stored = await database_sync_to_async(sampling.store_frame, thread_sensitive=False)(
             self.attempt_id, self.view, jpeg, captured_at
         )
+        if stored is None and not self._ended:
+            self._ended = True
+            # The attempt left the exam (store_frame keeps nothing then): the camera is no
+            # longer watched, so the page must stop saying it is (the phone page says the exam
+            # ended); closing also records the view as gone for the room's tile.
+            await self.close(code=CLOSE_ENDED)
+        return stored
 
     async def _thumbnail(self, jpeg: bytes, captured_at: dt.datetime) -> None:
         if self.room_id is None:

@@ -31,7 +31,7 @@ from aiortc.sdp import candidate_from_sdp
 from django.conf import settings
 
 from proctoring import ice
-from proctoring.media import host_candidates, shutdown
+from proctoring.media import clean_frames, host_candidates, shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,9 @@ def ice_servers() -> list[RTCIceServer]:
 
 def new_peer() -> RTCPeerConnection:
     """A server peer with the configured ICE servers only, registered so that a shutdown of the
-    media process closes it (``shutdown``)."""
+    media process closes it (``shutdown``). Its video decoders hand out no frame decoded without
+    its key frame (``clean_frames``): such a frame is never evidence nor a thumbnail."""
+    clean_frames.install()
     return shutdown.register(RTCPeerConnection(RTCConfiguration(iceServers=ice_servers())))
 
 

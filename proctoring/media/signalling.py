@@ -25,6 +25,8 @@ from proctoring.media import peers
 # Close codes in the 4000 range are the application's own (RFC 6455).
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_MANY = 4429
+# The attempt left the exam (submitted, ended by a proctor): the page stops and says so.
+CLOSE_ENDED = 4000
 MAX_CONNECTS_PER_MINUTE = 30
 MAX_MESSAGES_PER_10S = 60  # an offer and a few dozen trickled candidates per (re)connection
 MAX_SDP_CHARS = 20_000

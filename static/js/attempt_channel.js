@@ -29,8 +29,7 @@
     if (!send({ type: "read", id })) pendingReads.push(id);
   }
 
-  // The list can be folded to its heading, so it never hides a question the candidate is
-  // answering; the page also keeps room below the paper for it.
+  // The list can be folded to its heading; it sits above the paper, never over it (app.css).
   const fold = box.querySelector(".messages-fold");
   if (fold) {
     fold.addEventListener("click", () => {

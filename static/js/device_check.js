@@ -22,8 +22,8 @@
   function checkBrowser() {
     const supported = !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.RTCPeerConnection);
     result.media_supported = supported;
-    const ua = navigator.userAgent;
-    verdict("browser", supported, (supported ? texts.ok : texts.unsupported) + " — " + ua);
+    // The server's reading of the browser and system, never the raw user-agent string.
+    verdict("browser", supported, (supported ? texts.ok : texts.unsupported) + " — " + root.dataset.browser);
     return supported;
   }
 

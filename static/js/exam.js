@@ -37,6 +37,8 @@
   let refusedMessage = ""; // why the server refused an answer's content
   let busyMs = 0; // how long an overloaded server (503/429) asked us to wait before trying again
 
+  const answered = (entry) => Boolean(entry) && entry.response !== null && entry.response !== undefined
+    && !(Array.isArray(entry.response) && !entry.response.some((v) => String(v).trim()));
   const persist = () => localStorage.setItem(storeKey, JSON.stringify(local));
   const unsaved = () => Object.values(local).filter((entry) => !entry.synced);
   // The status line says in words what data-state says to scripts and tests.
@@ -143,9 +145,11 @@
     return holder;
   }
 
-  function option(o) {
+  // The letter follows the place the option is shown in (A, B, C… down the page, whatever the
+  // shuffle did); the answer sent is still the option's own key, which grading reads.
+  function option(o, index) {
     const label = rich("option-text", o.html);
-    label.prepend(`${o.key}. `);
+    label.prepend(`${String.fromCharCode(65 + index)}. `);
     return label;
   }
 
@@ -164,9 +168,9 @@
 
   const RENDERERS = {
     single(fieldset, q, saved) {
-      for (const o of q.options) {
-        choice(fieldset, q, "radio", o.key, option(o), saved === o.key, () => answer(q.id, o.key));
-      }
+      q.options.forEach((o, index) => {
+        choice(fieldset, q, "radio", o.key, option(o, index), saved === o.key, () => answer(q.id, o.key));
+      });
     },
     multiple(fieldset, q, saved) {
       const hint = document.createElement("p");
@@ -174,13 +178,13 @@
       hint.textContent = text("multiple_hint");
       fieldset.appendChild(hint);
       const chosen = () => [...fieldset.querySelectorAll("input:checked")].map((i) => i.value).sort();
-      for (const o of q.options) {
+      q.options.forEach((o, index) => {
         const checked = Array.isArray(saved) && saved.includes(o.key);
-        choice(fieldset, q, "checkbox", o.key, option(o), checked, () => {
+        choice(fieldset, q, "checkbox", o.key, option(o, index), checked, () => {
           const keys = chosen();
           answer(q.id, keys.length ? keys : null);
         });
-      }
+      });
     },
     true_false(fieldset, q, saved) {
       for (const [key, label] of [["T", text("true")], ["F", text("false")]]) {
@@ -326,8 +330,9 @@
   async function submit(ask) {
     if (finished || submission) return;
     if (ask) {
+      // What this page holds for each question (typed blanks and texts count, not only ticks).
       const open = [...paper.querySelectorAll("fieldset.question")]
-        .filter((fs) => !fs.querySelector("input:checked")).length;
+        .filter((fs) => !answered(local[fs.dataset.questionId])).length;
       const question = open ? `${text("confirm")}\n${text("unanswered")} ${open}` : text("confirm");
       root.dataset.confirming = "1"; // the dialog takes focus: not leaving the page (page_leave.js)
       const yes = window.confirm(question);

@@ -14,6 +14,10 @@
   const focus = document.getElementById("focus");
   const focusStatus = document.getElementById("focus-status");
   const labels = JSON.parse(document.getElementById("status-labels").textContent);
+  const ENDED = ["submitted", "marking", "graded", "declined", "terminated"];
+  const alertLabels = JSON.parse(document.getElementById("alert-labels").textContent);
+  const plural = new Intl.PluralRules(document.documentElement.lang || "zh");
+  const times = (n) => `${n} ${text(plural.select(n) === "one" ? "times_one" : "times")}`;
   const text = (key) => document.querySelector(`#texts [data-key="${key}"]`).textContent;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const LIVE = new Set(["signed_in", "info_confirmed", "commitment_signed", "identity_verified",
@@ -114,6 +118,8 @@
       leaves.appendChild(el("span", "badge leave-badge",
         `${text("left_page")} ${attempt.leaves} · ${text(`leave_${attempt.last_leave}`)}`));
     }
+    // An attempt that ended has no live view: its tile says nothing of cameras any more.
+    tile.querySelector(".tile-views").hidden = ENDED.includes(attempt.status);
     empty.hidden = true;
     if (focused === attempt.id) showFocusTitle();
   }
@@ -181,12 +187,12 @@
     item.dataset.status = alert.status;
     const who = attempts.get(alert.attempt);
     const head = el("p", "alert-head");
-    head.appendChild(el("strong", "", alert.label));
+    head.appendChild(el("strong", "", alertLabels[alert.kind] || alert.label));
     head.appendChild(el("span", "muted",
       ` · ${who ? who.candidate : alert.attempt} · ${text(`view${alert.view}`)} · ${text(`severity${alert.severity}`)}`));
     item.appendChild(head);
     const meta = el("p", "muted",
-      `${time(alert.opened_at)} · ${alert.count} ${text("times")} · ${text(`alert_${alert.status}`)}`);
+      `${time(alert.opened_at)} · ${times(alert.count)} · ${text(`alert_${alert.status}`)}`);
     // The model's confidence in what it saw (1 for what a page or the server reports itself).
     const confidence = el("span", "alert-confidence",
       ` · ${text("confidence")} ${Math.round((alert.confidence || 0) * 100)}%`);

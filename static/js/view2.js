@@ -159,7 +159,7 @@
     if (!(await ensureCamera()) || finished || live) return;
     setStatus("connecting");
     live = new window.LiveSocket(wsUrl(), { onOpen: offer, onMessage: signal, onClose: lost }, {
-      first: 1000, max: 15000, finalCodes: [4403, 4409], delays: { 4429: 30000 },
+      first: 1000, max: 15000, finalCodes: [4403, 4409, 4000], delays: { 4429: 30000 },
       resetOn: "ready",
     });
   }
@@ -236,11 +236,13 @@
     }
   }
 
-  // 4403: unpaired; 4409: another phone took over; 4429 (too many tries) waits 30 s.
+  // 4403: unpaired; 4409: another phone took over; 4000: the exam ended; 4429 (too many
+  // tries) waits 30 s.
   function lost(event, retrying) {
     closePeer();
     if (event.code === 4403) stopFor("unpaired");
     else if (event.code === 4409) stopFor("replaced");
+    else if (event.code === 4000) stopFor("ended"); // the exam is over
     else if (retrying) setStatus("lost");
   }
 

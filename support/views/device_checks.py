@@ -28,11 +28,15 @@ def device_check(request: HttpRequest) -> HttpResponse:
     result need a signed-in candidate."""
     user: Any = request.user
     is_candidate = user.is_authenticated and user.role == Role.CANDIDATE
+    # The server's reading of the browser, in words (the raw user-agent string means nothing
+    # to a candidate; support sees it on the stored result).
+    browser = devicecheck.read_user_agent(request.META.get("HTTP_USER_AGENT", ""))
     return render(
         request,
         "support/device_check.html",
         {
             "is_candidate": is_candidate,
+            "browser": browser,
             "min_upload": settings.SUPPORT_MIN_UPLOAD_MB_PER_S,
             "chunk_bytes": settings.SUPPORT_SPEED_TEST_MAX_BYTES,
         },
