@@ -178,8 +178,10 @@ def looking_away_result():
 
 
 def test_a_screen_reader_user_raises_no_looking_away_and_no_left_page_alert(
-    personas: Personas,
+    personas: Personas, settings
 ) -> None:
+    # One frame is enough here: the test is about the accommodation, not about persistence.
+    settings.VISION_LOOKING_AWAY_CONSECUTIVE_FRAMES = 1
     shared("scenes", "face_partial_cropped_1.jpg")
     result = looking_away_result()
     dave = personas_module.answering(
