@@ -103,6 +103,7 @@ def test_extra_time_recorded_before_the_exam_moves_the_deadline_and_is_audited(
     dave = personas_module.answering(
         Registration.objects.get(exam=personas.formal, candidate=personas.dave)
     )
+    assert dave.deadline is not None and dave.started_at is not None
     assert dave.deadline - dave.started_at == dt.timedelta(minutes=90)
 
     # Once answering has started the deadline is fixed: a change is refused, nothing written.

@@ -55,6 +55,7 @@ def test_staff_record_an_accommodation_that_the_deadline_and_the_console_show(
     sign_the_commitment(candidate, live_url, personas.carol.id_number)
     candidate.wait_for_selector("fieldset.question")
     attempt = Attempt.objects.get(registration__candidate=personas.carol)
+    assert attempt.deadline is not None and attempt.started_at is not None
     assert attempt.deadline - attempt.started_at == dt.timedelta(minutes=110)
 
     badge = proctor.locator(".tile", has_text="Carol").locator(".accommodation-badge")

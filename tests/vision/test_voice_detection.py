@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -120,7 +121,7 @@ def test_a_talking_alert_carries_its_clip_playable_by_staff_who_may_watch(
     response = proctor.get(f"/vision/evidence/audio/{chunk.pk}/")
     assert response.status_code == 200
     assert response["Content-Type"] == "audio/wav"
-    assert b"".join(response.streaming_content) == data
+    assert b"".join(cast(Any, response).streaming_content) == data
     review = proctor.get(reverse("proctoring:review", args=[carol_attempt.pk]))
     assert f'<audio controls preload="none" src="/vision/evidence/audio/{chunk.pk}/"' in (
         review.content.decode()
