@@ -13,6 +13,7 @@ from accounts.admin_site import PlatformModelAdmin, RecordAdmin, org_only
 from accounts.roles import Role
 from centres.models import Room
 from exams.models import (
+    Accommodation,
     Answer,
     Attempt,
     AttemptEvent,
@@ -181,3 +182,21 @@ class IdentityCheckAdmin(RecordAdmin):
         if not user.has_role(Role.ORG_ADMIN, Role.SITE_ADMIN):
             return None
         return queryset & IdentityCheck.objects.visible_to(user)
+
+
+@admin.register(Accommodation)
+class AccommodationAdmin(RecordAdmin):
+    """Read only, and for superusers only: accommodations are recorded through the exam's
+    accommodation page (``exams.accommodations``, which refuses what does not fit the window
+    and audits each change), and their reason may be medical."""
+
+    list_display = [
+        "registration",
+        "extra_minutes",
+        "screen_reader",
+        "may_leave_seat",
+        "recorded_at",
+    ]
+    list_select_related = ["registration__candidate", "registration__exam"]
+    raw_id_fields = ["registration", "recorded_by"]
+    ordering = ["-recorded_at"]

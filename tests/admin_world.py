@@ -27,6 +27,7 @@ from certification.models import (
 )
 from certification.statuses import CertificateStatus
 from exams.models import (
+    Accommodation,
     Answer,
     Attempt,
     AttemptEvent,
@@ -55,6 +56,7 @@ from proctoring.models import (
     ViewState,
     Violation,
 )
+from review.models import AttemptReview
 from support.models import Conversation, DeviceCheck, MakeupRequest, Message
 from tests import certification_world, inspection_helpers
 from tests.personas import Personas, answering, build_inspections, candidate
@@ -101,6 +103,8 @@ def build(people: Personas) -> AdminWorld:
     question = people.formal.paper_items.first().question  # type: ignore[union-attr]
     Answer.objects.create(attempt=attempt, question=question, response="B", seq=1)
     AttemptEvent.objects.create(attempt=attempt, kind=AttemptEvent.Kind.BLUR)
+    Accommodation.objects.create(registration=registration, extra_minutes=10, reason="Recorded")
+    AttemptReview.objects.create(attempt=attempt, exam=people.formal)
     IdentityCheck.objects.create(
         candidate=carol,
         attempt=attempt,

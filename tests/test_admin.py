@@ -157,6 +157,8 @@ def test_life_cycle_status_fields_are_read_only(world: AdminWorld, root: User) -
     from jobs.models import BackgroundJob
     from jobs.statuses import JOB
     from proctoring.statuses import ALERT
+    from review.models import AttemptReview
+    from review.statuses import REVIEW
     from support.models import Conversation, MakeupRequest
     from support.statuses import CONVERSATION, MAKEUP
     from vision.models import FaceEnrolment
@@ -174,6 +176,7 @@ def test_life_cycle_status_fields_are_read_only(world: AdminWorld, root: User) -
         (CONVERSATION, Conversation, "status"),
         (MAKEUP, MakeupRequest, "status"),
         (ENROLMENT, FaceEnrolment, "status"),
+        (REVIEW, AttemptReview, "status"),
     ]
     # Every LifeCycle of every app's statuses module is in the list above.
     declared = set()
