@@ -3,9 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.templatetags.static import static as static_url
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
 from config.api import api
@@ -16,7 +14,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # Pages without our <link rel="icon"> (the admin, a JSON document opened in a tab) make the
     # browser ask for /favicon.ico: the same icon, not a 404 in every log.
-    path("favicon.ico", RedirectView.as_view(url=static_url("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", core_views.favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("exam/", include("exams.urls")),

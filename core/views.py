@@ -9,7 +9,8 @@ import sys
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -24,6 +25,14 @@ class HealthOut(Schema):
     """The web process answers and reaches its database."""
 
     status: str
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links: the SVG icon, not a 404 in every
+    log. Resolved per request, not at import: with the manifest storage of production the hashed
+    name exists only after collectstatic, and processes that never serve pages (workers, beat,
+    migrate) import the URLs without it."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @json_endpoint(
