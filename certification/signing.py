@@ -254,23 +254,37 @@ def _key_usage(*, ca: bool) -> x509.KeyUsage:
     )
 
 
+def _certificate_of(
+    key: ec.EllipticCurvePrivateKey,
+    common_name: str,
+    *,
+    issuer: x509.Name,
+    issuer_key: Any,
+    ca: bool,
+    days: int,
+) -> x509.Certificate:
+    now = dt.datetime.now(dt.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=ca), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
 def self_signed(
     common_name: str, *, days: int = 3650
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """A P-256 key with a self-signed certificate that may sign documents and certificates."""
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(_name(common_name))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_key_usage(ca=True), critical=True)
-        .sign(key, hashes.SHA256())
+    cert = _certificate_of(
+        key, common_name, issuer=_name(common_name), issuer_key=key, ca=True, days=days
     )
     return key, cert
 
@@ -280,18 +294,8 @@ def issued_by(
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """A document-signing key and certificate issued by ``ca_cert``."""
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(ca=False), critical=True)
-        .sign(ca_key, hashes.SHA256())
+    cert = _certificate_of(
+        key, common_name, issuer=ca_cert.subject, issuer_key=ca_key, ca=False, days=days
     )
     return key, cert
 
