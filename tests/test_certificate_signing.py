@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -253,7 +252,9 @@ def test_a_key_that_is_not_the_certificates_is_a_check_error(tmp_path, settings)
     assert errors and "not the key" in errors[0].msg
 
 
-def test_production_settings_stop_on_a_named_key_file_that_is_missing(tmp_path) -> None:
+def _under_production(code: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run with ``config.settings.prod`` in a process of its own (the suite's
+    settings stay the test settings)."""
     env = {
         "PATH": "/usr/bin:/bin",
         "PYTHONPATH": str(ROOT),
@@ -265,19 +266,35 @@ def test_production_settings_stop_on_a_named_key_file_that_is_missing(tmp_path) 
         "NOTIFICATION_FILE_GATEWAY_FOR_DRILLS": "true",
         # Every other key production requires is given, so only the certificate's can stop it.
         "EVIDENCE_SIGNING_KEY": "dGVzdC1vbmx5LWV2aWRlbmNlLXNpZ25pbmcta2V5ISE=",
-        "CERT_SIGNING_KEY_FILE": str(tmp_path / "missing.key"),
-        "CERT_SIGNING_CERT_FILE": str(tmp_path / "missing.crt"),
+        **extra,
     }
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
         env=env,
         capture_output=True,
         text=True,
         check=False,
         cwd=ROOT,
     )
+
+
+def test_production_settings_stop_on_a_named_key_file_that_is_missing(tmp_path) -> None:
+    result = _under_production(
+        "",
+        CERT_SIGNING_KEY_FILE=str(tmp_path / "missing.key"),
+        CERT_SIGNING_CERT_FILE=str(tmp_path / "missing.crt"),
+    )
     assert result.returncode != 0 and "CERT_SIGNING_KEY_FILE" in result.stderr
-    assert os.environ.get("DJANGO_SETTINGS_MODULE") != "config.settings.prod"
+
+
+def test_production_settings_refuse_to_sign_with_no_key_files_named() -> None:
+    # The production settings themselves (not a test override) require the files: no
+    # generated development key is ever made or used.
+    result = _under_production(
+        "from certification import signing; signing.material(); print('signed with a made key')"
+    )
+    assert result.returncode != 0, result.stdout
+    assert "ImproperlyConfigured" in result.stderr and "CERT_SIGNING_KEY_FILE" in result.stderr
 
 
 def test_an_unsigned_or_broken_file_is_not_ours() -> None:
