@@ -29,13 +29,19 @@ class Verdict:
     certificate: IssuedCertificate | None = None
 
 
+def _stamped_sha256(certificate: IssuedCertificate) -> str:
+    # From the rows the chain check read (prefetched by the pages), not another query.
+    stamp = [s for s in certificate.signatures.all() if s.step == issuing.Step.STAMP]
+    return stamp[0].sha256 if stamp else ""
+
+
 def _issued_file_holds(certificate: IssuedCertificate, data: bytes) -> bool:
     return (
         bool(certificate.pdf_sha256)
         and hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
         and signing.check_pdf(data).ours
         and issuing.chain_holds(certificate)
-        and certificate.signatures.get(step=issuing.Step.STAMP).sha256 == certificate.pdf_sha256
+        and _stamped_sha256(certificate) == certificate.pdf_sha256
     )
 
 

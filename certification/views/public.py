@@ -123,7 +123,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     issued = get_object_or_404(
         IssuedCertificate.objects.select_related(
             "enrolment__candidate", "enrolment__plan__certificate", "enrolment__plan__organisation"
-        ),
+        ).prefetch_related("signatures"),
         token=token,
         status__in=verification.PUBLIC,
     )
@@ -163,7 +163,9 @@ def download(request: HttpRequest) -> HttpResponse:
     if token is None:
         return render(request, "certification/download_expired.html", status=410)
     issued = get_object_or_404(
-        IssuedCertificate.objects.all(), token=token, status=CertificateStatus.STAMPED
+        IssuedCertificate.objects.prefetch_related("signatures"),
+        token=token,
+        status=CertificateStatus.STAMPED,
     )
     data = issuing.stored_pdf(issued)
     if data is None or verification.check_stored(issued, data).result != verification.VALID:
