@@ -61,23 +61,26 @@ def parse_private(text: str) -> Ed25519PrivateKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise ImproperlyConfigured("EVIDENCE_SIGNING_KEY must be an Ed25519 key.")
         return key
-    try:
-        seed = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        seed = b""
-    if len(seed) != 32:
+    seed = _b64_32(text)
+    if seed is None:
         raise ImproperlyConfigured(
             "EVIDENCE_SIGNING_KEY must be the base64 of a 32-byte Ed25519 seed or a PEM key."
         )
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-def parse_public(text: str) -> Ed25519PublicKey:
+def _b64_32(text: str) -> bytes | None:
+    """The 32 bytes a base64 text encodes (an Ed25519 seed or public key), or None."""
     try:
-        raw = base64.b64decode(text.strip(), validate=True)
+        raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 32:
+        return None
+    return raw if len(raw) == 32 else None
+
+
+def parse_public(text: str) -> Ed25519PublicKey:
+    raw = _b64_32(text.strip())
+    if raw is None:
         raise ImproperlyConfigured(
             "EVIDENCE_VERIFY_KEYS lists base64 raw Ed25519 public keys (32 bytes each)."
         )

@@ -19,6 +19,7 @@ from typing import Any, cast
 import pytest
 from celery.contrib.testing.worker import start_worker
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -435,3 +436,11 @@ def test_the_commands_print_the_public_key_and_verify_with_it_alone(
     with pytest.raises(SystemExit):
         call_command("verify_evidence", str(path), "--public-key", other)
     assert "does not trust" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["not base64!", base64.b64encode(b"x" * 31).decode(), ""])
+def test_a_key_that_is_not_32_base64_bytes_is_refused_by_both_parsers(text: str) -> None:
+    with pytest.raises(ImproperlyConfigured):
+        keys.parse_private(text)
+    with pytest.raises(ImproperlyConfigured):
+        keys.parse_public(text)
