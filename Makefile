@@ -14,7 +14,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV) || { echo "Creating the virtual environment failed: install python3.11-venv."; exit 1; }
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 
-# The embedded platform gets the light vision stack (dlib + LiteRT, about 300 MB) so the demo
+# The embedded platform gets the light vision stack (dlib, LiteRT, onnxruntime, about 600 MB) so the demo
 # runs real identity checks, and aiortc for the media process; tests get all of it (with Ultralytics and torch, about 5 GB).
 # face_recognition comes without its dependencies: its dlib requirement would build dlib from
 # source, and dlib-bin already provides the module (so `pip check` names dlib: expected).
