@@ -48,6 +48,8 @@ SETTINGS_FIELDS = [
     "max_attempts",
     "score_policy",
     "counted_attempt",
+    "flags_visible_to_candidate",
+    "appeal_window_days",
     "leave_policy",
     "leave_grace_seconds",
     "requires_identity",
@@ -63,11 +65,21 @@ SETTINGS_FIELDS = [
 ]
 
 # What may still change once candidates have started (see the module's docstring).
-CHANGEABLE_AFTER_START = ("title", "closes_at", "max_attempts", "score_policy")
+# The flags' visibility and the appeal window concern the time after the exam, so they may change
+# while it runs.
+CHANGEABLE_AFTER_START = (
+    "title",
+    "closes_at",
+    "max_attempts",
+    "score_policy",
+    "flags_visible_to_candidate",
+    "appeal_window_days",
+)
 
 AFTER_START_RULE = gettext_lazy(
     "Candidates have started this exam. Only these may still change: the title, the closing "
-    "time (later only), the attempts allowed (more only) and when scores are shown. The AI "
+    "time (later only), the attempts allowed (more only), when scores are shown and whether "
+    "candidates see the review's flags and may appeal. The AI "
     "rules may change at any time. Everything else stays as the candidates started it."
 )
 

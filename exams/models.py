@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -136,6 +136,18 @@ class Exam(models.Model):
         default=ScorePolicy.IMMEDIATELY,
     )
     requires_identity = models.BooleanField(_("identity check before the exam"), default=True)
+    # After the review (issue 16 §5): whether the candidate sees the flags the review decided
+    # (warnings and violations, with the reviewer's reason) and may appeal them once, within
+    # ``appeal_window_days`` of the review's finish. Off by default: showing them is a policy
+    # decision of the exam's owner, not the platform's.
+    flags_visible_to_candidate = models.BooleanField(
+        _("candidates see the review's decided flags and may appeal"), default=False
+    )
+    appeal_window_days = models.PositiveSmallIntegerField(
+        _("appeals accepted for this many days after the review"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
     # Candidates without a face enrolled by staff may take (and re-take) their own enrolment
     # photo with the camera before the exam opens; the identity check then compares with it.
     allows_self_enrolment = models.BooleanField(

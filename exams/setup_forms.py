@@ -78,6 +78,14 @@ class ExamForm(forms.ModelForm):
                 "required screen share has been lost for longer than this, answering is paused; "
                 "the clock keeps running."
             ),
+            "flags_visible_to_candidate": _(
+                "When the review is finished, candidates see its warnings and violations with "
+                "the reviewer's reason and a summary of the evidence, and may appeal once; "
+                "another reviewer decides."
+            ),
+            "appeal_window_days": _(
+                "How many days after the review is finished a candidate may appeal."
+            ),
             "commitment_text": _(
                 "The commitment letter candidates sign before the exam. Empty: the platform's "
                 "standard letter."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from accounts.admin_site import RecordAdmin
-from review.models import AttemptReview
+from review.models import Appeal, AttemptReview
 
 
 @admin.register(AttemptReview)
@@ -15,5 +15,15 @@ class AttemptReviewAdmin(RecordAdmin):
     list_select_related = ["attempt__registration__candidate", "exam", "claimed_by"]
     list_filter = ["status", "outcome"]
     raw_id_fields = ["attempt", "exam", "claimed_by", "finished_by"]
+    ordering = ["-created_at"]
+    lifecycle_fields = ("status",)  # review.services.transition_to
+
+
+@admin.register(Appeal)
+class AppealAdmin(RecordAdmin):
+    list_display = ["attempt", "status", "created_at", "decided_by", "decided_at"]
+    list_select_related = ["attempt__registration__candidate", "decided_by"]
+    list_filter = ["status"]
+    raw_id_fields = ["attempt", "decided_by"]
     ordering = ["-created_at"]
     lifecycle_fields = ("status",)  # review.services.transition_to

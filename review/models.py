@@ -8,11 +8,14 @@ what belongs to the attempt as a whole: who has claimed it until when, and the o
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from review.statuses import ReviewStatus
+from review.statuses import AppealStatus, ReviewStatus
 
 
 class Outcome(models.TextChoices):
@@ -66,3 +69,57 @@ class AttemptReview(models.Model):
 
     def __str__(self) -> str:
         return f"review of {self.attempt_id} {self.status}"
+
+
+def appeal_path(instance: Any, filename: str) -> str:
+    # A random name: the candidate's file name is not trusted, nor guessable from the URL.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"review/appeals/{secrets.token_hex(16)}.{extension}"
+
+
+class Appeal(models.Model):
+    """A candidate's one appeal against the flags the review decided on an attempt (issue 16
+    §5): a statement and one attachment, decided by a second reviewer (none of those who
+    decided the attempt's alerts or finished its review) as upheld or rejected with a reason.
+    Upheld, the attempt's flags are withdrawn (``review.appeals.decide``).
+
+    .. pii: ``statement`` is the candidate's words and ``attachment`` their document; kept with
+       the attempt's review record.
+    """
+
+    # One appeal per attempt, kept by the database too: a second submission (a double click
+    # as well) is refused with a reason, nothing written.
+    attempt = models.OneToOneField(
+        "exams.Attempt", verbose_name=_("attempt"), on_delete=models.CASCADE, related_name="appeal"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AppealStatus.choices,
+        default=AppealStatus.SUBMITTED,
+        db_index=True,
+    )
+    statement = models.TextField(_("statement"))
+    attachment = models.FileField(_("attachment"), upload_to=appeal_path)
+    attachment_type = models.CharField(_("attachment type"), max_length=40)
+    # The SHA-256 of the attachment's bytes as they arrived, as for every stored upload.
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason of the decision"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+
+    def __str__(self) -> str:
+        return f"appeal of {self.attempt_id} {self.status}"

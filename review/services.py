@@ -1,4 +1,4 @@
-"""The one way a review's status changes (``transition_to``, as in every app)."""
+"""The one way a review's or an appeal's status changes (``transition_to``, as in every app)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ from typing import Any
 from django.http import HttpRequest
 
 from audit import lifecycle
-from review.models import AttemptReview
-from review.statuses import REVIEW
+from core.lifecycle import LifeCycle
+from review.models import Appeal, AttemptReview
+from review.statuses import APPEAL, REVIEW
+
+_CYCLES: dict[type, tuple[LifeCycle, str]] = {
+    AttemptReview: (REVIEW, "review"),
+    Appeal: (APPEAL, "review.appeal"),
+}
 
 
 def transition_to(
-    review: AttemptReview,
+    review: AttemptReview | Appeal,
     new_status: str,
     *,
     actor: Any,
@@ -21,12 +27,14 @@ def transition_to(
     **fields: Any,
 ) -> bool:
     """Move ``review`` to ``new_status`` if nobody moved it first (False otherwise); raises
-    ``IllegalTransition`` for a move the life cycle forbids. Audited as ``review.<status>``."""
+    ``IllegalTransition`` for a move the life cycle forbids. Audited as ``review.<status>`` or
+    ``review.appeal.<status>``."""
+    cycle, action = _CYCLES[type(review)]
     return lifecycle.move(
         review,
         new_status,
-        cycle=REVIEW,
-        action="review",
+        cycle=cycle,
+        action=action,
         actor=actor,
         request=request,
         audit=audit,

@@ -25,3 +25,19 @@ REVIEW_ALLOWED: dict[str, frozenset[str]] = {
 }
 
 REVIEW = LifeCycle("review", REVIEW_ALLOWED)
+
+
+class AppealStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Appeal submitted")
+    UPHELD = "upheld", _("Appeal upheld")
+    REJECTED = "rejected", _("Appeal rejected")
+
+
+# An appeal is decided once, by a second reviewer; the decision is final (one appeal per attempt).
+APPEAL_ALLOWED: dict[str, frozenset[str]] = {
+    AppealStatus.SUBMITTED: frozenset({AppealStatus.UPHELD, AppealStatus.REJECTED}),
+    AppealStatus.UPHELD: frozenset(),
+    AppealStatus.REJECTED: frozenset(),
+}
+
+APPEAL = LifeCycle("appeal", APPEAL_ALLOWED)

@@ -16,4 +16,8 @@ urlpatterns = [
         views.decide_alert,
         name="decide-alert",
     ),
+    path("my/attempts/<int:attempt_id>/", views.flags, name="flags"),
+    path("exams/<int:exam_id>/appeals/", views.exam_appeals, name="appeals"),
+    path("appeals/<int:appeal_id>/", views.appeal, name="appeal"),
+    path("appeals/<int:appeal_id>/attachment/", views.appeal_attachment, name="appeal-attachment"),
 ]

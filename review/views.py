@@ -10,7 +10,7 @@ page belongs to the exam's set-up (the evaluation organisation, ``Exam.objects.m
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -21,9 +21,9 @@ from core.errors import Refused, as_message
 from exams.models import Attempt, Exam
 from proctoring.models import Alert
 from proctoring.recording_views import review_context
-from review import claims, decisions, precision, queue
-from review.models import AttemptReview, Outcome
-from review.statuses import ReviewStatus
+from review import appeals, claims, decisions, precision, queue
+from review.models import Appeal, AttemptReview, Outcome
+from review.statuses import AppealStatus, ReviewStatus
 
 REVIEWERS = (Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)
 
@@ -182,3 +182,120 @@ def rule_precision(request: HttpRequest, exam_id: int) -> HttpResponse:
     everywhere = precision.by_rule()
     rows = [(here[kind], everywhere[kind]) for kind in here if everywhere[kind].raised]
     return render(request, "review/precision.html", {"exam": exam, "rows": rows})
+
+
+# --- The candidate's side: the decided flags and the appeal (issue 16 §5) ----------------------
+
+
+@role_required(Role.CANDIDATE)
+def flags(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """GET: the candidate's decided flags of the attempt, the appeal and its decision. POST:
+    the appeal. A 404 for another's attempt, or while the exam's policy or an unfinished review
+    keeps the flags hidden."""
+    attempt = get_object_or_404(
+        Attempt.objects.of_candidate(request.user).select_related("registration__exam"),
+        pk=attempt_id,
+    )
+    if not appeals.flags_visible(attempt):
+        raise Http404
+    if request.method == "POST":
+        try:
+            appeals.file_appeal(
+                attempt,
+                request.POST.get("statement"),
+                request.FILES.get("attachment"),
+                actor=request.user,
+                request=request,
+            )
+        except Refused as refused:
+            as_message(request, refused)
+        else:
+            messages.success(request, _("Your appeal is submitted. A second reviewer decides it."))
+        return redirect("review:flags", attempt_id=attempt.pk)
+    review = appeals.finished_review(attempt)
+    assert review is not None
+    refusal = appeals.refusal(attempt)
+    return render(
+        request,
+        "review/flags.html",
+        {
+            "attempt": attempt,
+            "exam": attempt.registration.exam,
+            "flags": appeals.decided_flags(attempt),
+            "appeal": Appeal.objects.filter(attempt=attempt).first(),
+            "deadline": appeals.deadline(review),
+            "refusal": refusal,
+            "statement_max": appeals.STATEMENT_MAX_CHARS,
+        },
+    )
+
+
+def _appeal(request: HttpRequest, appeal_id: int) -> Appeal:
+    return get_object_or_404(
+        Appeal.objects.filter(
+            attempt__in=Attempt.objects.visible_to_staff(request.user)
+        ).select_related("attempt__registration__candidate", "attempt__registration__exam"),
+        pk=appeal_id,
+    )
+
+
+@role_required(*REVIEWERS)
+@require_GET
+def exam_appeals(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """The exam's appeals in the user's rooms, those waiting first."""
+    exam = _exam(request, exam_id)
+    rows = list(
+        Appeal.objects.filter(
+            attempt__registration__exam=exam,
+            attempt__in=Attempt.objects.visible_to_staff(request.user),
+        ).select_related("attempt__registration__candidate", "decided_by")
+    )
+    rows.sort(key=lambda a: (a.status != AppealStatus.SUBMITTED, a.created_at))
+    return render(request, "review/appeals.html", {"exam": exam, "appeals": rows})
+
+
+@role_required(*REVIEWERS)
+def appeal(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """GET: the appeal with the flags it is against. POST: the second reviewer's decision."""
+    row = _appeal(request, appeal_id)
+    if request.method == "POST":
+        try:
+            appeals.decide(
+                row,
+                request.POST.get("decision") == "uphold",
+                request.POST.get("reason"),
+                actor=request.user,
+                request=request,
+            )
+        except Refused as refused:
+            as_message(request, refused)
+            return redirect("review:appeal", appeal_id=row.pk)
+        messages.success(request, _("The appeal is decided."))
+        return redirect("review:appeals", exam_id=row.attempt.registration.exam_id)
+    return render(
+        request,
+        "review/appeal.html",
+        {
+            "appeal": row,
+            "exam": row.attempt.registration.exam,
+            "flags": appeals.decided_flags(row.attempt),
+            "first_reviewer": request.user.pk in appeals.first_reviewers(row.attempt),
+        },
+    )
+
+
+@role_required(*REVIEWERS)
+@require_GET
+def appeal_attachment(request: HttpRequest, appeal_id: int) -> FileResponse:
+    """The appeal's attachment, for the reviewers who may see the appeal; always a download
+    (never shown inline: a PDF is the candidate's file)."""
+    row = _appeal(request, appeal_id)
+    extension = row.attachment.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        row.attachment.open("rb"),
+        as_attachment=True,
+        filename=f"appeal-{row.pk}.{extension}",
+        content_type=row.attachment_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

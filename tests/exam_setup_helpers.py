@@ -50,6 +50,7 @@ def exam_form(subject: Subject, **changes: Any) -> dict[str, Any]:
         "requires_second_view": False,
         "requires_room_scan": False,
         "view_loss_grace_seconds": 15,
+        "appeal_window_days": 7,
         "shuffle_questions": False,
         "shuffle_options": False,
         "commitment_text": "本人承诺遵守考试纪律。",

@@ -615,3 +615,5 @@ PASSWORD_RESET_RATE_PER_MINUTE = env_int("PASSWORD_RESET_RATE_PER_MINUTE", 10)
 
 # How long a reviewer holds an attempt of the review queue without a decision (review.claims).
 REVIEW_CLAIM_MINUTES = env_int("REVIEW_CLAIM_MINUTES", 30)
+# The one attachment of a candidate's appeal (review.appeals): a PDF, JPEG or PNG up to this size.
+REVIEW_APPEAL_ATTACHMENT_MAX_BYTES = env_int("REVIEW_APPEAL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django import template
+
+from review import appeals
 
 register = template.Library()
 
@@ -12,3 +16,11 @@ def percent(value: float | None) -> str:
 @register.filter
 def lookup(mapping: dict, key: object) -> object:
     return mapping.get(key, "")
+
+
+@register.inclusion_tag("review/_flags_link.html")
+def flags_link(attempt: Any) -> dict[str, Any]:
+    """On the candidate's result page: the way to the review's decided flags and the appeal,
+    when the exam's policy shows them and the review is finished."""
+    visible = appeals.flags_visible(attempt)
+    return {"attempt": attempt, "visible": visible}
