@@ -56,7 +56,7 @@ from proctoring.models import (
     ViewState,
     Violation,
 )
-from review.models import AttemptReview
+from review.models import Appeal, AttemptReview
 from support.models import Conversation, DeviceCheck, MakeupRequest, Message
 from tests import certification_world, inspection_helpers
 from tests.personas import Personas, answering, build_inspections, candidate
@@ -105,6 +105,13 @@ def build(people: Personas) -> AdminWorld:
     AttemptEvent.objects.create(attempt=attempt, kind=AttemptEvent.Kind.BLUR)
     Accommodation.objects.create(registration=registration, extra_minutes=10, reason="Recorded")
     AttemptReview.objects.create(attempt=attempt, exam=people.formal)
+    Appeal.objects.create(
+        attempt=attempt,
+        statement="The object was a calculator.",
+        attachment=ContentFile(b"%PDF-1.4\n", name="appeal.pdf"),
+        attachment_type="application/pdf",
+        sha256="0" * 64,
+    )
     IdentityCheck.objects.create(
         candidate=carol,
         attempt=attempt,

@@ -157,8 +157,8 @@ def test_life_cycle_status_fields_are_read_only(world: AdminWorld, root: User) -
     from jobs.models import BackgroundJob
     from jobs.statuses import JOB
     from proctoring.statuses import ALERT
-    from review.models import AttemptReview
-    from review.statuses import REVIEW
+    from review.models import Appeal, AttemptReview
+    from review.statuses import APPEAL, REVIEW
     from support.models import Conversation, MakeupRequest
     from support.statuses import CONVERSATION, MAKEUP
     from vision.models import FaceEnrolment
@@ -177,6 +177,7 @@ def test_life_cycle_status_fields_are_read_only(world: AdminWorld, root: User) -
         (MAKEUP, MakeupRequest, "status"),
         (ENROLMENT, FaceEnrolment, "status"),
         (REVIEW, AttemptReview, "status"),
+        (APPEAL, Appeal, "status"),
     ]
     # Every LifeCycle of every app's statuses module is in the list above.
     declared = set()

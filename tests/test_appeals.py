@@ -75,8 +75,8 @@ def test_the_candidate_sees_the_decided_flags_in_plain_language(personas: Person
     assert [f.alert.pk for f in flags] == [phone.pk, talk.pk]
     assert flags[0].outcome == Outcome.VIOLATION.label and flags[0].reason == "Phone in the hand"
     assert flags[0].at_minutes == 12
-    assert flags[0].evidence == "1 camera frame"
-    assert flags[1].evidence == "the recording only"
+    assert flags[0].evidence == "1 张摄像头画面"  # zh-Hans first: "1 camera frame"
+    assert flags[1].evidence == "仅有录像"  # "the recording only"
 
     client = candidate_client(personas, "carol")
     page = client.get(f"/review/my/attempts/{attempt.pk}/").content.decode()
@@ -116,7 +116,7 @@ def test_an_appeal_after_the_window_is_refused(personas: Personas) -> None:
     late = review.finished_at + dt.timedelta(days=7, seconds=1)
     with pytest.raises(appeals.AppealRefused) as refused:
         appeals.file_appeal(attempt, "Late", pdf(), actor=personas.carol.user, now=late)
-    assert refused.value.code == "too_late" and "ended on" in str(refused.value.message)
+    assert refused.value.code == "too_late" and "结束" in str(refused.value.message)
     assert not Appeal.objects.exists()
     # Within the window (a day before its end) it is accepted.
     early = late - dt.timedelta(days=1)

@@ -31,6 +31,7 @@ CYCLES: list[tuple[LifeCycle, type[models.TextChoices]]] = [
     (jobs.JOB, jobs.JobStatus),
     (proctoring.ALERT, proctoring.AlertStatus),
     (review.REVIEW, review.ReviewStatus),
+    (review.APPEAL, review.AppealStatus),
     (support.CONVERSATION, support.ConversationStatus),
     (support.MAKEUP, support.MakeupStatus),
     (vision.ENROLMENT, vision.EnrolmentStatus),
