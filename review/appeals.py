@@ -105,7 +105,7 @@ def decided_flags(attempt: Attempt) -> list[Flag]:
             Flag(
                 alert=alert,
                 kind=alert.get_kind_display(),
-                outcome=Outcome(outcome).label,
+                outcome=str(Outcome(outcome).label),
                 at_minutes=max(0, int((alert.opened_at - start).total_seconds() // 60)),
                 reason=alert.decision_note,
                 evidence=evidence_summary(alert),

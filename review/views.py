@@ -9,6 +9,8 @@ page belongs to the exam's set-up (the evaluation organisation, ``Exam.objects.m
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -286,7 +288,7 @@ def appeal(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @role_required(*REVIEWERS)
 @require_GET
-def appeal_attachment(request: HttpRequest, appeal_id: int) -> FileResponse:
+def appeal_attachment(request: HttpRequest, appeal_id: int) -> Any:  # a FileResponse
     """The appeal's attachment, for the reviewers who may see the appeal; always a download
     (never shown inline: a PDF is the candidate's file)."""
     row = _appeal(request, appeal_id)

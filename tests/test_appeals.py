@@ -113,6 +113,7 @@ def test_a_second_appeal_is_refused_and_nothing_written(personas: Personas) -> N
 def test_an_appeal_after_the_window_is_refused(personas: Personas) -> None:
     attempt, _, _ = reviewed(personas)
     review = AttemptReview.objects.get(attempt=attempt)
+    assert review.finished_at is not None
     late = review.finished_at + dt.timedelta(days=7, seconds=1)
     with pytest.raises(appeals.AppealRefused) as refused:
         appeals.file_appeal(attempt, "Late", pdf(), actor=personas.carol.user, now=late)

@@ -54,7 +54,9 @@ def test_an_appeal_from_submission_to_decision(
     exam.flags_visible_to_candidate = True
     exam.save(update_fields=["flags_visible_to_candidate"])
     attempt = finished_attempt(personas)
-    phone = alert(attempt, AlertKind.DEVICE, Severity.HIGH, timezone.now() - dt.timedelta(minutes=3))
+    phone = alert(
+        attempt, AlertKind.DEVICE, Severity.HIGH, timezone.now() - dt.timedelta(minutes=3)
+    )
     queue.ensure_reviews(exam, Attempt.objects.filter(pk=attempt.pk))
     review = AttemptReview.objects.get(attempt=attempt)
     assert claims.claim(review, personas.paula)
