@@ -301,3 +301,69 @@ def test_an_unsigned_or_broken_file_is_not_ours() -> None:
     assert not signing.check_pdf(b"%PDF-1.7\n garbage").ours
     assert not signing.check_pdf(b"").signed
     assert AuditEntry.objects.count() == 0  # a check writes nothing
+
+
+def _rotate_to(directory: Path, settings, *, earlier: list[str]) -> signing.KeyMaterial:
+    """A new signing key from a new CA, as an operator's rotation would configure it."""
+    new = signing.write_material(directory, "Open Proctor tests, rotated")
+    settings.CERT_SIGNING_KEY_FILE, settings.CERT_SIGNING_CERT_FILE = (
+        str(new.key_file),
+        str(new.cert_file),
+    )
+    settings.CERT_SIGNING_CA_FILES = [str(p) for p in new.ca_files]
+    settings.CERT_SIGNING_EARLIER_CERT_FILES = earlier
+    return new
+
+
+def test_a_rotated_key_keeps_the_certificates_it_signed_valid(seated, tmp_path, settings) -> None:  # noqa: F811
+    issued, enrolment = stamped(seated)
+    issued.refresh_from_db()
+    original = download(enrolment)
+    old_cert = settings.CERT_SIGNING_CERT_FILE
+    old_fingerprint = signing.fingerprint()
+    assert {s.key_fingerprint for s in issued.signatures.all()} == {old_fingerprint}
+
+    # Rotated, with the earlier certificate listed: the old certificate, its steps and its
+    # file still hold, and new statements are signed (and recorded) with the new key.
+    _rotate_to(tmp_path / "new", settings, earlier=[old_cert])
+    assert signing.fingerprint() != old_fingerprint
+    signing.check_configuration()
+    assert issuing.chain_holds(issued)
+    assert verification.check_stored(issued).result == "valid"
+    page = Client().get(f"/cert/verify/{issued.token}/").content.decode()
+    assert 'data-stored="valid"' in page
+    assert verdict(upload(f"/cert/verify/{issued.token}/", original)[1]) == "valid"
+    assert verdict(upload("/cert/verify/", original)[1]) == "valid"
+    statement = b'{"certificate":"x"}'
+    signed = signing.sign_statement(statement)
+    assert signing.verify_statement(statement, signed, signing.fingerprint())
+    assert not signing.verify_statement(statement, signed, old_fingerprint)  # not the old key's
+
+    # A step whose fingerprint names no configured certificate is refused, even though the
+    # signature was made by a key we hold.
+    stamp = issued.signatures.get(step="stamp")
+    CertificateSignature.objects.filter(pk=stamp.pk).update(key_fingerprint="0" * 64)
+    issued = IssuedCertificate.objects.prefetch_related("signatures").get(pk=issued.pk)
+    assert not issuing.statement_holds(issued.signatures.get(step="stamp"))
+    assert verification.check_stored(issued).result == "altered"
+    CertificateSignature.objects.filter(pk=stamp.pk).update(key_fingerprint=old_fingerprint)
+
+    # Rotated without listing the earlier certificate: its certificates no longer verify.
+    _rotate_to(tmp_path / "newer", settings, earlier=[])
+    issued = IssuedCertificate.objects.prefetch_related("signatures").get(pk=issued.pk)
+    assert not issuing.chain_holds(issued)
+    assert verification.check_stored(issued).result == "altered"
+    assert verdict(upload("/cert/verify/", original)[1]) == "altered"
+
+
+def test_an_earlier_certificate_file_that_is_no_certificate_is_a_check_error(
+    tmp_path, settings
+) -> None:
+    junk = tmp_path / "earlier.crt"
+    junk.write_text("not a certificate")
+    settings.CERT_SIGNING_EARLIER_CERT_FILES = [str(junk)]
+    with pytest.raises(ImproperlyConfigured, match="CERT_SIGNING_EARLIER_CERT_FILES"):
+        signing.check_configuration()
+    settings.CERT_SIGNING_EARLIER_CERT_FILES = [str(tmp_path / "missing.crt")]
+    with pytest.raises(ImproperlyConfigured, match="not found"):
+        signing.check_configuration()
