@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -367,3 +368,36 @@ def test_an_earlier_certificate_file_that_is_no_certificate_is_a_check_error(
     settings.CERT_SIGNING_EARLIER_CERT_FILES = [str(tmp_path / "missing.crt")]
     with pytest.raises(ImproperlyConfigured, match="not found"):
         signing.check_configuration()
+
+
+def headline(token: str) -> tuple[str, str]:
+    """The verification page's headline: what it says it checked, and the words it shows."""
+    body = Client().get(f"/cert/verify/{token}/").content.decode()
+    found = re.search(r'data-headline="([a-z]+)">([^<]*)</p>', body)
+    assert found is not None, body[-2000:]
+    return found.group(1), found.group(2)
+
+
+def test_the_verification_headline_follows_the_check_of_the_stored_file(seated) -> None:  # noqa: F811
+    issued, _enrolment = stamped(seated)
+    issued.refresh_from_db()
+    assert headline(issued.token) == ("valid", "有效")
+
+    # The stored file altered behind our back: the status still says stamped, the page not valid.
+    stored = issuing.stored_pdf(issued)
+    assert stored is not None
+    with issued.pdf.storage.open(issued.pdf.name, "wb") as handle:
+        handle.write(flip_one_byte(stored))
+    assert IssuedCertificate.objects.get(pk=issued.pk).status == CertificateStatus.STAMPED
+    assert headline(issued.token) == ("altered", "已被篡改")
+
+    # The stored file gone: nothing checked, nothing called valid.
+    issued.pdf.storage.delete(issued.pdf.name)
+    assert headline(issued.token) == ("unknown", "未知")
+
+    # The issued file back, the certificate revoked.
+    with issued.pdf.storage.open(issued.pdf.name, "wb") as handle:
+        handle.write(stored)
+    assert headline(issued.token) == ("valid", "有效")
+    IssuedCertificate.objects.filter(pk=issued.pk).update(status=CertificateStatus.REVOKED)
+    assert headline(issued.token) == ("revoked", "已撤销")
