@@ -401,3 +401,47 @@ def test_the_verification_headline_follows_the_check_of_the_stored_file(seated) 
     assert headline(issued.token) == ("valid", "有效")
     IssuedCertificate.objects.filter(pk=issued.pk).update(status=CertificateStatus.REVOKED)
     assert headline(issued.token) == ("revoked", "已撤销")
+
+
+def test_an_uploaded_file_is_hashed_and_its_signature_validated_once(seated, monkeypatch) -> None:  # noqa: F811
+    """The real hash and signature check run; the test only counts how often, per file."""
+    import types
+
+    issued, enrolment = stamped(seated)
+    issued.refresh_from_db()
+    original = download(enrolment)
+    hashed: list[int] = []
+    validated: list[int] = []
+
+    def counting_sha256(data: bytes = b"") -> Any:
+        hashed.append(len(data))
+        return hashlib.sha256(data)
+
+    real_check_pdf = signing.check_pdf
+
+    def counting_check_pdf(data: bytes) -> signing.SignatureCheck:
+        validated.append(len(data))
+        return real_check_pdf(data)
+
+    monkeypatch.setattr(verification, "hashlib", types.SimpleNamespace(sha256=counting_sha256))
+    monkeypatch.setattr(signing, "check_pdf", counting_check_pdf)
+
+    # Without a certificate's page: the upload hashed once, its signature validated once.
+    assert verdict(upload("/cert/verify/", original)[1]) == "valid"
+    assert hashed == [len(original)] and validated == [len(original)]
+
+    # On the certificate's page the stored file is checked too; an upload of the same bytes
+    # takes that verdict instead of validating the same signature again.
+    hashed.clear()
+    validated.clear()
+    assert verdict(upload(f"/cert/verify/{issued.token}/", original)[1]) == "valid"
+    assert hashed == [len(original), len(original)]  # the stored file, then the upload
+    assert validated == [len(original)]
+
+    # A different upload on that page is checked on its own.
+    hashed.clear()
+    validated.clear()
+    assert verdict(upload(f"/cert/verify/{issued.token}/", flip_one_byte(original))[1]) == (
+        "altered"
+    )
+    assert len(hashed) == 2 and validated == [len(original)]  # the stored file's only
