@@ -122,7 +122,7 @@ def statement_holds(signature: CertificateSignature) -> bool:
         said.get("step") == signature.step
         and said.get("sha256") == signature.sha256
         and said.get("certificate") == signature.certificate.number
-        and signing.verify_statement(signature.statement.encode(), raw)
+        and signing.verify_statement(signature.statement.encode(), raw, signature.key_fingerprint)
     )
 
 

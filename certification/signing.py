@@ -8,6 +8,11 @@ and refuses to sign or verify without them; the embedded default generates a sel
 certificate under ``var/`` on first use, so a copied database alone can never forge a
 certificate. A verification trusts only the configured chain (or, without one, the signing
 certificate itself): a PDF signed by any other key is not ours.
+
+Rotation: ``CERT_SIGNING_EARLIER_CERT_FILES`` names the certificates of keys used before. Each
+signed statement records the fingerprint of the certificate that signed it and is checked with
+that certificate's key, so the certificates issued before a rotation stay valid; a fingerprint
+of no configured certificate is refused.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class KeyMaterial:
     key_file: Path
     cert_file: Path
     ca_files: tuple[Path, ...]
+    # Certificates of earlier signing keys: they still verify what they signed, never sign.
+    earlier_certs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,12 @@ def material() -> KeyMaterial:
             )
         return _dev_material(Path(settings.CERT_SIGNING_DEV_DIR))
     found = KeyMaterial(
-        Path(key_file), Path(cert_file), tuple(Path(p) for p in settings.CERT_SIGNING_CA_FILES)
+        Path(key_file),
+        Path(cert_file),
+        tuple(Path(p) for p in settings.CERT_SIGNING_CA_FILES),
+        tuple(Path(p) for p in settings.CERT_SIGNING_EARLIER_CERT_FILES),
     )
-    for path in (found.key_file, found.cert_file, *found.ca_files):
+    for path in (found.key_file, found.cert_file, *found.ca_files, *found.earlier_certs):
         if not path.is_file():
             raise ImproperlyConfigured(f"Certificate signing file not found: {path}")
     return found
@@ -120,6 +130,20 @@ def _certificate(found: KeyMaterial) -> x509.Certificate:
     return x509.load_pem_x509_certificate(found.cert_file.read_bytes())
 
 
+@functools.cache
+def _verifying_certificates(found: KeyMaterial) -> dict[str, x509.Certificate]:
+    """The current signing certificate and the earlier ones, by SHA-256 fingerprint."""
+    certificates = [_certificate(found)]
+    for path in found.earlier_certs:
+        try:
+            certificates.append(x509.load_pem_x509_certificate(path.read_bytes()))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"CERT_SIGNING_EARLIER_CERT_FILES names no PEM certificate: {path}"
+            ) from exc
+    return {cert.fingerprint(hashes.SHA256()).hex(): cert for cert in certificates}
+
+
 def check_configuration() -> None:
     """Raise ``ImproperlyConfigured`` if this configuration cannot sign (system check)."""
     found = material()
@@ -129,6 +153,7 @@ def check_configuration() -> None:
         raise ImproperlyConfigured(
             "CERT_SIGNING_KEY_FILE is not the key of CERT_SIGNING_CERT_FILE's certificate."
         )
+    _verifying_certificates(found)
 
 
 def fingerprint() -> str:
@@ -157,7 +182,10 @@ def sign_pdf(data: bytes, *, reason: str, location: str = "") -> bytes:
 def _trust_roots(found: KeyMaterial) -> list[Any]:
     from pyhanko.keys import load_cert_from_pemder
 
-    return [load_cert_from_pemder(str(p)) for p in (found.ca_files or (found.cert_file,))]
+    # An earlier signing certificate is trusted as itself: after a rotation to another CA the
+    # PDFs it signed still verify, without trusting anything else that CA issued.
+    roots = (*(found.ca_files or (found.cert_file,)), *found.earlier_certs)
+    return [load_cert_from_pemder(str(p)) for p in roots]
 
 
 def check_pdf(data: bytes) -> SignatureCheck:
@@ -209,8 +237,14 @@ def sign_statement(statement: bytes) -> bytes:
     raise ImproperlyConfigured("The certificate signing key must be an EC or RSA key.")
 
 
-def verify_statement(statement: bytes, signature: bytes) -> bool:
-    public = _certificate(material()).public_key()
+def verify_statement(statement: bytes, signature: bytes, key_fingerprint: str) -> bool:
+    """``signature`` is the signature of ``statement`` by the key of the signing certificate
+    ``key_fingerprint`` names (the current one or an earlier one); an unknown one never holds."""
+    certificate = _verifying_certificates(material()).get(key_fingerprint)
+    if certificate is None:
+        logger.warning("certificate statement signed by an unknown key %s", key_fingerprint[:16])
+        return False
+    public = certificate.public_key()
     try:
         if isinstance(public, ec.EllipticCurvePublicKey):
             public.verify(signature, statement, ec.ECDSA(hashes.SHA256()))

@@ -27,6 +27,8 @@ PUBLIC = [CertificateStatus.STAMPED, CertificateStatus.REVOKED]
 class Verdict:
     result: str
     certificate: IssuedCertificate | None = None
+    # SHA-256 of the file checked ("" when there was none): the same bytes need no second check.
+    sha256: str = ""
 
 
 def _stamped_sha256(certificate: IssuedCertificate) -> str:
@@ -35,22 +37,23 @@ def _stamped_sha256(certificate: IssuedCertificate) -> str:
     return stamp[0].sha256 if stamp else ""
 
 
-def _issued_file_holds(certificate: IssuedCertificate, data: bytes) -> bool:
+def _issued_file_holds(certificate: IssuedCertificate, data: bytes, digest: str) -> bool:
     return (
         bool(certificate.pdf_sha256)
-        and hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
+        and digest == certificate.pdf_sha256
         and signing.check_pdf(data).ours
         and issuing.chain_holds(certificate)
         and _stamped_sha256(certificate) == certificate.pdf_sha256
     )
 
 
-def _outcome(certificate: IssuedCertificate, data: bytes) -> Verdict:
-    if not _issued_file_holds(certificate, data):
-        return Verdict(ALTERED, certificate)
+def _outcome(certificate: IssuedCertificate, data: bytes, digest: str) -> Verdict:
+    """The verdict on ``data`` (whose SHA-256 is ``digest``, computed once by the caller)."""
+    if not _issued_file_holds(certificate, data, digest):
+        return Verdict(ALTERED, certificate, digest)
     if certificate.status == CertificateStatus.REVOKED:
-        return Verdict(REVOKED, certificate)
-    return Verdict(VALID, certificate)
+        return Verdict(REVOKED, certificate, digest)
+    return Verdict(VALID, certificate, digest)
 
 
 def _named_in(data: bytes) -> IssuedCertificate | None:
@@ -68,21 +71,25 @@ def _named_in(data: bytes) -> IssuedCertificate | None:
     return IssuedCertificate.objects.filter(number__in=numbers, status__in=PUBLIC).first()
 
 
-def check_upload(data: bytes, expected: IssuedCertificate | None = None) -> Verdict:
+def check_upload(
+    data: bytes, expected: IssuedCertificate | None = None, stored: Verdict | None = None
+) -> Verdict:
     """The verdict on ``data``: against ``expected`` (the page of one certificate), or against
-    every certificate we issued."""
+    every certificate we issued. ``stored``: the verdict on ``expected``'s stored file, already
+    made by the page; an upload of the very same bytes (the usual case) takes it as it is,
+    rather than validating the same signature and chain a second time."""
     digest = hashlib.sha256(data).hexdigest()
     if expected is not None:
-        return (
-            _outcome(expected, data)
-            if expected.pdf_sha256 == digest
-            else Verdict(ALTERED, expected)
-        )
+        if expected.pdf_sha256 != digest:
+            return Verdict(ALTERED, expected, digest)
+        if stored is not None and stored.certificate == expected and stored.sha256 == digest:
+            return stored
+        return _outcome(expected, data, digest)
     found = IssuedCertificate.objects.filter(pdf_sha256=digest, status__in=PUBLIC).first()
     if found is not None:
-        return _outcome(found, data)
+        return _outcome(found, data, digest)
     named = _named_in(data)
-    return Verdict(ALTERED, named) if named is not None else Verdict(UNKNOWN)
+    return Verdict(ALTERED, named, digest) if named is not None else Verdict(UNKNOWN, None, digest)
 
 
 def check_stored(certificate: IssuedCertificate, data: bytes | None = None) -> Verdict:
@@ -92,4 +99,4 @@ def check_stored(certificate: IssuedCertificate, data: bytes | None = None) -> V
         data = issuing.stored_pdf(certificate)
     if data is None:
         return Verdict(UNKNOWN, certificate)
-    return _outcome(certificate, data)
+    return _outcome(certificate, data, hashlib.sha256(data).hexdigest())

@@ -20,13 +20,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from core import secret_files
 
 
 def raw_public(key: Ed25519PublicKey) -> bytes:
@@ -87,21 +88,6 @@ def parse_public(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-def _key_from_file(path: Path) -> str:
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = encode_private(Ed25519PrivateKey.generate())
-    # O_EXCL: two processes starting at once must not each write a different key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    return text
-
-
 def signing_key() -> Ed25519PrivateKey:
     """The key new packages are signed with (read from the settings on every use: reading a
     32-byte seed costs microseconds, and a test or a rotation changes it without a restart)."""
@@ -112,7 +98,10 @@ def signing_key() -> Ed25519PrivateKey:
                 "EVIDENCE_SIGNING_KEY (or EVIDENCE_SIGNING_KEY_FILE) is required: "
                 "python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
             )
-        text = _key_from_file(Path(settings.EVIDENCE_SIGNING_KEY_FILE_DEFAULT))
+        text = secret_files.read_or_create(
+            Path(settings.EVIDENCE_SIGNING_KEY_FILE_DEFAULT),
+            lambda: encode_private(Ed25519PrivateKey.generate()).encode(),
+        ).decode()
     return parse_private(text)
 
 

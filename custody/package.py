@@ -10,7 +10,8 @@ Layout::
 Items, in this order: the attempt's summary; every recording segment (view by view, in
 sequence order); every room scan; the frames of the identity checks; the evidence frames kept
 for review (random snapshots, alert frames, proctors' screenshots, screen stills; the frames
-merely sampled for analysis are not evidence of anything and are left out); the identity
+merely sampled for analysis are not evidence of anything and are left out); the audio chunks
+(the microphone's clips the voice detection heard, a talking alert's evidence); the identity
 checks' outcomes; the alerts; the decisions (proctors' decisions on alerts, violations
 recorded, warnings sent); the event log (what the exam page reported and the audit trail of
 the attempt and its alerts).
@@ -44,7 +45,7 @@ from audit.models import AuditEntry
 from core.errors import Refused
 from custody import keys
 from exams.models import Attempt, IdentityCheck
-from proctoring.models import EvidenceFrame, RecordingSegment, RoomScan
+from proctoring.models import AudioChunk, EvidenceFrame, RecordingSegment, RoomScan
 
 FORMAT = "open-proctor-evidence/1"
 MANIFEST = "manifest.json"
@@ -163,6 +164,7 @@ def _alerts(attempt: Attempt) -> list[dict[str, Any]]:
             "last_seen_at": _iso(alert.last_seen_at),
             "closed_at": _iso(alert.closed_at),
             "evidence_frame": alert.evidence_id,
+            "evidence_audio": alert.audio_evidence_id,
             "detail": alert.detail,
         }
         for alert in attempt.alerts.order_by("opened_at", "pk")
@@ -262,6 +264,8 @@ def items_of(attempt: Attempt) -> list[Item]:
     for frame in frames.order_by("captured_at", "pk"):
         name = f"{ITEMS}frames/{frame.pk:09d}-{frame.kind}-view-{frame.view}.jpg"
         found.append(_file_item(name, frame.image, frame.sha256))
+    for chunk in AudioChunk.objects.filter(attempt=attempt).order_by("captured_at", "pk"):
+        found.append(_file_item(f"{ITEMS}audio/{chunk.pk:09d}.wav", chunk.audio, chunk.sha256))
     found.append(_json_item(f"{ITEMS}identity-checks.json", lambda: _identity(attempt)))
     found.append(_json_item(f"{ITEMS}alerts.json", lambda: _alerts(attempt)))
     found.append(_json_item(f"{ITEMS}decisions.json", lambda: _decisions(attempt)))

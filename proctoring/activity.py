@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Func, IntegerField
+from django.db.models.fields.json import KeyTransform
 
 from proctoring.models import EvidenceFrame, FrameAnalysis
 
@@ -44,7 +46,9 @@ def max_sample_gap_ms() -> int:
 
 
 def _count(result: Mapping[str, Any], key: str) -> int:
-    return len(result.get(key) or [])
+    # A stored result lists the detections; ``attempt_samples`` reads only their number.
+    found = result.get(key)
+    return found if isinstance(found, int) else len(found or [])
 
 
 def _faces(result: Mapping[str, Any]) -> list[Mapping[str, int]]:
@@ -152,17 +156,46 @@ def _ms(moment: Any) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def _array_length(key: str) -> Func:
+    return Func(
+        KeyTransform(key, "result"), function="jsonb_array_length", output_field=IntegerField()
+    )
+
+
 def attempt_samples(attempt: Any) -> dict[int, list[tuple[int, Mapping[str, Any]]]]:
-    """Each camera view's analysed frames of ``attempt``, in time order."""
+    """Each camera view's analysed frames of ``attempt``, in time order: of each result only
+    what ``changed`` compares, read in the database (a 90-minute attempt's whole results are
+    about 2 MB, mostly detections and model details the review page never shows)."""
     rows = (
         FrameAnalysis.objects.filter(frame__attempt=attempt, frame__view__in=CAMERA_VIEWS)
         .exclude(frame__kind__in=[EvidenceFrame.Kind.SCREEN, EvidenceFrame.Kind.PROCTOR])
+        .annotate(persons=_array_length("persons"), devices=_array_length("devices"))
         .order_by("frame__captured_at", "pk")
-        .values_list("frame__view", "frame__captured_at", "result")
+        .values_list(
+            "frame__view",
+            "frame__captured_at",
+            "result__error",
+            "result__motion",
+            "persons",
+            "devices",
+            "result__faces__boxes",
+            "result__looking_away__away",
+        )
     )
     samples: dict[int, list[tuple[int, Mapping[str, Any]]]] = {v: [] for v in CAMERA_VIEWS}
-    for view, captured_at, result in rows:
-        samples[view].append((_ms(captured_at), result or {"error": "empty"}))
+    for view, captured_at, error, motion, persons, devices, boxes, away in rows:
+        result: dict[str, Any]
+        if error is not None or persons is None:  # unreadable frame, or an empty result
+            result = {"error": error or "empty"}
+        else:
+            result = {
+                "motion": motion,
+                "persons": persons,
+                "devices": devices or 0,
+                "faces": {"boxes": boxes or []},
+                "looking_away": {"away": bool(away)},
+            }
+        samples[view].append((_ms(captured_at), result))
     return samples
 
 

@@ -8,6 +8,6 @@ from proctoring import evidence_views as views
 app_name = "evidence"
 urlpatterns = [
     path("staff/attempts/<int:attempt_id>/", views.attempt_evidence, name="attempt"),
-    path("evidence/<int:frame_id>/", views.evidence, name="frame"),
-    path("evidence/audio/<int:chunk_id>/", views.audio, name="audio"),
+    path("evidence/<int:pk>/", views.evidence_file, {"kind": "frame"}, name="frame"),
+    path("evidence/audio/<int:pk>/", views.evidence_file, {"kind": "audio"}, name="audio"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -15,26 +16,24 @@ from accounts.roles import Role
 from exams.models import Attempt
 from proctoring.models import AudioChunk, EvidenceFrame
 
-
-@role_required(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)
-@require_GET
-def evidence(request: HttpRequest, frame_id: int) -> Any:  # a FileResponse
-    frame = get_object_or_404(
-        EvidenceFrame.objects.filter(attempt__in=Attempt.objects.visible_to_staff(request.user)),
-        pk=frame_id,
-    )
-    return FileResponse(frame.image.open("rb"), content_type="image/jpeg")
+# The files an alert may carry as evidence: the model, its file field, and the type served.
+EVIDENCE_FILES: dict[str, tuple[type[models.Model], str, str]] = {
+    "frame": (EvidenceFrame, "image", "image/jpeg"),
+    "audio": (AudioChunk, "audio", "audio/wav"),  # a talking alert's evidence
+}
 
 
 @role_required(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)
 @require_GET
-def audio(request: HttpRequest, chunk_id: int) -> Any:  # a FileResponse
-    """An audio chunk (a talking alert's evidence), to the same staff as its attempt's frames."""
-    chunk = get_object_or_404(
-        AudioChunk.objects.filter(attempt__in=Attempt.objects.visible_to_staff(request.user)),
-        pk=chunk_id,
+def evidence_file(request: HttpRequest, kind: str, pk: int) -> Any:  # a FileResponse
+    """A frame's picture or an audio chunk, to the staff who may see its attempt (anyone else
+    gets the same 404 as for a file that does not exist)."""
+    model, field, content_type = EVIDENCE_FILES[kind]
+    found = get_object_or_404(
+        model._default_manager.filter(attempt__in=Attempt.objects.visible_to_staff(request.user)),
+        pk=pk,
     )
-    return FileResponse(chunk.audio.open("rb"), content_type="audio/wav")
+    return FileResponse(getattr(found, field).open("rb"), content_type=content_type)
 
 
 @role_required(Role.PROCTOR, Role.SITE_ADMIN, Role.ORG_ADMIN)

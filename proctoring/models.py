@@ -590,6 +590,9 @@ class AudioChunk(models.Model):
     )
     audio = models.FileField(_("audio"), upload_to=_audio_path)
     captured_at = models.DateTimeField(_("captured at"), default=timezone.now)
+    # Taken when the chunk is stored, so its evidence package can prove the file is unchanged
+    # ("" for chunks kept before the platform hashed them).
+    sha256 = models.CharField(_("SHA-256 at arrival"), max_length=64, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
     analysed_at = models.DateTimeField(_("analysed at"), null=True, blank=True)
 

@@ -18,6 +18,7 @@ import av
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from proctoring import uploads
 from proctoring.models import AudioChunk, RecordingSegment
 from vision.audio import RATE, wav_of
 
@@ -74,6 +75,7 @@ def chunk_of_segment(segment_id: int) -> int | None:
         if done is not None:  # analysed, or its analysis was cut short: analyze_audio decides
             return done.pk
         chunk = AudioChunk(attempt_id=locked.attempt_id, captured_at=locked.started_at)
+        chunk.sha256 = uploads.sha256_hex(wav)
         chunk.audio.save("segment.wav", ContentFile(wav), save=False)
         try:
             chunk.save()

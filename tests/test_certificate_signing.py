@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -301,3 +302,146 @@ def test_an_unsigned_or_broken_file_is_not_ours() -> None:
     assert not signing.check_pdf(b"%PDF-1.7\n garbage").ours
     assert not signing.check_pdf(b"").signed
     assert AuditEntry.objects.count() == 0  # a check writes nothing
+
+
+def _rotate_to(directory: Path, settings, *, earlier: list[str]) -> signing.KeyMaterial:
+    """A new signing key from a new CA, as an operator's rotation would configure it."""
+    new = signing.write_material(directory, "Open Proctor tests, rotated")
+    settings.CERT_SIGNING_KEY_FILE, settings.CERT_SIGNING_CERT_FILE = (
+        str(new.key_file),
+        str(new.cert_file),
+    )
+    settings.CERT_SIGNING_CA_FILES = [str(p) for p in new.ca_files]
+    settings.CERT_SIGNING_EARLIER_CERT_FILES = earlier
+    return new
+
+
+def test_a_rotated_key_keeps_the_certificates_it_signed_valid(seated, tmp_path, settings) -> None:  # noqa: F811
+    issued, enrolment = stamped(seated)
+    issued.refresh_from_db()
+    original = download(enrolment)
+    old_cert = settings.CERT_SIGNING_CERT_FILE
+    old_fingerprint = signing.fingerprint()
+    assert {s.key_fingerprint for s in issued.signatures.all()} == {old_fingerprint}
+
+    # Rotated, with the earlier certificate listed: the old certificate, its steps and its
+    # file still hold, and new statements are signed (and recorded) with the new key.
+    _rotate_to(tmp_path / "new", settings, earlier=[old_cert])
+    assert signing.fingerprint() != old_fingerprint
+    signing.check_configuration()
+    assert issuing.chain_holds(issued)
+    assert verification.check_stored(issued).result == "valid"
+    page = Client().get(f"/cert/verify/{issued.token}/").content.decode()
+    assert 'data-stored="valid"' in page
+    assert verdict(upload(f"/cert/verify/{issued.token}/", original)[1]) == "valid"
+    assert verdict(upload("/cert/verify/", original)[1]) == "valid"
+    statement = b'{"certificate":"x"}'
+    signed = signing.sign_statement(statement)
+    assert signing.verify_statement(statement, signed, signing.fingerprint())
+    assert not signing.verify_statement(statement, signed, old_fingerprint)  # not the old key's
+
+    # A step whose fingerprint names no configured certificate is refused, even though the
+    # signature was made by a key we hold.
+    stamp = issued.signatures.get(step="stamp")
+    CertificateSignature.objects.filter(pk=stamp.pk).update(key_fingerprint="0" * 64)
+    issued = IssuedCertificate.objects.prefetch_related("signatures").get(pk=issued.pk)
+    assert not issuing.statement_holds(issued.signatures.get(step="stamp"))
+    assert verification.check_stored(issued).result == "altered"
+    CertificateSignature.objects.filter(pk=stamp.pk).update(key_fingerprint=old_fingerprint)
+
+    # Rotated without listing the earlier certificate: its certificates no longer verify.
+    _rotate_to(tmp_path / "newer", settings, earlier=[])
+    issued = IssuedCertificate.objects.prefetch_related("signatures").get(pk=issued.pk)
+    assert not issuing.chain_holds(issued)
+    assert verification.check_stored(issued).result == "altered"
+    assert verdict(upload("/cert/verify/", original)[1]) == "altered"
+
+
+def test_an_earlier_certificate_file_that_is_no_certificate_is_a_check_error(
+    tmp_path, settings
+) -> None:
+    junk = tmp_path / "earlier.crt"
+    junk.write_text("not a certificate")
+    settings.CERT_SIGNING_EARLIER_CERT_FILES = [str(junk)]
+    with pytest.raises(ImproperlyConfigured, match="CERT_SIGNING_EARLIER_CERT_FILES"):
+        signing.check_configuration()
+    settings.CERT_SIGNING_EARLIER_CERT_FILES = [str(tmp_path / "missing.crt")]
+    with pytest.raises(ImproperlyConfigured, match="not found"):
+        signing.check_configuration()
+
+
+def headline(token: str) -> tuple[str, str]:
+    """The verification page's headline: what it says it checked, and the words it shows."""
+    body = Client().get(f"/cert/verify/{token}/").content.decode()
+    found = re.search(r'data-headline="([a-z]+)">([^<]*)</p>', body)
+    assert found is not None, body[-2000:]
+    return found.group(1), found.group(2)
+
+
+def test_the_verification_headline_follows_the_check_of_the_stored_file(seated) -> None:  # noqa: F811
+    issued, _enrolment = stamped(seated)
+    issued.refresh_from_db()
+    assert headline(issued.token) == ("valid", "有效")
+
+    # The stored file altered behind our back: the status still says stamped, the page not valid.
+    stored = issuing.stored_pdf(issued)
+    assert stored is not None
+    with issued.pdf.storage.open(issued.pdf.name, "wb") as handle:
+        handle.write(flip_one_byte(stored))
+    assert IssuedCertificate.objects.get(pk=issued.pk).status == CertificateStatus.STAMPED
+    assert headline(issued.token) == ("altered", "已被篡改")
+
+    # The stored file gone: nothing checked, nothing called valid.
+    issued.pdf.storage.delete(issued.pdf.name)
+    assert headline(issued.token) == ("unknown", "未知")
+
+    # The issued file back, the certificate revoked.
+    with issued.pdf.storage.open(issued.pdf.name, "wb") as handle:
+        handle.write(stored)
+    assert headline(issued.token) == ("valid", "有效")
+    IssuedCertificate.objects.filter(pk=issued.pk).update(status=CertificateStatus.REVOKED)
+    assert headline(issued.token) == ("revoked", "已撤销")
+
+
+def test_an_uploaded_file_is_hashed_and_its_signature_validated_once(seated, monkeypatch) -> None:  # noqa: F811
+    """The real hash and signature check run; the test only counts how often, per file."""
+    import types
+
+    issued, enrolment = stamped(seated)
+    issued.refresh_from_db()
+    original = download(enrolment)
+    hashed: list[int] = []
+    validated: list[int] = []
+
+    def counting_sha256(data: bytes = b"") -> Any:
+        hashed.append(len(data))
+        return hashlib.sha256(data)
+
+    real_check_pdf = signing.check_pdf
+
+    def counting_check_pdf(data: bytes) -> signing.SignatureCheck:
+        validated.append(len(data))
+        return real_check_pdf(data)
+
+    monkeypatch.setattr(verification, "hashlib", types.SimpleNamespace(sha256=counting_sha256))
+    monkeypatch.setattr(signing, "check_pdf", counting_check_pdf)
+
+    # Without a certificate's page: the upload hashed once, its signature validated once.
+    assert verdict(upload("/cert/verify/", original)[1]) == "valid"
+    assert hashed == [len(original)] and validated == [len(original)]
+
+    # On the certificate's page the stored file is checked too; an upload of the same bytes
+    # takes that verdict instead of validating the same signature again.
+    hashed.clear()
+    validated.clear()
+    assert verdict(upload(f"/cert/verify/{issued.token}/", original)[1]) == "valid"
+    assert hashed == [len(original), len(original)]  # the stored file, then the upload
+    assert validated == [len(original)]
+
+    # A different upload on that page is checked on its own.
+    hashed.clear()
+    validated.clear()
+    assert verdict(upload(f"/cert/verify/{issued.token}/", flip_one_byte(original))[1]) == (
+        "altered"
+    )
+    assert len(hashed) == 2 and validated == [len(original)]  # the stored file's only

@@ -444,3 +444,40 @@ def test_a_key_that_is_not_32_base64_bytes_is_refused_by_both_parsers(text: str)
         keys.parse_private(text)
     with pytest.raises(ImproperlyConfigured):
         keys.parse_public(text)
+
+
+def test_audio_chunks_are_packaged_in_the_chain_and_checked(personas: Personas, tmp_path) -> None:
+    from proctoring.media.audio_sampling import store_chunk
+    from proctoring.models import AudioChunk
+
+    attempt = attempt_with_evidence(personas)
+    wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(200))
+    chunk_id = store_chunk(attempt.pk, wav, timezone.now())
+    assert chunk_id is not None
+    chunk = AudioChunk.objects.get(pk=chunk_id)
+    assert chunk.sha256 == hashlib.sha256(wav).hexdigest()  # hashed when it was stored
+    Alert.objects.filter(attempt=attempt).update(audio_evidence=chunk)
+    name = f"items/audio/{chunk.pk:09d}.wav"
+
+    built = package.build(attempt)
+    data = built.data
+    verdict = verify(io.BytesIO(data))
+    assert verdict.ok, verdict.reason
+    assert name in verdict.items
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        assert archive.read(name) == wav
+        alerts = json.loads(archive.read("items/alerts.json"))
+    entry = next(e for e in manifest["items"] if e["name"] == name)
+    assert entry["sha256"] == entry["arrival_sha256"] == chunk.sha256
+    assert alerts[0]["evidence_audio"] == chunk.pk
+
+    # One byte of the clip changed in the package: verification fails at that item.
+    broken = verify(io.BytesIO(flip_byte_inside(data, name, at=20)))
+    assert not broken.ok and broken.item == name
+
+    # The clip changed in storage since it was stored: no package is made.
+    with chunk.audio.storage.open(chunk.audio.name, "wb") as handle:
+        handle.write(wav[:-1] + b"\x00")
+    with pytest.raises(package.PackageRefused, match="audio"):
+        package.build(attempt)

@@ -5,6 +5,7 @@ the quiet stretches the review player skips (issue 16 §2)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from typing import Any
 
@@ -347,6 +348,52 @@ def test_the_review_timeline_carries_quiet_stretches_and_confidence(personas: Pe
     assert [(q["start"] - start, q["end"] - start) for q in timeline["quiet"]] == [(0, 45000)]
     page = response.content.decode()
     assert 'data-speed="16"' in page and 'id="skip-quiet"' in page
+
+
+def test_the_review_page_reads_only_the_analysis_fields_it_compares(personas: Personas) -> None:
+    """Each analysis carries its detections and model details (about 20 KB here, like a busy
+    frame's): the review page reads the few fields the quiet stretches compare, in one query
+    however many analyses there are, and gets the same stretches as from the whole results."""
+    from django.test.utils import CaptureQueriesContext
+
+    attempt = finished_attempt(personas)
+    t0 = timezone.now() - dt.timedelta(minutes=5)
+    at = lambda s: t0 + dt.timedelta(seconds=s)  # noqa: E731
+    bulky = [{"label": "chair", "confidence": 0.5, "box": [i, i, i + 9, i + 9]} for i in range(400)]
+    stored = [
+        (at(s), face_result(left=100 + (40 if s == 60 else 0), objects=bulky))
+        for s in range(0, 125, 5)
+    ]
+    analyses(attempt, 1, stored)
+    whole = sum(len(json.dumps(result)) for _at, result in stored)
+    assert whole > 25 * 15_000
+
+    with CaptureQueriesContext(connection) as reads:
+        samples = activity.attempt_samples(attempt)
+    assert len(reads.captured_queries) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(reads.captured_queries[0]["sql"])
+        fetched = cursor.fetchall()
+    assert len(fetched) == 25
+    size = sum(len(str(value)) for row in fetched for value in row)
+    assert size < 25 * 300, size  # a few hundred bytes a row, never the detections
+
+    # The narrow read decides exactly as the whole results would.
+    full = [(int(when.timestamp() * 1000), result) for when, result in stored]
+    gap = activity.max_sample_gap_ms()
+    assert samples[1] and activity.still_spans(samples[1], gap) == activity.still_spans(full, gap)
+    assert activity.still_spans(samples[1], gap)  # still stretches around the move at 60 s
+
+    # The page's queries do not grow with the analyses.
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as page:
+            response = client_of("paula").get(f"/proctor/attempts/{attempt.pk}/review/")
+        assert response.status_code == 200
+        return len(page.captured_queries)
+
+    before = page_queries()
+    analyses(attempt, 2, [(at(s), face_result(objects=bulky)) for s in range(0, 125, 5)])
+    assert page_queries() == before
 
 
 @pytest.mark.parametrize("every_minutes", [1, 3, 10])

@@ -8,7 +8,6 @@ the environment and refuses to work without it; the embedded default generates a
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,27 +15,14 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from core import secret_files
+
 ENCODING_DTYPE = np.dtype("<f8")
 ENCODING_LENGTH = 128
 
 
 class TemplateUnreadable(Exception):
     """A stored template that this key cannot decrypt (key rotated or data damaged)."""
-
-
-def _key_from_file(path: Path) -> bytes:
-    if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
-    # O_EXCL: two processes starting at once must not each write a different key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-    return key
 
 
 @functools.cache
@@ -49,7 +35,11 @@ def _fernet() -> Fernet:
                 "(python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())')."
             )
-        return Fernet(_key_from_file(Path(settings.FACE_TEMPLATE_KEY_FILE_DEFAULT)))
+        return Fernet(
+            secret_files.read_or_create(
+                Path(settings.FACE_TEMPLATE_KEY_FILE_DEFAULT), Fernet.generate_key
+            )
+        )
     try:
         return Fernet(key.encode() if isinstance(key, str) else key)
     except ValueError as exc:

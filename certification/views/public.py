@@ -106,7 +106,11 @@ def _masked_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 1) if name else ""
 
 
-def _checked_upload(request: HttpRequest, expected: IssuedCertificate | None) -> tuple[Any, Any]:
+def _checked_upload(
+    request: HttpRequest,
+    expected: IssuedCertificate | None,
+    stored: verification.Verdict | None = None,
+) -> tuple[Any, Any]:
     """The form and the verdict on the PDF posted to the page (None before a post or for a bad
     file, which the form explains)."""
     if request.method != "POST":
@@ -114,7 +118,7 @@ def _checked_upload(request: HttpRequest, expected: IssuedCertificate | None) ->
     form = VerifyUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return form, None
-    return form, verification.check_upload(form.cleaned_data["pdf"], expected)
+    return form, verification.check_upload(form.cleaned_data["pdf"], expected, stored)
 
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
@@ -127,11 +131,12 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         token=token,
         status__in=verification.PUBLIC,
     )
-    form, upload = _checked_upload(request, issued)
+    stored = verification.check_stored(issued)
+    form, upload = _checked_upload(request, issued, stored)
     context = {
         "issued": issued,
         "masked_name": _masked_name(issued.enrolment.candidate.name),
-        "stored": verification.check_stored(issued),
+        "stored": stored,
         # The steps and their dates; the staff who signed are not named on a public page.
         "signatures": list(issued.signatures.all()),
         "form": form,

@@ -155,6 +155,8 @@ CERT_DOWNLOAD_MINUTES = env_int("CERT_DOWNLOAD_MINUTES", 10)
 CERT_SIGNING_KEY_FILE = env_str("CERT_SIGNING_KEY_FILE", "")
 CERT_SIGNING_CERT_FILE = env_str("CERT_SIGNING_CERT_FILE", "")
 CERT_SIGNING_CA_FILES = env_list("CERT_SIGNING_CA_FILES", [])
+# The certificates (PEM) of signing keys used before a rotation: what they signed still verifies.
+CERT_SIGNING_EARLIER_CERT_FILES = env_list("CERT_SIGNING_EARLIER_CERT_FILES", [])
 CERT_SIGNING_REQUIRED = False
 CERT_SIGNING_DEV_DIR = VAR_DIR / "certificate-signing"
 # The public address the certificates' QR codes carry (https://exam.example.org); empty: the

@@ -84,9 +84,10 @@ for _name in ("CERT_SIGNING_KEY_FILE", "CERT_SIGNING_CERT_FILE"):
     _path = globals()[_name]
     if _path and not Path(_path).is_file():
         raise ImproperlyConfigured(f"{_name} names no readable file: {_path}")
-for _path in CERT_SIGNING_CA_FILES:  # noqa: F405
-    if not Path(_path).is_file():
-        raise ImproperlyConfigured(f"CERT_SIGNING_CA_FILES names no readable file: {_path}")
+for _list in ("CERT_SIGNING_CA_FILES", "CERT_SIGNING_EARLIER_CERT_FILES"):
+    for _path in globals()[_list]:
+        if not Path(_path).is_file():
+            raise ImproperlyConfigured(f"{_list} names no readable file: {_path}")
 
 # The media process answers browsers on the internet: it never checks candidates on private,
 # loopback or link-local addresses (they would probe the server's own network), and advertises

@@ -33,6 +33,7 @@ from django.db import transaction
 
 from exams import statuses
 from exams.models import Attempt
+from proctoring import uploads
 from proctoring.models import AudioChunk
 from vision.audio import RATE, SAMPLE_WIDTH, wav_of
 
@@ -132,6 +133,7 @@ def store_chunk(attempt_id: int, wav: bytes, captured_at: dt.datetime) -> int | 
         if attempt is None:
             return None
         chunk = AudioChunk(attempt=attempt, captured_at=captured_at)
+        chunk.sha256 = uploads.sha256_hex(wav)
         chunk.audio.save("chunk.wav", ContentFile(wav), save=False)
         try:
             chunk.save()
