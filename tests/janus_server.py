@@ -4,13 +4,21 @@ privately on loopback with a configuration folder generated for the test and kil
 Only the VideoRoom plugin and the HTTP transport are loaded; the client API and the admin API
 listen on 127.0.0.1 only, on free ports; token authentication is on (``token_auth``), so every
 request needs a token the platform added through the admin API (with the admin secret), exactly
-as in production. ICE is confined to loopback (WEBRTC-NOTES pitfall 2): the tests run inside
-bin/in-loopback-netns, where ``lo`` is the only interface, and Janus is told to use nothing else.
+as in production.
+
+ICE is confined to loopback (WEBRTC-NOTES pitfall 2), with one twist: Janus gathers host candidates
+only on interfaces that are not flagged loopback (its ``janus_ice_setup_local`` skips
+``IFF_LOOPBACK``), so on ``lo`` alone it has no candidate at all ("Error setting ICE locally").
+Inside bin/in-loopback-netns the fixture therefore adds a veth pair to the test's own namespace
+and gives one end ``127.0.0.2/32``: still a loopback address, delivered locally, never leaving the
+namespace, but on an interface Janus accepts; Janus is told to use that address and nothing else
+(``ice_enforce_list``). Outside such a namespace the fixture refuses to touch the machine's network.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import socket
@@ -18,7 +26,6 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +36,8 @@ PLUGIN_DIRS = {
     "events": "events",
     "loggers": "loggers",
 }
+ICE_ADDRESS = "127.0.0.2"  # Janus' host candidates (see above)
+ICE_INTERFACE = "janus-lo0"
 START_TIMEOUT_SECONDS = 15
 STOP_TIMEOUT_SECONDS = 10
 
@@ -44,6 +53,28 @@ def _library_dir() -> Path:
     for candidate in sorted(Path("/usr/lib").glob("*/janus/plugins")):
         return candidate.parent
     pytest.fail("Janus' plugins are missing: run bin/install-system-packages.")
+
+
+def _loopback_interface() -> None:
+    """Give Janus an interface it accepts for ICE: a veth pair inside the test's namespace, one
+    end with ``ICE_ADDRESS`` (idempotent: the namespace lives as long as the test run)."""
+    if os.environ.get("PROCTOR_IN_NETNS") != "1":
+        pytest.fail("Janus tests change the network namespace: run them in bin/in-loopback-netns.")
+    ip = shutil.which("ip")
+    if ip is None:
+        pytest.fail("iproute2 is missing: run bin/install-system-packages.")
+    if subprocess.run(
+        [ip, "link", "show", ICE_INTERFACE], capture_output=True, timeout=5
+    ).returncode:
+        for command in (
+            ["link", "add", ICE_INTERFACE, "type", "veth", "peer", "name", ICE_INTERFACE + "p"],
+            ["addr", "add", f"{ICE_ADDRESS}/32", "dev", ICE_INTERFACE],
+            ["link", "set", ICE_INTERFACE + "p", "up"],
+            ["link", "set", ICE_INTERFACE, "up"],
+        ):
+            done = subprocess.run([ip, *command], capture_output=True, text=True, timeout=5)
+            if done.returncode:
+                pytest.fail(f"ip {' '.join(command)} failed: {done.stderr.strip()}")
 
 
 def _others(folder: Path, keep: str) -> str:
@@ -62,6 +93,7 @@ class JanusServer:
         self.url = f"http://127.0.0.1:{self.port}/janus"
         self.admin_url = f"http://127.0.0.1:{self.admin_port}/admin"
         self.admin_secret = secrets.token_urlsafe(24)  # this run's only
+        self.room_admin_key = secrets.token_urlsafe(24)  # needed to create a VideoRoom room
         self.log = directory / "janus.log"
         self.process: subprocess.Popen[bytes] | None = None
         # The RTP ports of its peers: a small range of its own per run.
@@ -97,7 +129,7 @@ media: {{
 nat: {{
     nice_debug = false
     ignore_mdns = true
-    ice_enforce_list = "127.0.0.1"
+    ice_enforce_list = "{ICE_ADDRESS}"
 }}
 plugins: {{
     disable = "{_others(library / "plugins", "libjanus_videoroom.so")}"
@@ -134,9 +166,10 @@ cors: {{
 }}
 """
         )
-        # No static rooms: every room is made by the platform, private and with a secret.
+        # No static rooms: every room is made by the platform (only it has the admin key),
+        # private, with a secret and a pin.
         (configs / "janus.plugin.videoroom.jcfg").write_text(
-            "general: {\n    admin_key = \"\"\n}\n"
+            f'general: {{\n    admin_key = "{self.room_admin_key}"\n}}\n'
         )
         return configs
 
@@ -144,6 +177,7 @@ cors: {{
         binary = shutil.which("janus")
         if binary is None:
             pytest.fail("janus is missing: run bin/install-system-packages.")
+        _loopback_interface()
         configs = self.write_config()
         self.process = subprocess.Popen(
             [binary, "-C", str(configs / "janus.jcfg"), "-F", str(configs)],
@@ -160,14 +194,16 @@ cors: {{
                 return
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"janus did not answer in {START_TIMEOUT_SECONDS} s: {self.text()[-3000:]}")
+        raise RuntimeError(
+            f"janus did not answer in {START_TIMEOUT_SECONDS} s: {self.text()[-3000:]}"
+        )
 
     def _answers(self) -> bool:
         """Whether the admin API answers a ``ping`` (the client API then is up as well)."""
         body = json.dumps(
             {"janus": "ping", "transaction": "up", "admin_secret": self.admin_secret}
         ).encode()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310  (our own loopback URL)
             self.admin_url, data=body, headers={"Content-Type": "application/json"}
         )
         try:
@@ -194,13 +230,3 @@ cors: {{
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-
-
-@pytest.fixture
-def janus(tmp_path: Path) -> Iterator[JanusServer]:
-    server = JanusServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
