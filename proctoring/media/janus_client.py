@@ -415,6 +415,20 @@ class VideoRoom:
             self.handle, {"request": "start"}, jsep={"type": "answer", "sdp": answer}
         )
 
+    async def participants(self, room: int) -> set[int]:
+        """The ids of the feeds publishing in ``room``."""
+        answer = await self.session.request(
+            self.handle, {"request": "listparticipants", "room": room}
+        )
+        listed = plugin_data(answer).get("participants")
+        if not isinstance(listed, list):
+            raise JanusError(0, "Janus listed no participants")
+        return {
+            p["id"]
+            for p in listed
+            if isinstance(p, dict) and isinstance(p.get("id"), int) and p.get("publisher")
+        }
+
     async def trickle(self, candidate: Json | None) -> None:
         await self.session.trickle(self.handle, candidate)
 
