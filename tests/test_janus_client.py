@@ -141,3 +141,17 @@ async def test_a_published_view_reaches_a_subscriber(
             player.video.stop()
         await publisher_session.destroy()
         await subscriber_session.destroy()
+
+
+async def test_a_janus_that_dies_is_reported_and_refuses_nothing_silently(
+    http: aiohttp.ClientSession, janus: JanusServer
+) -> None:
+    session = await session_with_new_token(http, janus)
+    events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    session.on_event = events.put_nowait
+    janus.kill()
+    lost = await asyncio.wait_for(events.get(), 10)
+    assert lost["janus"] == "lost"
+    with pytest.raises(janus_client.JanusUnavailable):
+        await session.keepalive()
+    await session.destroy()  # never raises, even with Janus gone
