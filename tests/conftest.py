@@ -13,6 +13,7 @@ from django.test import Client
 
 from exams.models import Attempt, Registration
 from tests import personas as personas_module
+from tests.janus_server import JanusServer
 from tests.personas import Personas
 
 
@@ -140,3 +141,14 @@ def candidate_client(personas: Personas, who: str = "carol", passcode: str | Non
 @pytest.fixture
 def carol_client(personas: Personas) -> Client:
     return candidate_client(personas, "carol")
+
+
+@pytest.fixture
+def janus(tmp_path) -> Iterator[JanusServer]:
+    """A private Janus on loopback for this test (tests/janus_server.py), killed at its end."""
+    server = JanusServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

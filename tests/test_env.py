@@ -139,3 +139,28 @@ def test_production_refuses_to_start_without_the_evidence_signing_key(tmp_path) 
     key_file.write_text(COMPLETE["EVIDENCE_SIGNING_KEY"])
     from_file = run_prod_settings({**without, "EVIDENCE_SIGNING_KEY_FILE": str(key_file)})
     assert from_file.returncode == 0, from_file.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ({"MEDIA_BACKEND": "webrtc"}, "MEDIA_BACKEND"),
+        ({"MEDIA_BACKEND": "janus"}, "JANUS_URL, JANUS_ADMIN_URL"),
+        (
+            {
+                "MEDIA_BACKEND": "janus",
+                "JANUS_URL": "janus.internal:8088",
+                "JANUS_ADMIN_URL": "http://janus.internal:7088/admin",
+                "JANUS_ADMIN_SECRET": "s",
+                "JANUS_ROOM_ADMIN_KEY": "k",
+            },
+            "JANUS_URL must be",
+        ),
+    ],
+)
+def test_a_media_backend_that_cannot_work_stops_the_process(
+    extra: dict[str, str], said: str
+) -> None:
+    result = run_prod_settings({**COMPLETE, **extra})
+    assert result.returncode != 0
+    assert said in result.stderr

@@ -496,6 +496,31 @@ MEDIA_PROCESS_ID = env_str("MEDIA_PROCESS_ID", socket.gethostname())
 # how long it is (R-PROC-3; proctoring.media.audio_sampling).
 WEBRTC_AUDIO_EVERY_SECONDS = env_float("WEBRTC_AUDIO_EVERY_SECONDS", 10.0)
 WEBRTC_AUDIO_CHUNK_SECONDS = env_float("WEBRTC_AUDIO_CHUNK_SECONDS", 3.0)
+# The media plane (issue 18): "aiortc", the embedded default (the media process is the WebRTC peer
+# of every view), or "janus", a Janus SFU the media process drives over its HTTP API
+# (proctoring.media.janus_backend): candidates publish to a VideoRoom per exam room, proctors
+# subscribe, and the platform keeps signalling and authorisation. Janus is never open to the
+# world: its client API (JANUS_URL) and admin API (JANUS_ADMIN_URL) listen on a private network,
+# and every request carries a token the media process added with the admin secret. Rooms are
+# created only with the VideoRoom plugin's admin key (its admin_key in janus.plugin.videoroom.jcfg).
+MEDIA_BACKEND = env_str("MEDIA_BACKEND", "aiortc")
+JANUS_URL = env_str("JANUS_URL", "")
+JANUS_ADMIN_URL = env_str("JANUS_ADMIN_URL", "")
+JANUS_ADMIN_SECRET = env_str("JANUS_ADMIN_SECRET", "")
+JANUS_ROOM_ADMIN_KEY = env_str("JANUS_ROOM_ADMIN_KEY", "")
+if MEDIA_BACKEND not in ("aiortc", "janus"):
+    raise ImproperlyConfigured(f'MEDIA_BACKEND={MEDIA_BACKEND!r}: use "aiortc" or "janus".')
+if MEDIA_BACKEND == "janus":
+    _missing = [
+        name
+        for name in ("JANUS_URL", "JANUS_ADMIN_URL", "JANUS_ADMIN_SECRET", "JANUS_ROOM_ADMIN_KEY")
+        if not globals()[name]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"MEDIA_BACKEND=janus needs {', '.join(_missing)}.")
+    for _name in ("JANUS_URL", "JANUS_ADMIN_URL"):
+        if not str(globals()[_name]).startswith(("http://", "https://")):
+            raise ImproperlyConfigured(f"{_name} must be an http:// or https:// URL.")
 # Where the candidate's page opens the media WebSocket; empty = same host, port 8001.
 WEBRTC_WS_BASE = env_str("WEBRTC_WS_BASE", "")
 # The phone's second view is paired by a single-use QR link valid this long (proctoring.pairing).
