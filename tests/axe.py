@@ -39,7 +39,9 @@ def violations(page: Any, impacts: tuple[str, ...] = BLOCKING) -> list[dict[str,
             const r = await window.axe.run(document, {resultTypes: ['violations']});
             return r.violations.map((v) => ({
                 id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map((n) => ({target: n.target.join(' '), summary: n.failureSummary})),
+                nodes: v.nodes.map((n) => ({
+                    target: n.target.join(' '), summary: n.failureSummary,
+                })),
             }));
         }"""
     )

@@ -7,19 +7,27 @@ list rather than the first page's."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from django.db import connections
+from django.utils import timezone
 
 from certification.models import Enrolment, ExamSession, Seat
-from exams.models import Exam
-from review.models import AttemptReview
+from exams.models import Exam, Registration
+from proctoring import alerts
+from proctoring.models import AlertKind, Severity
 from tests import certification_world
 from tests.axe import BLOCKING, describe, violations
-from tests.browser.flows import sign_the_commitment, staff_sign_in
-from tests.personas import Personas
-from tests.review_world import finished_attempt
+from tests.browser.flows import staff_sign_in
+from tests.personas import FORMAL_PASSCODE, Personas, answering
+from tests.review_world import alert, finished_attempt
+
+T = TypeVar("T")
 
 pytestmark = [
     pytest.mark.browser,
@@ -102,7 +110,7 @@ def test_the_candidate_pages_from_sign_in_to_the_paper_and_the_phone(
     page = checker.page(LAPTOP)
     page.goto(f"{live_url}/exam/sign-in/")
     page.fill("#id_id_number", personas.carol.id_number)
-    page.fill("#id_passcode", "FORMAL-2468")
+    page.fill("#id_passcode", FORMAL_PASSCODE)
     page.click("main button[type=submit]")
     page.wait_for_url("**/exam/info/")
     checker.check(page, "candidate-info")
@@ -136,7 +144,7 @@ def test_the_candidate_pages_at_a_phones_width(
     page = checker.page(PHONE)
     page.goto(f"{live_url}/exam/sign-in/")
     page.fill("#id_id_number", personas.carol.id_number)
-    page.fill("#id_passcode", "FORMAL-2468")
+    page.fill("#id_passcode", FORMAL_PASSCODE)
     page.click("main button[type=submit]")
     page.wait_for_url("**/exam/info/")
     checker.check(page, "candidate-info")
@@ -148,18 +156,59 @@ def test_the_candidate_pages_at_a_phones_width(
     checker.assert_clean()
 
 
-def test_the_proctor_and_review_pages(personas: Personas, checker: Checker) -> None:
-    attempt = finished_attempt(personas)
-    review = AttemptReview.objects.filter(attempt=attempt).first()
-    pages = [
-        ("/proctor/", "console"),
-        (f"/proctor/rooms/{personas.room_a.pk}/", "room"),
-        ("/review/", "review-index"),
-        (f"/review/exams/{personas.formal.pk}/", "review-queue"),
-    ]
-    if review is not None:
-        pages.append((f"/review/attempts/{review.pk}/", "review-attempt"))
-    checker.staff_pages("paula", pages)
+def off_the_loop(work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread of its own: Playwright's event loop runs in the test's thread,
+    where publishing to the channel layer (async_to_sync) is not allowed."""
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def test_the_proctor_console_and_the_review_pages(personas: Personas, checker: Checker) -> None:
+    # An exam under way in room A with an open alert (the console's tiles and queue), and a
+    # finished one with an alert to review.
+    live = off_the_loop(
+        lambda: answering(Registration.objects.get(exam=personas.trial, candidate=personas.carol))
+    )
+    off_the_loop(
+        lambda: alerts.raise_or_extend(
+            live, AlertKind.DEVICE, view=1, at=timezone.now(), confidence=0.8, detail={}
+        )
+    )
+    finished = off_the_loop(lambda: finished_attempt(personas))
+    alert(finished, AlertKind.DEVICE, Severity.HIGH, timezone.now() - dt.timedelta(minutes=3))
+    queue = f"/review/exams/{personas.formal.pk}/"
+    for viewport in (LAPTOP, PHONE):
+        page = checker.page(viewport)
+        staff_sign_in(page, checker.live_url, "paula")
+        page.wait_for_load_state("load")
+        checker.visit(page, "/proctor/", "paula-console")
+        checker.visit(page, f"/proctor/rooms/{personas.room_a.pk}/", "paula-room")
+        page.wait_for_selector("#connection[data-state=live]")
+        page.wait_for_selector(f".tile[data-attempt-id='{live.pk}']")
+        page.wait_for_selector(".alert-item")
+        # Colour is never the only signal: the severity and the tile's status are words too.
+        assert page.inner_text(".tile .badge.severity-3").startswith("高")
+        assert "高" in page.inner_text(".alert-item.severity-3 .alert-head")
+        assert page.inner_text(".tile .tile-status").strip()
+        checker.check(page, "paula-room-live")
+        checker.visit(page, "/review/", "paula-review-index")
+        checker.visit(page, queue, "paula-review-queue")
+        assert "高" in page.inner_text(f"tr[data-attempt-id='{finished.pk}'] .badge.severity-3")
+        page.locator(f"tr[data-attempt-id='{finished.pk}'] button.claim").click()
+        page.wait_for_selector("#finish-form")
+        checker.check(page, "paula-review-attempt")
+        # Each timeline mark says its severity by a shape and in words, not by colour alone.
+        mark = page.locator(".timeline-alert").first
+        mark.wait_for()
+        assert mark.inner_text().strip() and "高" in (mark.get_attribute("aria-label") or "")
+        page.context.close()  # the claim stays paula's: the second round continues it
     checker.assert_clean()
 
 
@@ -198,3 +247,65 @@ def test_the_administration_pages(personas: Personas, checker: Checker) -> None:
         ],
     )
     checker.assert_clean()
+
+
+def tab_to(page: Any, selector: str, limit: int = 80) -> None:
+    """Press Tab until ``selector`` has the focus, as a keyboard user would; every element met on
+    the way must show where the focus is (an outline Chromium draws or ours)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        state = page.evaluate(
+            """(selector) => {
+                const el = document.activeElement;
+                const style = el ? getComputedStyle(el) : null;
+                return {
+                    here: !!el && el.matches(selector),
+                    what: el ? el.outerHTML.slice(0, 120) : '',
+                    ring: !!style && style.outlineStyle !== 'none' && style.outlineWidth !== '0px',
+                };
+            }""",
+            selector,
+        )
+        assert state["ring"], f"no visible focus on {state['what']}"
+        if state["here"]:
+            return
+    raise AssertionError(f"{selector} is not reached by Tab in {limit} presses")
+
+
+def test_a_candidate_sits_the_exam_by_keyboard_alone(
+    personas: Personas, live_url: str, browser: Any
+) -> None:
+    page = browser.new_context(locale="zh-CN", viewport=LAPTOP).new_page()
+    page.goto(f"{live_url}/exam/sign-in/")
+    # The sign-in page starts in its first field.
+    assert page.evaluate("document.activeElement.id") == "id_id_number"
+    page.keyboard.type(personas.carol.id_number)
+    tab_to(page, "#id_passcode")
+    page.keyboard.type(FORMAL_PASSCODE)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/exam/info/")
+    # The first Tab reaches the skip link, which leads past the top bar to the page's content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('skip')")
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    tab_to(page, "main button.primary")
+    page.keyboard.press("Enter")
+    # (The skip link's #main stays on the address across the form's redirect.)
+    page.wait_for_url(lambda url: "/exam/commitment/" in url)
+    tab_to(page, "button[value=accept]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("fieldset.question")
+    # A radio group takes the focus once; Space picks the focused option, the arrows move on.
+    tab_to(page, "fieldset.question input[type=radio]")
+    page.keyboard.press("Space")
+    first = page.locator("fieldset.question").nth(0)
+    assert first.locator("input[value=A]").is_checked()
+    page.keyboard.press("ArrowDown")
+    assert first.locator("input[value=B]").is_checked()
+    page.wait_for_selector("#save-status[data-state=saved]")
+    # Every question has its name read with its options: a fieldset and its legend.
+    assert (
+        page.locator("fieldset.question").count()
+        == page.locator("fieldset.question > legend").count()
+    )
