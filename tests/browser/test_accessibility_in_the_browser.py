@@ -24,7 +24,7 @@ from proctoring.models import AlertKind, Severity
 from tests import certification_world
 from tests.axe import BLOCKING, describe, violations
 from tests.browser.flows import staff_sign_in
-from tests.personas import FORMAL_PASSCODE, Personas, answering
+from tests.personas import FORMAL_PASSCODE, Personas, answering, build_inspections
 from tests.review_world import alert, finished_attempt
 
 T = TypeVar("T")
@@ -309,3 +309,28 @@ def test_a_candidate_sits_the_exam_by_keyboard_alone(
         page.locator("fieldset.question").count()
         == page.locator("fieldset.question > legend").count()
     )
+
+
+def test_the_inspection_and_site_pages(personas: Personas, checker: Checker) -> None:
+    people = build_inspections(personas)
+    checker.staff_pages(
+        "ingrid",
+        [
+            ("/inspections/", "dashboard"),
+            ("/inspections/findings/", "findings"),
+            (f"/inspections/units/{people.university_1.pk}/", "unit"),
+            (f"/inspections/units/{people.university_1.pk}/findings/new/", "finding-new"),
+        ],
+    )
+    checker.staff_pages(
+        "sam",
+        [
+            ("/", "home"),
+            (f"/sites/{personas.site.pk}/", "site"),
+            ("/candidates/", "candidates"),
+            ("/support/device-checks/", "device-checks"),
+            ("/support/passcodes/", "passcodes"),
+            (f"/support/passcodes/{personas.formal.pk}/", "passcode-exam"),
+        ],
+    )
+    checker.assert_clean()
