@@ -31,7 +31,8 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --no-deps "face_recognition==1.3.0" "mediapipe==0.10.21"
 	touch $@ $(RUNTIME_STAMP)
 
-# The front-end checks (ESLint) come from the npm registry at the versions of package-lock.json.
+# The front-end checks (ESLint) and the browser tests' accessibility check (axe-core, tests/axe.py)
+# come from the npm registry at the versions of package-lock.json.
 NODE_STAMP := node_modules/.ci-stamp
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the front-end checks: install Node.js 20 or newer with npm."; exit 1; }
