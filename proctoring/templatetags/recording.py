@@ -21,8 +21,8 @@ def recorder_script(context: dict[str, Any]) -> SafeString:
     data-video-bits-per-second>``: the recorder reads its defaults from this tag, so every page
     that records (the exam page, the phone page) follows ``RECORDING_SEGMENT_SECONDS`` and
     ``RECORDING_VIDEO_BITS_PER_SECOND``; the scripts that record import the same module. Only a
-    page with this tag sends the recordings queued by an earlier page (the result page). The page records the camera and the microphone, so it
-    may use them (``core.security_headers``)."""
+    page with this tag sends the recordings queued by an earlier page (the result page). The
+    page records the camera and the microphone, so it may use them (``core.security_headers``)."""
     request = context.get("request")
     if request is not None:
         request_devices(request, "camera", "microphone")

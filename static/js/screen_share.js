@@ -9,7 +9,7 @@
 // checks the choice and stops the share at once, recording nothing).
 //
 // On the exam page the share's state goes to the proctors through the candidate's channel
-// (AttemptChannel.reportView(3, …); no media process sees the screen, so the page reports both
+// (attempt_channel.js, reportView(3, …); no media process sees the screen, so the page reports both
 // states) and to the page as `screen:state` on document ({connected}), which proctor_lock.js
 // turns into the pause of answering. The share stopped ("Stop sharing", the monitor unplugged)
 // is a lost view: the button offers to share again, and answering resumes once it is shared.
