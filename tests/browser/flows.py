@@ -56,3 +56,11 @@ def page_module(name: str) -> str:
     once per address, so importing it again hands the test the very module the page runs (its
     ``stats``, the review ``player``)."""
     return f'(await import("/static/js/{name}.js"))'
+
+
+def wait_for_module(page: Any, name: str, predicate: str, timeout: float = 30000) -> None:
+    """Wait until ``predicate`` (a JavaScript function of the module) holds for the page's own
+    instance of ``static/js/<name>.js``. ``page.wait_for_function`` takes a returned promise for
+    a true value, so the module is imported first and handed to a synchronous predicate."""
+    module = page.evaluate_handle(f'() => import("/static/js/{name}.js")')
+    page.wait_for_function(predicate, arg=module, timeout=timeout)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from proctoring.models import Alert, AlertDecision, AlertKind, Severity
 from review.models import AttemptReview
 from review.statuses import ReviewStatus
-from tests.browser.flows import page_module, staff_sign_in
+from tests.browser.flows import page_module, staff_sign_in, wait_for_module
 from tests.personas import Personas
 from tests.review_world import alert, analyses, face_result, finished_attempt, segments, webm
 
@@ -168,9 +168,7 @@ def test_the_player_plays_in_step_at_sixteen_times_and_skips_quiet_stretches(
         start_ms + 30000,
     )
     page.click("#play-both")
-    page.wait_for_function(
-        f"async () => {page_module('review')}.player.clock.skips >= 1", timeout=10000
-    )
+    wait_for_module(page, "review", "(m) => m.player.clock.skips >= 1", timeout=10000)
     page.wait_for_function("() => window.skipLatency !== undefined", timeout=10000)
     print(f"\nskip to both views playing: {page.evaluate('window.skipLatency'):.0f} ms")
     page.wait_for_function(

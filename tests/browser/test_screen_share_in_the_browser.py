@@ -23,7 +23,13 @@ import pytest
 from exams.models import SCREEN_VIEW, Attempt, Exam
 from proctoring.models import Alert, AlertKind, EvidenceFrame, RecordingSegment, ViewState
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.flows import page_module, sign_the_commitment, staff_sign_in, wait_for
+from tests.browser.flows import (
+    page_module,
+    sign_the_commitment,
+    staff_sign_in,
+    wait_for,
+    wait_for_module,
+)
 from tests.personas import Personas
 
 pytestmark = [
@@ -140,11 +146,8 @@ def test_the_entire_screen_is_recorded_and_appears_on_the_review_page(
     wait_for(lambda: ViewState.objects.filter(attempt=attempt, view=3, connected=True).exists())
 
     # Segments of view 3 and stills arrive.
-    page.wait_for_function(
-        f"async () => {page_module('recorder')}.stats.uploaded >= 2"
-        f" && {page_module('screen_share')}.screenShare.stats.stills >= 2",
-        timeout=30000,
-    )
+    wait_for_module(page, "recorder", "(m) => m.stats.uploaded >= 2", timeout=30000)
+    wait_for_module(page, "screen_share", "(m) => m.screenShare.stats.stills >= 2")
     segments = list(RecordingSegment.objects.filter(attempt=attempt, view=SCREEN_VIEW))
     assert len(segments) >= 2
     for segment in segments:
@@ -176,9 +179,7 @@ def test_the_entire_screen_is_recorded_and_appears_on_the_review_page(
             ).exists()
         )
     )
-    page.wait_for_function(
-        f"async () => {page_module('recorder')}.stats.queued === 0", timeout=20000
-    )
+    wait_for_module(page, "recorder", "(m) => m.stats.queued === 0", timeout=20000)
 
     # A reload ends the share: the page that comes back says so, as the server still has "shared".
     page.reload()
@@ -187,12 +188,8 @@ def test_the_entire_screen_is_recorded_and_appears_on_the_review_page(
     page.click("#screen-share [data-share]")
     page.wait_for_selector("#screen-share[data-state=sharing]")
     wait_for(lambda: ViewState.objects.filter(attempt=attempt, view=3, connected=True).exists())
-    page.wait_for_function(
-        f"async () => {page_module('recorder')}.stats.uploaded >= 1", timeout=20000
-    )
-    page.wait_for_function(
-        f"async () => {page_module('recorder')}.stats.queued === 0", timeout=20000
-    )
+    wait_for_module(page, "recorder", "(m) => m.stats.uploaded >= 1", timeout=20000)
+    wait_for_module(page, "recorder", "(m) => m.stats.queued === 0", timeout=20000)
 
     # The proctor's review page lists and plays the screen's segments and shows its stills.
     proctor = screen_browser.new_context(
