@@ -102,7 +102,7 @@ WHITENOISE_USE_FINDERS = False
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))  # filled by collectstatic
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "core.staticfiles.ModuleManifestStaticFilesStorage"},
 }
 if env_str("STORAGE_BACKEND", "filesystem") == "s3":
     # django-storages is installed only where S3-compatible storage is used.

@@ -17,16 +17,17 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def recorder_script(context: dict[str, Any]) -> SafeString:
-    """``<script src=".../recorder.js" defer data-segment-seconds data-video-bits-per-second>``:
-    the recorder reads its defaults from its own tag, so every page that records (the exam
-    page, the phone page) follows ``RECORDING_SEGMENT_SECONDS`` and
-    ``RECORDING_VIDEO_BITS_PER_SECOND``. The page records the camera and the microphone, so it
-    may use them (``core.security_headers``)."""
+    """``<script type="module" src=".../recorder.js" data-recorder data-segment-seconds
+    data-video-bits-per-second>``: the recorder reads its defaults from this tag, so every page
+    that records (the exam page, the phone page) follows ``RECORDING_SEGMENT_SECONDS`` and
+    ``RECORDING_VIDEO_BITS_PER_SECOND``; the scripts that record import the same module. Only a
+    page with this tag sends the recordings queued by an earlier page (the result page). The
+    page records the camera and the microphone, so it may use them (``core.security_headers``)."""
     request = context.get("request")
     if request is not None:
         request_devices(request, "camera", "microphone")
     return format_html(
-        '<script nonce="{}" src="{}" defer data-segment-seconds="{}" '
+        '<script type="module" nonce="{}" src="{}" data-recorder data-segment-seconds="{}" '
         'data-video-bits-per-second="{}"></script>',
         getattr(request, "csp_nonce", ""),
         static("js/recorder.js"),

@@ -3,12 +3,13 @@
 // small list; once it has been on screen the page sends the read receipt. When a proctor ends
 // the exam the page says so and goes to the result page. Text from the server is only ever set
 // with textContent. Every message is also dispatched as `attempt:message` on document (the
-// phone's state for the exam page, for example); `AttemptChannel.reportView(view, connected)`
-// tells the proctors of the page's own media connection (resent after every reconnect).
-(function () {
-  "use strict";
+// phone's state for the exam page, for example); `reportView(view, connected)` (exported:
+// view1.js and screen_share.js import it) tells the proctors of the page's own media connection (resent after every reconnect).
+import { LiveSocket } from "./live_socket.js";
+
+function setUp() {
   const root = document.getElementById("attempt-channel");
-  if (!root) return;
+  if (!root) return null;
   const lane = root.querySelector(".bullet-lane");
   const box = root.querySelector(".proctor-messages");
   const list = box.querySelector("ol");
@@ -101,7 +102,7 @@
 
   function connect() {
     // 4403: not (or no longer) this candidate's live attempt; 4000: the exam ended.
-    socket = new window.LiveSocket(root.dataset.wsPath, {
+    socket = new LiveSocket(root.dataset.wsPath, {
       onOpen() {
         root.dataset.state = "live";
         for (const [view, state] of views) send({ type: "view", view, ...state });
@@ -116,14 +117,22 @@
     }, { finalCodes: [4403, 4000] });
   }
 
-  window.AttemptChannel = {
-    // `part` ("camera", "microphone") says which of the view's tracks was lost.
+  setInterval(() => send({ type: "ping" }), 30000);
+  connect();
+  return {
     reportView(view, connected, part) {
       const state = { connected: Boolean(connected), ...(part && !connected ? { part } : {}) };
       views.set(view, state);
       send({ type: "view", view, ...state });
     },
   };
-  setInterval(() => send({ type: "ping" }), 30000);
-  connect();
-})();
+}
+
+const channel = setUp();
+
+// The page's own media connection `view` (1, 3) is up or not; `part` ("camera", "microphone")
+// says which of the view's tracks was lost. A page without the channel (a set-up step) has
+// no proctors to tell.
+export function reportView(view, connected, part) {
+  if (channel) channel.reportView(view, connected, part);
+}

@@ -9,12 +9,12 @@
 // are moved back to it when they drift. It plays at 1× to 16×, and jumps over the quiet
 // stretches the server found (no alert and no motion in the cameras' analyses, see
 // proctoring/activity.py) unless the reviewer turns skipping off. Keyboard shortcuts are listed
-// on the page.
-(function () {
-  "use strict";
+// on the page. The module exports `player` (seek, players, clock, setSpeed, play, pause; null
+// without a review on the page), which the browser tests drive.
+function setUp() {
   const root = document.getElementById("review");
   const dataNode = document.getElementById("review-data");
-  if (!root || !dataNode) return;
+  if (!root || !dataNode) return null;
   const data = JSON.parse(dataNode.textContent);
   const text = (key) => document.querySelector(`#review-texts [data-key="${key}"]`).textContent;
   const segmentUrl = (id) => root.dataset.segmentUrl.replace(/\/0\/$/, `/${id}/`);
@@ -452,5 +452,7 @@
       clock.skip = skipBox.checked;
     }
   });
-  window.ReviewPlayer = { seek: seekAll, players, clock, setSpeed, play: playAll, pause: pauseAll };
-})();
+  return { seek: seekAll, players, clock, setSpeed, play: playAll, pause: pauseAll };
+}
+
+export const player = setUp();

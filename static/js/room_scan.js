@@ -6,8 +6,9 @@
 // is offered once the minimum is reached and the recording stops by itself at the maximum. The
 // server says (polled) whether a scan may be recorded now: after the phone's stream arrived,
 // until answering starts.
-(function () {
-  "use strict";
+import * as ProctorRecorder from "./recorder.js";
+
+function setUp() {
   const root = document.getElementById("room-scan");
   if (!root) return;
   const startButton = document.getElementById("room-scan-start");
@@ -75,9 +76,8 @@
     const stream = preview && preview.srcObject;
     const live = stream && stream.getVideoTracks().some((track) => track.readyState === "live");
     if (!live) { show("no_camera"); return; }
-    if (!window.ProctorRecorder) { show("failed"); return; }
     const csrf = document.querySelector('meta[name="csrf-token"]');
-    recorder = window.ProctorRecorder.start(stream, {
+    recorder = ProctorRecorder.start(stream, {
       attemptId: Number(root.dataset.attemptId), view: "scan", uploadUrl: uploadUrl,
       csrfToken: csrf ? csrf.content : "",
       // One file for the whole scan: the recorder cuts only past the maximum, never inside it.
@@ -132,4 +132,6 @@
   finishButton.addEventListener("click", finish);
   setInterval(poll, 3000);
   poll();
-})();
+}
+
+setUp();

@@ -9,16 +9,19 @@
 // checks the choice and stops the share at once, recording nothing).
 //
 // On the exam page the share's state goes to the proctors through the candidate's channel
-// (AttemptChannel.reportView(3, …); no media process sees the screen, so the page reports both
+// (attempt_channel.js, reportView(3, …); no media process sees the screen, so the page reports both
 // states) and to the page as `screen:state` on document ({connected}), which proctor_lock.js
 // turns into the pause of answering. The share stopped ("Stop sharing", the monitor unplugged)
 // is a lost view: the button offers to share again, and answering resumes once it is shared.
 //
-// window.ScreenShare = {share(), accept(stream), isWholeMonitor(track), stats}.
-(function () {
-  "use strict";
+// Exported as `screenShare` = {share(), accept(stream), isWholeMonitor(track), stats}, null
+// without #screen-share (the browser tests read its stats).
+import { reportView } from "./attempt_channel.js";
+import * as ProctorRecorder from "./recorder.js";
+
+function setUp() {
   const root = document.getElementById("screen-share");
-  if (!root) return;
+  if (!root) return null;
   const mode = root.dataset.mode || "check";
   const button = root.querySelector("[data-share]");
   const status = root.querySelector("[data-status]");
@@ -45,7 +48,7 @@
 
   function report(connected) {
     if (mode !== "exam") return;
-    if (window.AttemptChannel) window.AttemptChannel.reportView(3, connected);
+    reportView(3, connected);
     document.dispatchEvent(new CustomEvent("screen:state", { detail: { connected } }));
   }
 
@@ -146,9 +149,9 @@
       return true;
     }
     current = { stream, track, recorder: null, timer: null, video: null };
-    if (window.ProctorRecorder && root.dataset.recordingUrl) {
+    if (root.dataset.recordingUrl) {
       const csrf = document.querySelector('meta[name="csrf-token"]');
-      current.recorder = window.ProctorRecorder.start(stream, {
+      current.recorder = ProctorRecorder.start(stream, {
         attemptId: Number(root.dataset.attemptId), view: 3,
         uploadUrl: root.dataset.recordingUrl, csrfToken: csrf ? csrf.content : "",
       });
@@ -187,7 +190,6 @@
   setInterval(() => { if (current && current.track.readyState === "ended") ended(); }, 1000);
   button.addEventListener("click", () => { share(); });
   window.addEventListener("pagehide", () => { if (current) current.stream.getTracks().forEach((t) => t.stop()); });
-  window.ScreenShare = { share, accept, isWholeMonitor, stats };
   setStatus(mode === "exam" ? "needed" : "idle");
   button.hidden = false;
   say("");
@@ -196,4 +198,7 @@
   // server still holds its last word, "shared"; the first page has nothing to take back, so
   // the exam's start opens no alert.
   if (mode === "exam" && localStorage.getItem(sharedKey)) report(false);
-})();
+  return { share, accept, isWholeMonitor, stats };
+}
+
+export const screenShare = setUp();

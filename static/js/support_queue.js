@@ -1,6 +1,7 @@
 // The staff's queue of open support conversations, redrawn from each queue.snapshot.
-(function () {
-  "use strict";
+import { LiveSocket } from "./live_socket.js";
+
+function setUp() {
   const root = document.getElementById("support-queue");
   if (!root) return;
   const list = document.getElementById("queue-list");
@@ -29,7 +30,7 @@
     });
   }
 
-  new window.LiveSocket(root.dataset.socket, {
+  new LiveSocket(root.dataset.socket, {
     onOpen() { state.dataset.state = "live"; state.textContent = "●"; },
     onMessage(data) { if (data.type === "queue.snapshot") draw(data.conversations); },
     onClose(event) {
@@ -37,4 +38,6 @@
       state.textContent = "○";
     },
   }, { max: 30000 });
-})();
+}
+
+setUp();

@@ -11,8 +11,12 @@
 // document ({connected}), which proctor_lock.js turns into the pause of answering. A camera or
 // microphone track that ends (unplugged, turned off, stopped) counts as view 1 lost: the page
 // says which part, drops the connection and asks for the devices again until they are back.
-(function () {
-  "use strict";
+import { reportView } from "./attempt_channel.js";
+import * as ice from "./ice_config.js";
+import { LiveSocket } from "./live_socket.js";
+import * as ProctorRecorder from "./recorder.js";
+
+function setUp() {
   const root = document.getElementById("exam") || document.getElementById("view1-root");
   const status = document.getElementById("view1-status");
   if (!root || !window.RTCPeerConnection || !navigator.mediaDevices) return;
@@ -20,7 +24,7 @@
     const node = document.querySelector(`#view1-texts [data-key="${key}"]`);
     return node ? node.textContent : "";
   };
-  const iceConfiguration = (node) => window.ProctorIce.configuration(node);
+  const iceConfiguration = (node) => ice.configuration(node);
   const CAPPED_FRAMERATE = 5;
   const FULL_FRAMERATE = 15;
   // Bit rate caps: the media process's receive cost is per packet, and an uncapped browser
@@ -64,7 +68,7 @@
   function report(connected, part) {
     if (reported === connected) return;
     reported = connected;
-    if (window.AttemptChannel) window.AttemptChannel.reportView(1, connected, part);
+    reportView(1, connected, part);
     document.dispatchEvent(new CustomEvent("view1:state", { detail: { connected, part } }));
   }
 
@@ -137,10 +141,10 @@
         });
         // The recording is made here in the browser and uploaded (recorder.js, contract 6);
         // it does not depend on the live connection below.
-        if (window.ProctorRecorder && root.dataset.recordingUrl) {
+        if (root.dataset.recordingUrl) {
           const csrf = document.querySelector('meta[name="csrf-token"]');
           try {
-            cameraRecorder = window.ProctorRecorder.start(stream, {
+            cameraRecorder = ProctorRecorder.start(stream, {
               attemptId: Number(root.dataset.attemptId), view: 1,
               uploadUrl: root.dataset.recordingUrl, csrfToken: csrf ? csrf.content : "",
             });
@@ -158,7 +162,7 @@
     }
     cameraWait = 1000;
     setStatus("connecting");
-    live = new window.LiveSocket(wsUrl(), { onOpen: offer, onMessage: signal, onClose: lost }, {
+    live = new LiveSocket(wsUrl(), { onOpen: offer, onMessage: signal, onClose: lost }, {
       first: 1000, max: 15000, openTimeout: OPEN_TIMEOUT, resetOn: "ready",
     });
   }
@@ -254,4 +258,6 @@
   });
 
   start();
-})();
+}
+
+setUp();

@@ -5,11 +5,14 @@
 // to 15 fps until it ends. The signalling socket is a LiveSocket (live_socket.js): a lost socket
 // or peer starts over with its back-off, with a new peer per connection. The screen is kept
 // on with the Screen Wake Lock API where the browser has it, re-taken whenever the page is shown.
-(function () {
-  "use strict";
+import * as ice from "./ice_config.js";
+import { LiveSocket } from "./live_socket.js";
+import * as ProctorRecorder from "./recorder.js";
+
+function setUp() {
   const root = document.getElementById("phone");
   if (!root) return;
-  const iceConfiguration = (node) => window.ProctorIce.configuration(node);
+  const iceConfiguration = (node) => ice.configuration(node);
   const statusEl = document.getElementById("phone-status");
   const wakeEl = document.getElementById("phone-wake");
   const preview = document.getElementById("phone-preview");
@@ -96,10 +99,10 @@
 
   function startRecorder() {
     const uploadUrl = root.dataset.uploadUrl;
-    if (!window.ProctorRecorder || !uploadUrl || !stream) return;
+    if (!uploadUrl || !stream) return;
     const csrf = document.querySelector('meta[name="csrf-token"]');
     try {
-      recorder = window.ProctorRecorder.start(stream, {
+      recorder = ProctorRecorder.start(stream, {
         attemptId: Number(root.dataset.attemptId), view: 2, uploadUrl: uploadUrl,
         csrfToken: csrf ? csrf.content : "",
       });
@@ -158,7 +161,7 @@
     if (finished || live) return;
     if (!(await ensureCamera()) || finished || live) return;
     setStatus("connecting");
-    live = new window.LiveSocket(wsUrl(), { onOpen: offer, onMessage: signal, onClose: lost }, {
+    live = new LiveSocket(wsUrl(), { onOpen: offer, onMessage: signal, onClose: lost }, {
       first: 1000, max: 15000, finalCodes: [4403, 4409, 4000], delays: { 4429: 30000 },
       resetOn: "ready",
     });
@@ -306,4 +309,6 @@
   }
   keepAwake();
   connect();
-})();
+}
+
+setUp();

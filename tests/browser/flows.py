@@ -47,3 +47,20 @@ def wait_for(predicate: Callable[[], object], seconds: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.25)
+
+
+def page_module(name: str) -> str:
+    """A JavaScript expression (for an ``async`` function given to ``page.evaluate`` or
+    ``page.wait_for_function``) that is the page's own instance of the ES module
+    ``static/js/<name>.js``. The front end puts nothing on ``window``; a browser loads a module
+    once per address, so importing it again hands the test the very module the page runs (its
+    ``stats``, the review ``player``)."""
+    return f'(await import("/static/js/{name}.js"))'
+
+
+def wait_for_module(page: Any, name: str, predicate: str, timeout: float = 30000) -> None:
+    """Wait until ``predicate`` (a JavaScript function of the module) holds for the page's own
+    instance of ``static/js/<name>.js``. ``page.wait_for_function`` takes a returned promise for
+    a true value, so the module is imported first and handed to a synchronous predicate."""
+    module = page.evaluate_handle(f'() => import("/static/js/{name}.js")')
+    page.wait_for_function(predicate, arg=module, timeout=timeout)

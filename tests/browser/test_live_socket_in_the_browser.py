@@ -6,6 +6,7 @@ the proctor's focus) signal through it; their own browser tests kill the media p
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 from collections.abc import Iterator
@@ -20,10 +21,13 @@ pytestmark = pytest.mark.browser
 
 SCRIPT = Path(settings.BASE_DIR) / "static" / "js" / "live_socket.js"
 
-OPEN = """(url) => {
+# The module is imported from a data: address: the test page is the socket server's own, which
+# serves no static files.
+OPEN = """async ([url, source]) => {
+  const { LiveSocket } = await import(source);
   window.log = [];
   const note = (...entry) => window.log.push([...entry, Date.now()]);
-  window.live = new window.LiveSocket(url, {
+  window.live = new LiveSocket(url, {
     onOpen: () => note("open"),
     onMessage: (message) => note("message", message.n),
     onClose: (event, retrying) => note("close", event.code, retrying),
@@ -77,8 +81,8 @@ def test_the_live_socket_comes_back_after_the_server_dies_and_stops_when_refused
 ) -> None:
     page = browser.new_page()
     page.goto(f"http://127.0.0.1:{server.port}/")
-    page.add_script_tag(path=str(SCRIPT))
-    page.evaluate(OPEN, f"ws://127.0.0.1:{server.port}/")
+    source = "data:text/javascript;base64," + base64.b64encode(SCRIPT.read_bytes()).decode()
+    page.evaluate(OPEN, [f"ws://127.0.0.1:{server.port}/", source])
     page.wait_for_function("() => window.log.some((entry) => entry[0] === 'message')")
     assert page.evaluate("() => window.live.send({ n: 42 })")
     page.wait_for_function("() => window.log.some((e) => e[0] === 'message' && e[1] === 42)")

@@ -20,7 +20,7 @@ import pytest
 from django.utils import timezone
 
 from proctoring.models import Alert, AlertKind, AlertStatus, RecordingSegment, Severity
-from tests.browser.flows import sign_the_commitment, staff_sign_in
+from tests.browser.flows import page_module, sign_the_commitment, staff_sign_in, wait_for_module
 from tests.personas import Personas
 
 pytestmark = [
@@ -66,21 +66,19 @@ def test_the_answer_page_records_and_the_proctor_reviews_it(
     page = candidate.new_page()
     sign_the_commitment(page, live_url, personas.carol.id_number)
     page.wait_for_selector("fieldset.question")
-    page.wait_for_function(
-        "() => window.ProctorRecorder && window.ProctorRecorder.stats.uploaded >= 1"
-    )
+    wait_for_module(page, "recorder", "(m) => m.stats.uploaded >= 1")
 
     # About 25 seconds of recording, with the network down for 10 of them: the segments of that
     # time wait in IndexedDB and arrive when it is back, so the drop loses nothing.
     time.sleep(6)
     candidate.set_offline(True)
     time.sleep(10)
-    offline_stats = page.evaluate("window.ProctorRecorder.stats")
+    offline_stats = page.evaluate(f"async () => {page_module('recorder')}.stats")
     assert offline_stats["lastError"] == "network", offline_stats
     candidate.set_offline(False)
     time.sleep(9)
-    page.wait_for_function("() => window.ProctorRecorder.stats.queued === 0", timeout=20000)
-    stats = page.evaluate("window.ProctorRecorder.stats")
+    wait_for_module(page, "recorder", "(m) => m.stats.queued === 0", timeout=20000)
+    stats = page.evaluate(f"async () => {page_module('recorder')}.stats")
     segments = list(RecordingSegment.objects.filter(view=1).order_by("seq"))
     assert len(segments) >= 4, (stats, segments)
     assert [s.seq for s in segments] == list(range(len(segments)))
@@ -101,7 +99,7 @@ def test_the_answer_page_records_and_the_proctor_reviews_it(
     page.reload()
     page.wait_for_selector("fieldset.question")
     page.wait_for_timeout(9000)
-    page.wait_for_function("() => window.ProctorRecorder.stats.queued === 0", timeout=20000)
+    wait_for_module(page, "recorder", "(m) => m.stats.queued === 0", timeout=20000)
     after_reload = list(RecordingSegment.objects.filter(view=1).order_by("started_at"))
     seqs = [s.seq for s in after_reload]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from proctoring.models import Alert, AlertDecision, AlertKind, Severity
 from review.models import AttemptReview
 from review.statuses import ReviewStatus
-from tests.browser.flows import staff_sign_in
+from tests.browser.flows import page_module, staff_sign_in, wait_for_module
 from tests.personas import Personas
 from tests.review_world import alert, analyses, face_result, finished_attempt, segments, webm
 
@@ -150,10 +150,11 @@ def test_the_player_plays_in_step_at_sixteen_times_and_skips_quiet_stretches(
     # Play: the first 30 s are skipped at once. How long a skip takes, from the jump to both
     # views playing at the new moment, is measured for docs/performance.md.
     page.evaluate(
-        """(target) => {
+        """async (target) => {
+          const { player } = MODULE;
           const poll = () => {
-            const clock = window.ReviewPlayer.clock;
-            const players = window.ReviewPlayer.players;
+            const clock = player.clock;
+            const players = player.players;
             if (clock.skips >= 1 && window.skipAt === undefined) window.skipAt = performance.now();
             if (window.skipAt !== undefined && players.every(
                 (p) => p.active() && p.wallTime() >= target)) {
@@ -163,11 +164,11 @@ def test_the_player_plays_in_step_at_sixteen_times_and_skips_quiet_stretches(
             setTimeout(poll, 10);
           };
           poll();
-        }""",
+        }""".replace("MODULE", page_module("review")),
         start_ms + 30000,
     )
     page.click("#play-both")
-    page.wait_for_function("() => window.ReviewPlayer.clock.skips >= 1", timeout=10000)
+    wait_for_module(page, "review", "(m) => m.player.clock.skips >= 1", timeout=10000)
     page.wait_for_function("() => window.skipLatency !== undefined", timeout=10000)
     print(f"\nskip to both views playing: {page.evaluate('window.skipLatency'):.0f} ms")
     page.wait_for_function(
@@ -185,7 +186,7 @@ def test_the_player_plays_in_step_at_sixteen_times_and_skips_quiet_stretches(
     assert not page.is_checked("#skip-quiet")
     page.keyboard.press("5")
     assert page.get_attribute(".review-speed[data-speed='16']", "aria-pressed") == "true"
-    page.evaluate(f"window.ReviewPlayer.seek({start_ms + 1000}, true)")
+    page.evaluate(f"async () => {page_module('review')}.player.seek({start_ms + 1000}, true)")
     page.wait_for_function(
         "() => [1, 2].every((v) => document.querySelector(`#player-${v} video`).playbackRate === 16"
         " && !document.querySelector(`#player-${v} video`).paused)",
@@ -195,7 +196,7 @@ def test_the_player_plays_in_step_at_sixteen_times_and_skips_quiet_stretches(
     page.wait_for_timeout(2000)
     after = wall(page, 1)
     assert after - before > 12000, (before, after)  # 2 s at 16× is 32 s, less loading
-    skips = page.evaluate("window.ReviewPlayer.clock.skips")
+    skips = page.evaluate(f"async () => {page_module('review')}.player.clock.skips")
     assert skips == 1  # nothing skipped with skipping off
     assert abs(wall(page, 1) - wall(page, 2)) < 3000  # in step (within the 16× drift limit)
 
@@ -203,7 +204,7 @@ def test_the_player_plays_in_step_at_sixteen_times_and_skips_quiet_stretches(
     for _ in range(3):
         page.keyboard.press("[")
     assert page.get_attribute(".review-speed[data-speed='2']", "aria-pressed") == "true"
-    page.evaluate(f"window.ReviewPlayer.seek({start_ms + 5000}, true)")
+    page.evaluate(f"async () => {page_module('review')}.player.seek({start_ms + 5000}, true)")
     page.keyboard.press("n")
     alert_ms = at(50).timestamp() * 1000
     page.wait_for_function(

@@ -23,7 +23,13 @@ import pytest
 from exams.models import SCREEN_VIEW, Attempt, Exam
 from proctoring.models import Alert, AlertKind, EvidenceFrame, RecordingSegment, ViewState
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.flows import sign_the_commitment, staff_sign_in, wait_for
+from tests.browser.flows import (
+    page_module,
+    sign_the_commitment,
+    staff_sign_in,
+    wait_for,
+    wait_for_module,
+)
 from tests.personas import Personas
 
 pytestmark = [
@@ -140,10 +146,8 @@ def test_the_entire_screen_is_recorded_and_appears_on_the_review_page(
     wait_for(lambda: ViewState.objects.filter(attempt=attempt, view=3, connected=True).exists())
 
     # Segments of view 3 and stills arrive.
-    page.wait_for_function(
-        "() => window.ProctorRecorder.stats.uploaded >= 2 && window.ScreenShare.stats.stills >= 2",
-        timeout=30000,
-    )
+    wait_for_module(page, "recorder", "(m) => m.stats.uploaded >= 2", timeout=30000)
+    wait_for_module(page, "screen_share", "(m) => m.screenShare.stats.stills >= 2")
     segments = list(RecordingSegment.objects.filter(attempt=attempt, view=SCREEN_VIEW))
     assert len(segments) >= 2
     for segment in segments:
@@ -175,7 +179,7 @@ def test_the_entire_screen_is_recorded_and_appears_on_the_review_page(
             ).exists()
         )
     )
-    page.wait_for_function("() => window.ProctorRecorder.stats.queued === 0", timeout=20000)
+    wait_for_module(page, "recorder", "(m) => m.stats.queued === 0", timeout=20000)
 
     # A reload ends the share: the page that comes back says so, as the server still has "shared".
     page.reload()
@@ -184,8 +188,8 @@ def test_the_entire_screen_is_recorded_and_appears_on_the_review_page(
     page.click("#screen-share [data-share]")
     page.wait_for_selector("#screen-share[data-state=sharing]")
     wait_for(lambda: ViewState.objects.filter(attempt=attempt, view=3, connected=True).exists())
-    page.wait_for_function("() => window.ProctorRecorder.stats.uploaded >= 1", timeout=20000)
-    page.wait_for_function("() => window.ProctorRecorder.stats.queued === 0", timeout=20000)
+    wait_for_module(page, "recorder", "(m) => m.stats.uploaded >= 1", timeout=20000)
+    wait_for_module(page, "recorder", "(m) => m.stats.queued === 0", timeout=20000)
 
     # The proctor's review page lists and plays the screen's segments and shows its stills.
     proctor = screen_browser.new_context(
@@ -252,9 +256,11 @@ def test_a_window_or_tab_is_refused_and_nothing_is_recorded(
     )
     assert page.get_attribute("#screen-share", "data-state") == "needed"
     page.locator("#pause-banner").wait_for(state="visible", timeout=5000)
-    assert page.evaluate("() => window.ScreenShare.stats.refused") == 1
+    assert (
+        page.evaluate(f"async () => {page_module('screen_share')}.screenShare.stats.refused") == 1
+    )
     time.sleep(SEGMENT_SECONDS + 2)
-    assert page.evaluate("() => window.ProctorRecorder.stats.recorded") == 0
+    assert page.evaluate(f"async () => {page_module('recorder')}.stats.recorded") == 0
     assert not RecordingSegment.objects.filter(attempt=attempt).exists()
     assert not EvidenceFrame.objects.filter(attempt=attempt).exists()
     assert not ViewState.objects.filter(attempt=attempt, view=3, connected=True).exists()
