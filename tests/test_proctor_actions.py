@@ -575,7 +575,7 @@ def test_the_room_page_offers_the_actions_to_the_rooms_staff_only(personas: Pers
     page = staff_client(personas.paula).get(path)
     assert page.status_code == 200
     html = page.content.decode()
-    for part in ('id="warn-form"', 'id="end-form"', 'id="broadcast-form"', "js/focus.js"):
+    for part in ('id="warn-form"', 'id="end-form"', 'id="broadcast-form"', "js/proctor_room.js"):
         assert part in html
     assert staff_client(personas.pete).get(path).status_code == 404
 
