@@ -111,7 +111,7 @@ class JanusFocusSignallingConsumer(FocusSignallingConsumer):
         if self.janus is not None:
             await self.janus.close()
             self.janus = None
-        await self.end_signalling()
+        await super().disconnect(code)
 
     async def _subscribe(self, message: dict[str, Any]) -> None:
         views = message.get("views", [1, 2])
