@@ -281,7 +281,7 @@ class JanusSession:
                 raise
             except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
                 failures += 1
-                if failures >= 3:  # about a second of Janus not answering: the session is gone
+                if failures >= 3:  # three polls in a row unanswered: the session is gone
                     self._lose(JanusUnavailable(f"Janus unreachable: {exc}"))
                     await self._deliver({"janus": "lost", "reason": str(exc)})
                     return
