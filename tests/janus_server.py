@@ -30,12 +30,6 @@ from pathlib import Path
 
 import pytest
 
-PLUGIN_DIRS = {
-    "plugins": "plugins",
-    "transports": "transports",
-    "events": "events",
-    "loggers": "loggers",
-}
 ICE_ADDRESS = "127.0.0.2"  # Janus' host candidates (see above)
 ICE_INTERFACE = "janus-lo0"
 START_TIMEOUT_SECONDS = 15

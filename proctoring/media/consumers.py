@@ -35,8 +35,8 @@ from proctoring.media.signalling import (
     CLOSE_FORBIDDEN,
     CLOSE_TOO_MANY,
     MAX_CONNECTS_PER_MINUTE,
-    MAX_SDP_CHARS,
     PeerSignallingConsumer,
+    valid_sdp,
 )
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class ViewSignallingConsumer(PeerSignallingConsumer):
 
     async def _offer(self, message: dict[str, Any]) -> None:
         sdp = message.get("sdp")
-        if not isinstance(sdp, str) or not sdp.startswith("v=0") or len(sdp) > MAX_SDP_CHARS:
+        if not valid_sdp(sdp):
             await self._error("bad_sdp")
             return
         if self.pc is not None:

@@ -29,10 +29,6 @@ logger = logging.getLogger(__name__)
 VIEWS = (1, 2)
 
 
-def enabled() -> bool:
-    return bool(settings.MEDIA_BACKEND == "janus")
-
-
 def janus_room(room_id: int) -> int:
     return int(room_id)
 

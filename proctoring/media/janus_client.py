@@ -246,6 +246,10 @@ class JanusSession:
         """End the session (its handles and their peers with it); never raises."""
         for task in self._tasks:
             task.cancel()
+        # Waited for, so no poll is left pending on an HTTP client its owner closes next (the
+        # poll itself may be the caller, through on_event: it is not waited for).
+        current = asyncio.current_task()
+        await asyncio.gather(*(t for t in self._tasks if t is not current), return_exceptions=True)
         if self.lost is None:
             with contextlib.suppress(JanusError):
                 await _post(self.http, f"{self.url}/{self.id}", self._body("destroy"))
@@ -277,11 +281,9 @@ class JanusSession:
                 ) as response:
                     answer = await response.json(content_type=None)
                 failures = 0
-            except asyncio.CancelledError:
-                raise
             except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
                 failures += 1
-                if failures >= 3:  # about a second of Janus not answering: the session is gone
+                if failures >= 3:  # three polls in a row unanswered: the session is gone
                     self._lose(JanusUnavailable(f"Janus unreachable: {exc}"))
                     await self._deliver({"janus": "lost", "reason": str(exc)})
                     return

@@ -23,34 +23,19 @@ from proctoring.media import janus_backend, peers
 from proctoring.media.consumers import ViewSignallingConsumer
 from proctoring.media.focus import FocusSignallingConsumer
 from proctoring.media.janus_client import JanusError
-from proctoring.media.signalling import MAX_CANDIDATE_CHARS, MAX_SDP_CHARS, Handler
+from proctoring.media.signalling import Handler, candidate_fields, valid_sdp
 
 logger = logging.getLogger(__name__)
 
 
-def _valid_sdp(sdp: Any) -> bool:
-    return isinstance(sdp, str) and sdp.startswith("v=0") and len(sdp) <= MAX_SDP_CHARS
-
-
 def _trickled(message: dict[str, Any]) -> dict[str, Any] | None:
     """The page's trickled candidate as Janus takes it (``{"completed": true}`` for the end of
-    candidates), or None for one on an address the settings exclude (``peers.excluded``:
-    anything but loopback in tests, private addresses in production); ValueError when
-    malformed."""
-    line, mid, index = message.get("candidate"), message.get("sdpMid"), message.get("sdpMLineIndex")
-    if (
-        not isinstance(line, str)
-        or len(line) > MAX_CANDIDATE_CHARS
-        or not (mid is None or isinstance(mid, str))
-        or not (index is None or (isinstance(index, int) and 0 <= index < 16))
-    ):
-        raise ValueError("malformed candidate")
+    candidates), or None for one on an address the settings exclude; ValueError when malformed.
+    Checked exactly as for aiortc (``signalling.candidate_fields``, ``peers.parse_candidate``)."""
+    line, mid, index = candidate_fields(message)
     if not line:
         return {"completed": True}
-    bits = line.removeprefix("candidate:").split()
-    if len(bits) < 8 or bits[6] != "typ":
-        raise ValueError("malformed candidate")
-    if peers.excluded(bits[4]):
+    if peers.parse_candidate(line, mid, index) is None:
         return None
     return janus_backend.candidate_for_janus(line, mid, index)
 
@@ -66,7 +51,7 @@ class JanusViewSignallingConsumer(ViewSignallingConsumer):
 
     async def _offer(self, message: dict[str, Any]) -> None:
         sdp = message.get("sdp")
-        if not _valid_sdp(sdp):
+        if not valid_sdp(sdp):
             await self._error("bad_sdp")
             return
         if self.janus is not None:
@@ -80,7 +65,7 @@ class JanusViewSignallingConsumer(ViewSignallingConsumer):
                 self.room_id,
                 self.attempt_id,
                 self.view,
-                peers.allowed_sdp(str(sdp)),
+                peers.allowed_sdp(sdp),
                 on_event=self._janus_event,
             )
         except JanusError as exc:
@@ -126,7 +111,7 @@ class JanusFocusSignallingConsumer(FocusSignallingConsumer):
         if self.janus is not None:
             await self.janus.close()
             self.janus = None
-        await self.end_signalling()
+        await super().disconnect(code)
 
     async def _subscribe(self, message: dict[str, Any]) -> None:
         views = message.get("views", [1, 2])
@@ -156,13 +141,13 @@ class JanusFocusSignallingConsumer(FocusSignallingConsumer):
 
     async def _answer(self, message: dict[str, Any]) -> None:
         sdp = message.get("sdp")
-        if not _valid_sdp(sdp):
+        if not valid_sdp(sdp):
             await self._error("bad_sdp")
             return
         if self.janus is None or self.janus.handle is None:
             await self._error("not_subscribed")
             return
         try:
-            await self.janus.handle.start(peers.allowed_sdp(str(sdp)))
+            await self.janus.handle.start(peers.allowed_sdp(sdp))
         except JanusError:
             await self._error("media_unavailable")

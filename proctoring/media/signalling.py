@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiortc import MediaStreamTrack, RTCPeerConnection
 from aiortc.contrib.media import MediaBlackhole
@@ -33,6 +33,25 @@ MAX_SDP_CHARS = 20_000
 MAX_CANDIDATE_CHARS = 500
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def valid_sdp(sdp: Any) -> TypeGuard[str]:
+    """Whether the page sent an SDP worth parsing (the aiortc and the Janus sockets alike)."""
+    return isinstance(sdp, str) and sdp.startswith("v=0") and len(sdp) <= MAX_SDP_CHARS
+
+
+def candidate_fields(message: dict[str, Any]) -> tuple[str, str | None, int | None]:
+    """A trickled candidate's line (empty: end of candidates), ``sdpMid`` and ``sdpMLineIndex``;
+    ValueError when any is malformed."""
+    line, mid, index = message.get("candidate"), message.get("sdpMid"), message.get("sdpMLineIndex")
+    if (
+        not isinstance(line, str)
+        or len(line) > MAX_CANDIDATE_CHARS
+        or not (mid is None or isinstance(mid, str))
+        or not (index is None or (isinstance(index, int) and 0 <= index < 16))
+    ):
+        raise ValueError("malformed candidate")
+    return line, mid, index
 
 
 class PeerSignallingConsumer(AsyncJsonWebsocketConsumer):
@@ -73,23 +92,12 @@ class PeerSignallingConsumer(AsyncJsonWebsocketConsumer):
         await handler(message)
 
     async def _candidate(self, message: dict[str, Any]) -> None:
-        line, mid, index = (
-            message.get("candidate"),
-            message.get("sdpMid"),
-            message.get("sdpMLineIndex"),
-        )
-        if (
-            self.pc is None
-            or not isinstance(line, str)
-            or len(line) > MAX_CANDIDATE_CHARS
-            or not (mid is None or isinstance(mid, str))
-            or not (index is None or (isinstance(index, int) and 0 <= index < 16))
-        ):
-            await self._error("bad_candidate")
-            return
-        if not line:  # end of candidates
-            return
         try:
+            if self.pc is None:
+                raise ValueError("no peer to trickle into")
+            line, mid, index = candidate_fields(message)
+            if not line:  # end of candidates
+                return
             candidate = peers.parse_candidate(line, mid, index)
             if candidate is not None:
                 await self.pc.addIceCandidate(candidate)
