@@ -21,7 +21,6 @@ import datetime as dt
 import functools
 import io
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from core import secret_files
 
 logger = logging.getLogger(__name__)
 
@@ -64,19 +65,25 @@ class SignatureCheck:
 
 
 def _dev_material(directory: Path) -> KeyMaterial:
-    """A self-signed key and certificate for the embedded default, made once (O_EXCL: two
-    processes starting together must not each write a different key)."""
+    """A self-signed key and certificate for the embedded default, made once. Each file is
+    written whole and only if absent (``core.secret_files``), and the certificate is made for
+    the key the file holds: two processes starting together end with one key and a certificate
+    of that key, and neither reads a file the other is still writing."""
     key_file, cert_file = directory / "signing.key", directory / "signing.crt"
-    if not (key_file.exists() and cert_file.exists()):
-        directory.mkdir(parents=True, exist_ok=True)
-        key, cert = self_signed("Open Proctor certificates (development key)")
-        try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return KeyMaterial(key_file, cert_file, ())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(private_pem(key))
-        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    if not cert_file.exists():
+        pem = secret_files.read_or_create(
+            key_file, lambda: private_pem(ec.generate_private_key(ec.SECP256R1()))
+        )
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ImproperlyConfigured(f"{key_file} is not the EC key the embedded default makes.")
+        common_name = "Open Proctor certificates (development key)"
+        secret_files.read_or_create(
+            cert_file,
+            lambda: _certificate_of(
+                key, common_name, issuer=_name(common_name), issuer_key=key, ca=True, days=3650
+            ).public_bytes(serialization.Encoding.PEM),
+        )
     return KeyMaterial(key_file, cert_file, ())
 
 

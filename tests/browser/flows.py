@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from django.db import connections
 
 from tests.personas import FORMAL_PASSCODE, PASSWORD
+
+T = TypeVar("T")
 
 
 def staff_sign_in(page: Any, live_url: str, username: str) -> None:
@@ -16,16 +21,23 @@ def staff_sign_in(page: Any, live_url: str, username: str) -> None:
     page.click("main button[type=submit]")
 
 
-def sign_the_commitment(
+def candidate_sign_in(
     page: Any, live_url: str, id_number: str, passcode: str = FORMAL_PASSCODE
 ) -> None:
-    """Sign in as a candidate, confirm the information and sign the commitment letter; the page
-    then goes on to whatever the exam requires next (the paper, the phone step…)."""
+    """Sign in as a candidate; the page is then the information to confirm."""
     page.goto(f"{live_url}/exam/sign-in/")
     page.fill("#id_id_number", id_number)
     page.fill("#id_passcode", passcode)
     page.click("main button[type=submit]")
     page.wait_for_url("**/exam/info/")
+
+
+def sign_the_commitment(
+    page: Any, live_url: str, id_number: str, passcode: str = FORMAL_PASSCODE
+) -> None:
+    """Sign in as a candidate, confirm the information and sign the commitment letter; the page
+    then goes on to whatever the exam requires next (the paper, the phone step…)."""
+    candidate_sign_in(page, live_url, id_number, passcode)
     page.click("main button.primary")
     page.wait_for_url("**/exam/commitment/")
     page.click("button[value=accept]")
@@ -47,6 +59,20 @@ def wait_for(predicate: Callable[[], object], seconds: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.25)
+
+
+def off_the_loop(work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread of its own: Playwright's event loop runs in the test's thread,
+    where publishing to the channel layer (async_to_sync) is not allowed."""
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 def page_module(name: str) -> str:

@@ -8,13 +8,10 @@ list rather than the first page's."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from certification.models import Enrolment, ExamSession, Seat
@@ -23,11 +20,9 @@ from proctoring import alerts
 from proctoring.models import AlertKind, Severity
 from tests import certification_world
 from tests.axe import BLOCKING, describe, violations
-from tests.browser.flows import staff_sign_in
+from tests.browser.flows import candidate_sign_in, off_the_loop, staff_sign_in
 from tests.personas import FORMAL_PASSCODE, Personas, answering, build_inspections
 from tests.review_world import alert, finished_attempt
-
-T = TypeVar("T")
 
 pytestmark = [
     pytest.mark.browser,
@@ -108,11 +103,7 @@ def test_the_candidate_pages_from_sign_in_to_the_paper_and_the_phone(
     Exam.objects.filter(pk=personas.formal.pk).update(requires_second_view=True)
     checker = Checker(media_browser, live_url, tmp_path)
     page = checker.page(LAPTOP)
-    page.goto(f"{live_url}/exam/sign-in/")
-    page.fill("#id_id_number", personas.carol.id_number)
-    page.fill("#id_passcode", FORMAL_PASSCODE)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/exam/info/")
+    candidate_sign_in(page, live_url, personas.carol.id_number)
     checker.check(page, "candidate-info")
     checker.visit(page, "/support/device-check/", "device-check")
     page.goto(f"{live_url}/exam/info/")
@@ -142,11 +133,7 @@ def test_the_candidate_pages_at_a_phones_width(
 ) -> None:
     checker = Checker(media_browser, live_url, tmp_path)
     page = checker.page(PHONE)
-    page.goto(f"{live_url}/exam/sign-in/")
-    page.fill("#id_id_number", personas.carol.id_number)
-    page.fill("#id_passcode", FORMAL_PASSCODE)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/exam/info/")
+    candidate_sign_in(page, live_url, personas.carol.id_number)
     checker.check(page, "candidate-info")
     checker.visit(page, "/support/device-check/", "device-check")
     page.goto(f"{live_url}/exam/info/")
@@ -154,20 +141,6 @@ def test_the_candidate_pages_at_a_phones_width(
     page.wait_for_url("**/exam/commitment/")
     checker.check(page, "commitment")
     checker.assert_clean()
-
-
-def off_the_loop(work: Callable[[], T]) -> T:
-    """Run ``work`` in a thread of its own: Playwright's event loop runs in the test's thread,
-    where publishing to the channel layer (async_to_sync) is not allowed."""
-
-    def run() -> T:
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def test_the_proctor_console_and_the_review_pages(personas: Personas, checker: Checker) -> None:

@@ -5,33 +5,16 @@ views."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from exams.models import Attempt
 from proctoring import actions, alerts
-from proctoring.models import AlertKind
-from tests.browser.flows import sign_the_commitment, staff_sign_in
+from proctoring.models import Alert, AlertKind
+from tests.browser.flows import off_the_loop, sign_the_commitment, staff_sign_in
 from tests.personas import Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def off_the_loop(work):
-    """Run ``work`` in a thread of its own: Playwright's event loop runs in the test's thread,
-    where publishing to the channel layer (async_to_sync) is not allowed."""
-
-    def run():
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def test_an_alert_reads_in_the_proctors_language_with_its_count(
@@ -50,7 +33,7 @@ def test_an_alert_reads_in_the_proctors_language_with_its_count(
     proctor.goto(f"{live_url}/proctor/rooms/{personas.room_a.pk}/")
     proctor.wait_for_selector("#connection[data-state=live]")
 
-    def raise_device() -> object:
+    def raise_device() -> Alert:
         return alerts.raise_or_extend(
             attempt, AlertKind.DEVICE, view=1, at=timezone.now(), confidence=0.8, detail={}
         )

@@ -5,14 +5,11 @@ proctor's warnings lie over no answer option."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connections
 
 from exams.models import Answer, Attempt, PaperItem
 from proctoring import actions
-from tests.browser.flows import sign_the_commitment
+from tests.browser.flows import off_the_loop, sign_the_commitment
 from tests.personas import Personas
 from tests.qbank_builders import fill_in, short_answer
 
@@ -88,20 +85,6 @@ def test_option_letters_follow_the_shown_order_and_the_answer_keeps_its_key(
     saved = Answer.objects.get(attempt=attempt, question_id=first["question"])
     assert saved.response == "B"
     screenshot(page, "shuffled")
-
-
-def off_the_loop(work):
-    """Run ``work`` in a thread of its own: Playwright's event loop runs in the test's thread,
-    where publishing to the channel layer (async_to_sync) is not allowed."""
-
-    def run():
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 OVERLAPS = """(selector) => {

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connections
 from django.utils import timezone
 from PIL import Image
 
@@ -22,26 +18,10 @@ from exams.models import Attempt
 from exams.statuses import AttemptStatus
 from proctoring import alerts, events
 from proctoring.models import AlertKind, ProctorMessage, ProctorScreenshot
-from tests.browser.flows import sign_the_commitment, staff_sign_in
+from tests.browser.flows import off_the_loop, sign_the_commitment, staff_sign_in
 from tests.personas import Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-T = TypeVar("T")
-
-
-def off_the_loop(work: Callable[[], T]) -> T:
-    """Run ``work`` in a thread of its own: Playwright's event loop runs in the test's thread,
-    where publishing to the channel layer (async_to_sync) is not allowed."""
-
-    def run() -> T:
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def test_a_proctor_warns_a_candidate_then_ends_the_exam(
