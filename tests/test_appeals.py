@@ -68,9 +68,13 @@ def reviewed(personas: Personas, *, visible: bool = True) -> tuple[Attempt, Aler
     return attempt, phone, talk
 
 
-def test_the_candidate_sees_the_decided_flags_in_plain_language(personas: Personas) -> None:
+def test_the_candidate_sees_the_decided_flags_in_plain_language(
+    personas: Personas, django_assert_num_queries: Any
+) -> None:
     attempt, phone, talk = reviewed(personas)
-    flags = appeals.decided_flags(attempt)
+    # The violations' alerts, then the flags with their evidence counted: not a query per flag.
+    with django_assert_num_queries(2):
+        flags = appeals.decided_flags(attempt)
     # Warnings and violations only: "no action" is not a flag.
     assert [f.alert.pk for f in flags] == [phone.pk, talk.pk]
     assert flags[0].outcome == Outcome.VIOLATION.label and flags[0].reason == "Phone in the hand"
