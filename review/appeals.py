@@ -35,6 +35,7 @@ from django.utils.translation import ngettext
 from audit.services import record
 from core.errors import Refused
 from exams.models import Attempt
+from inspections.uploads import sniff
 from notifications import services as notifications
 from notifications.models import Delivery
 from proctoring.models import Alert, AlertDecision, AudioChunk, EvidenceFrame, Violation
@@ -46,7 +47,8 @@ from review.statuses import AppealStatus, ReviewStatus
 
 STATEMENT_MAX_CHARS = 4000
 
-# Recognised by the first bytes, never by the name or the browser's content type.
+# Recognised by the first bytes (the project's one sniffer, ``inspections.uploads.sniff``), never
+# by the name or the browser's content type.
 _TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
@@ -164,16 +166,6 @@ def _statement(value: Any) -> str:
     return text
 
 
-def sniff(head: bytes) -> str | None:
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    return None
-
-
 def read_attachment(upload: UploadedFile | None) -> tuple[bytes, str]:
     """The attachment's bytes and type, or a refusal (missing, empty, too large, not a PDF,
     JPEG or PNG)."""
@@ -191,7 +183,7 @@ def read_attachment(upload: UploadedFile | None) -> tuple[bytes, str]:
     upload.seek(0)
     data = upload.read()
     content_type = sniff(data[:16])
-    if content_type is None:
+    if content_type not in _TYPES:  # a WebP photo too: the sniffer knows it, appeals do not
         raise AppealRefused(
             _("The attachment must be a PDF, JPEG or PNG file."), code="bad_attachment"
         )
