@@ -122,7 +122,7 @@ def decided_flags(attempt: Attempt) -> list[Flag]:
                 outcome=str(Outcome(outcome).label),
                 at_minutes=max(0, int((alert.opened_at - start).total_seconds() // 60)),
                 reason=alert.decision_note,
-                evidence=evidence_summary(alert.frames, alert.clips),  # type: ignore[attr-defined]
+                evidence=evidence_summary(alert.frames, alert.clips),
             )
         )
     return flags
