@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone, translation
@@ -35,6 +35,7 @@ from django.utils.translation import ngettext
 from audit.services import record
 from core.errors import Refused
 from exams.models import Attempt
+from inspections.uploads import sniff
 from notifications import services as notifications
 from notifications.models import Delivery
 from proctoring.models import Alert, AlertDecision, AudioChunk, EvidenceFrame, Violation
@@ -46,7 +47,8 @@ from review.statuses import AppealStatus, ReviewStatus
 
 STATEMENT_MAX_CHARS = 4000
 
-# Recognised by the first bytes, never by the name or the browser's content type.
+# Recognised by the first bytes (the project's one sniffer, ``inspections.uploads.sniff``), never
+# by the name or the browser's content type.
 _TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
@@ -76,16 +78,19 @@ def flags_visible(attempt: Attempt) -> bool:
     )
 
 
-def evidence_summary(alert: Alert) -> str:
-    """How much evidence is kept for the alert, in words: the frames and audio clips of its
-    span (and the ones that raised it)."""
-    span = Q(captured_at__gte=alert.opened_at, captured_at__lte=alert.last_seen_at)
-    frames = EvidenceFrame.objects.filter(
-        Q(pk=alert.evidence_id) | span, attempt_id=alert.attempt_id
-    ).count()
-    clips = AudioChunk.objects.filter(
-        Q(pk=alert.audio_evidence_id) | span, attempt_id=alert.attempt_id
-    ).count()
+def _kept(model: type[EvidenceFrame] | type[AudioChunk], raised_by: str) -> Subquery:
+    """How many of ``model``'s rows belong to the alert of the outer query: those of its span
+    and the one that raised it (``raised_by``), counted in the alerts' own query."""
+    span = Q(captured_at__gte=OuterRef("opened_at"), captured_at__lte=OuterRef("last_seen_at"))
+    rows = model.objects.filter(Q(pk=OuterRef(raised_by)) | span, attempt_id=OuterRef("attempt_id"))
+    return Subquery(
+        rows.order_by().values("attempt_id").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def evidence_summary(frames: int | None, clips: int | None) -> str:
+    """How much evidence is kept for an alert, in words."""
     parts = []
     if frames:
         parts.append(ngettext("%(n)d camera frame", "%(n)d camera frames", frames) % {"n": frames})
@@ -95,11 +100,20 @@ def evidence_summary(alert: Alert) -> str:
 
 
 def decided_flags(attempt: Attempt) -> list[Flag]:
-    """The attempt's warnings and violations, oldest first."""
+    """The attempt's warnings and violations, oldest first: one query for the alerts with
+    their evidence counts, one for the violations' alerts."""
     linked = violation_alerts(attempt)
     start = attempt.started_at or attempt.created_at
+    alerts = (
+        attempt.alerts.filter(decision=AlertDecision.CONFIRMED)
+        .annotate(
+            frames=_kept(EvidenceFrame, "evidence_id"),
+            clips=_kept(AudioChunk, "audio_evidence_id"),
+        )
+        .order_by("opened_at")
+    )
     flags = []
-    for alert in attempt.alerts.filter(decision=AlertDecision.CONFIRMED).order_by("opened_at"):
+    for alert in alerts:
         outcome = alert_outcome(alert, linked)
         flags.append(
             Flag(
@@ -108,7 +122,7 @@ def decided_flags(attempt: Attempt) -> list[Flag]:
                 outcome=str(Outcome(outcome).label),
                 at_minutes=max(0, int((alert.opened_at - start).total_seconds() // 60)),
                 reason=alert.decision_note,
-                evidence=evidence_summary(alert),
+                evidence=evidence_summary(alert.frames, alert.clips),
             )
         )
     return flags
@@ -152,16 +166,6 @@ def _statement(value: Any) -> str:
     return text
 
 
-def sniff(head: bytes) -> str | None:
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    return None
-
-
 def read_attachment(upload: UploadedFile | None) -> tuple[bytes, str]:
     """The attachment's bytes and type, or a refusal (missing, empty, too large, not a PDF,
     JPEG or PNG)."""
@@ -179,7 +183,7 @@ def read_attachment(upload: UploadedFile | None) -> tuple[bytes, str]:
     upload.seek(0)
     data = upload.read()
     content_type = sniff(data[:16])
-    if content_type is None:
+    if content_type not in _TYPES:  # a WebP photo too: the sniffer knows it, appeals do not
         raise AppealRefused(
             _("The attachment must be a PDF, JPEG or PNG file."), code="bad_attachment"
         )
